@@ -1,0 +1,1 @@
+"""Przystań — shelter and in-kind aid logistics for a social welfare centre."""

@@ -1,0 +1,260 @@
+"""Sign-in and sign-out, the language switch, the user's own account, and user administration."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from litestar import Controller, Request, Response, get, post
+from litestar.datastructures import Cookie
+from litestar.plugins.flash import flash
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from logistics.accounts.models import Role, User
+from logistics.accounts.passwords import MAX_PASSWORD_LENGTH
+from logistics.accounts.services import USERNAME_PATTERN, AccountService, LoginThrottled, UserInput
+from logistics.settings import LOCALES
+from logistics.sites.services import SiteService
+from logistics.web.actor import Actor, actor_from_request
+from logistics.web.errors import DomainError
+from logistics.web.forms import Form
+from logistics.web.guards import requires, signed_in
+from logistics.web.i18n import _, _l
+from logistics.web.layout import register_nav
+from logistics.web.responses import local_path, see_other
+from logistics.web.templating import render
+
+PUBLIC = {"exclude_from_auth": True}
+ROLE_LABELS = {
+    Role.ADMIN: _l("Administrator"),
+    Role.COORDINATOR: _l("Coordinator"),
+    Role.CASE_WORKER: _l("Case worker"),
+    Role.SHELTER_STAFF: _l("Shelter staff"),
+    Role.WAREHOUSE: _l("Warehouse"),
+    Role.VOLUNTEER: _l("Volunteer"),
+}
+
+register_nav(lambda: _("Users"), "/admin/users", {Role.ADMIN}, order=90)
+
+
+class AuthController(Controller):
+    """Public pages: sign in, sign out, language."""
+
+    @get("/login", opt=PUBLIC, name="login")
+    async def login_page(self, request: Request[Any, Any, Any], next_: str | None = None) -> Any:
+        if request.session.get("user_id"):
+            return see_other(request, local_path(next_))
+        return render(request, "accounts/login.html", form=Form(), next=local_path(next_), message=None)
+
+    @post("/login", opt=PUBLIC)
+    async def login(self, request: Request[Any, Any, Any], db_session: AsyncSession) -> Any:
+        form = Form(await request.form())
+        username = form.text("username", max_length=64)
+        password = form.text("password", max_length=MAX_PASSWORD_LENGTH)
+        target = local_path(form.raw("next"))
+        if not form.valid:
+            return render(
+                request,
+                "accounts/login.html",
+                block="form",
+                status_code=422,
+                form=form,
+                next=target,
+                message=None,
+            )
+        try:
+            user = await AccountService(db_session, actor_from_request(request)).authenticate(username, password)
+        except DomainError as error:
+            # The failure is counted: commit it although the response is an error.
+            await db_session.commit()
+            status = 429 if isinstance(error, LoginThrottled) else 401
+            return render(
+                request,
+                "accounts/login.html",
+                block="form",
+                status_code=status,
+                form=form,
+                next=target,
+                message=error.message,
+            )
+        request.clear_session()
+        request.set_session({"user_id": str(user.id), "epoch": user.session_epoch})
+        response = see_other(request, target)
+        if user.locale:
+            response.set_cookie(language_cookie(user.locale))
+        return response
+
+    @post("/logout", guards=[signed_in])
+    async def logout(self, request: Request[Any, Any, Any]) -> Response[Any]:
+        request.clear_session()
+        return see_other(request, "/login", _("You have been signed out."))
+
+    @post("/language", opt=PUBLIC)
+    async def switch_language(self, request: Request[Any, Any, Any], db_session: AsyncSession) -> Response[Any]:
+        form = Form(await request.form())
+        locale = form.choice("locale", LOCALES)
+        target = local_path(form.raw("next"))
+        if not form.valid:
+            flash(request, form.errors["locale"], category="error")
+            return see_other(request, target)
+        user_id = request.session.get("user_id")
+        if user_id:
+            user = await db_session.get(User, UUID(user_id))
+            if user is not None:
+                actor = Actor(user_id=user.id, username=user.username, role=user.role)
+                await AccountService(db_session, actor).set_own_locale(locale)
+        response = see_other(request, target)
+        response.set_cookie(language_cookie(locale))
+        return response
+
+
+def language_cookie(locale: str) -> Cookie:
+    return Cookie(key="lang", value=locale, max_age=365 * 24 * 3600, httponly=True, samesite="lax", path="/")
+
+
+class AccountController(Controller):
+    """The signed-in user's own account."""
+
+    path = "/account"
+    guards = [signed_in]
+
+    @get("/")
+    async def page(self, request: Request[Any, Any, Any]) -> Any:
+        return render(request, "accounts/account.html", form=Form(), role_labels=ROLE_LABELS)
+
+    @post("/password")
+    async def change_password(self, request: Request[Any, Any, Any], db_session: AsyncSession) -> Any:
+        form = Form(await request.form())
+        current = form.text("current", max_length=MAX_PASSWORD_LENGTH)
+        new = form.text("new", max_length=MAX_PASSWORD_LENGTH)
+        repeated = form.text("repeated", max_length=MAX_PASSWORD_LENGTH)
+        if form.valid:
+            try:
+                await AccountService(db_session, actor_from_request(request)).change_own_password(
+                    current, new, repeated
+                )
+                return see_other(request, "/account", _("Your password has been changed."))
+            except DomainError as error:
+                form.error(error.field or "new", error.message)
+        return render(
+            request,
+            "accounts/account.html",
+            block="password_form",
+            status_code=422,
+            form=form,
+            role_labels=ROLE_LABELS,
+        )
+
+
+class UserAdminController(Controller):
+    """Administrators manage users: create, role and sites, reset password, deactivate."""
+
+    path = "/admin/users"
+    guards = [requires(Role.ADMIN)]
+
+    async def _context(self, db_session: AsyncSession, request: Request[Any, Any, Any]) -> dict[str, Any]:
+        sites = await SiteService(db_session, actor_from_request(request)).list_sites(include_inactive=False)
+        return {
+            "role_options": [(role.value, str(ROLE_LABELS[role])) for role in Role],
+            "site_options": [(str(site.id), site.name) for site in sites],
+        }
+
+    @get("/")
+    async def list_users(self, request: Request[Any, Any, Any], db_session: AsyncSession) -> Any:
+        users = await AccountService(db_session, actor_from_request(request)).list_users()
+        return render(request, "accounts/users.html", users=users, role_labels=ROLE_LABELS)
+
+    @get("/new")
+    async def new_user(self, request: Request[Any, Any, Any], db_session: AsyncSession) -> Any:
+        context = await self._context(db_session, request)
+        return render(request, "accounts/user_form.html", form=Form(), user=None, **context)
+
+    @post("/new")
+    async def create_user(self, request: Request[Any, Any, Any], db_session: AsyncSession) -> Any:
+        form = Form(await request.form())
+        data = read_user_form(form, with_password=True)
+        if form.valid and data:
+            try:
+                user = await AccountService(db_session, actor_from_request(request)).create_user(data)
+                return see_other(request, f"/admin/users/{user.id}", _("The user has been created."))
+            except DomainError as error:
+                form.error(error.field or "username", error.message)
+        context = await self._context(db_session, request)
+        return render(
+            request, "accounts/user_form.html", block="form", status_code=422, form=form, user=None, **context
+        )
+
+    @get("/{user_id:uuid}")
+    async def edit_user(self, request: Request[Any, Any, Any], db_session: AsyncSession, user_id: UUID) -> Any:
+        user = await AccountService(db_session, actor_from_request(request)).get_user(user_id)
+        form = Form({"username": user.username, "full_name": user.full_name, "role": user.role})
+        form.values = {
+            "username": user.username,
+            "full_name": user.full_name,
+            "role": user.role,
+            "sites": [str(site.id) for site in user.sites],
+        }
+        context = await self._context(db_session, request)
+        return render(request, "accounts/user_form.html", form=form, user=user, **context)
+
+    @post("/{user_id:uuid}")
+    async def update_user(self, request: Request[Any, Any, Any], db_session: AsyncSession, user_id: UUID) -> Any:
+        service = AccountService(db_session, actor_from_request(request))
+        user = await service.get_user(user_id)
+        form = Form(await request.form())
+        data = read_user_form(form, with_password=False)
+        form.values["username"] = user.username
+        if form.valid and data:
+            try:
+                await service.update_user(user_id, data)
+                return see_other(request, f"/admin/users/{user_id}", _("The changes have been saved."))
+            except DomainError as error:
+                form.error(error.field or "role", error.message)
+        context = await self._context(db_session, request)
+        return render(
+            request, "accounts/user_form.html", block="form", status_code=422, form=form, user=user, **context
+        )
+
+    @post("/{user_id:uuid}/password")
+    async def reset_password(self, request: Request[Any, Any, Any], db_session: AsyncSession, user_id: UUID) -> Any:
+        form = Form(await request.form())
+        password = form.text("password", max_length=MAX_PASSWORD_LENGTH)
+        try:
+            if form.valid:
+                await AccountService(db_session, actor_from_request(request)).reset_password(user_id, password)
+                return see_other(request, f"/admin/users/{user_id}", _("The password has been reset."))
+        except DomainError as error:
+            form.error("password", error.message)
+        flash(request, form.errors.get("password", ""), category="error")
+        return see_other(request, f"/admin/users/{user_id}")
+
+    @post("/{user_id:uuid}/active")
+    async def set_active(self, request: Request[Any, Any, Any], db_session: AsyncSession, user_id: UUID) -> Any:
+        form = Form(await request.form())
+        active = form.boolean("active")
+        try:
+            await AccountService(db_session, actor_from_request(request)).set_active(user_id, active)
+        except DomainError as error:
+            flash(request, error.message, category="error")
+            return see_other(request, f"/admin/users/{user_id}")
+        message = _("The account has been activated.") if active else _("The account has been deactivated.")
+        return see_other(request, f"/admin/users/{user_id}", message)
+
+
+def read_user_form(form: Form, *, with_password: bool) -> UserInput | None:
+    username = (
+        form.pattern(
+            "username",
+            USERNAME_PATTERN,
+            _("Use 2–64 lower-case letters, digits, dots, dashes or underscores."),
+        )
+        if with_password
+        else ""
+    )
+    full_name = form.text("full_name", required=False, max_length=120)
+    role = form.choice("role", [role.value for role in Role])
+    site_ids = form.uuids("sites")
+    password = form.text("password", max_length=MAX_PASSWORD_LENGTH) if with_password else ""
+    if not form.valid:
+        return None
+    return UserInput(username=username, full_name=full_name, role=role, site_ids=site_ids, password=password)

@@ -1,0 +1,128 @@
+"""create_app(): the one place that assembles plugins, routes and middleware."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator
+from contextlib import asynccontextmanager
+
+from advanced_alchemy.extensions.litestar import SQLAlchemyPlugin
+from litestar import Litestar
+from litestar.config.app import AppConfig
+from litestar.config.csrf import CSRFConfig
+from litestar.exceptions import HTTPException
+from litestar.logging import LoggingConfig
+from litestar.middleware import DefineMiddleware
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import SwaggerRenderPlugin
+from litestar.plugins.flash import FlashConfig, FlashPlugin
+from litestar.plugins.htmx import HTMXPlugin
+from litestar.router import Router
+from litestar.static_files import create_static_files_router
+from litestar.template import TemplateConfig
+
+from logistics.accounts.controllers import AccountController, AuthController, UserAdminController
+from logistics.accounts.models import Role
+from logistics.audit.controllers import AuditController
+from logistics.auth import create_session_auth
+from logistics.cli import CLIPlugin
+from logistics.db import make_alchemy_config
+from logistics.db.transaction import TransactionMiddleware
+from logistics.health.controllers import healthz, readyz
+from logistics.scheduler import JobRunner, create_scheduler
+from logistics.settings import Settings, get_settings
+from logistics.sites.controllers import SiteController
+from logistics.system.controllers import JobsController
+from logistics.web.errors import DomainError, handle_domain_error, handle_http_exception, handle_server_error
+from logistics.web.guards import requires
+from logistics.web.home import HomeController
+from logistics.web.middleware import LocaleMiddleware, RequestContextMiddleware
+from logistics.web.templating import create_template_engine
+
+MAX_REQUEST_BODY = 1024 * 1024  # 1 MiB: forms and API calls are small
+
+
+def _request_context_outermost(app_config: AppConfig) -> AppConfig:
+    app_config.middleware.insert(0, RequestContextMiddleware)
+    return app_config
+
+
+def create_app(settings: Settings | None = None) -> Litestar:
+    settings = settings or get_settings()
+    alchemy = make_alchemy_config(settings)
+    session_auth = create_session_auth(settings, alchemy)
+    engine = create_template_engine(settings)
+    template_config = TemplateConfig(instance=engine)
+
+    @asynccontextmanager
+    async def run_scheduler(_app: Litestar) -> AsyncGenerator[None, None]:
+        if not settings.scheduler:
+            yield
+            return
+        scheduler = create_scheduler(JobRunner(alchemy.create_session_maker()))
+        scheduler.start()
+        try:
+            yield
+        finally:
+            scheduler.shutdown(wait=False)
+
+    openapi_router = Router(path="/api/docs", route_handlers=[], guards=[requires(*Role)])
+    return Litestar(
+        route_handlers=[
+            HomeController,
+            AuthController,
+            AccountController,
+            UserAdminController,
+            SiteController,
+            AuditController,
+            JobsController,
+            healthz,
+            readyz,
+            create_static_files_router(
+                path="/static",
+                directories=[settings.static_dir],
+                opt={"exclude_from_auth": True},
+                name="static",
+            ),
+        ],
+        plugins=[
+            SQLAlchemyPlugin(config=alchemy),
+            HTMXPlugin(),
+            FlashPlugin(config=FlashConfig(template_config=template_config)),
+            CLIPlugin(),
+        ],
+        # Session auth puts its middleware first; the request context goes before it (outermost).
+        on_app_init=[session_auth.on_app_init, _request_context_outermost],
+        middleware=[
+            LocaleMiddleware,
+            DefineMiddleware(TransactionMiddleware, session_scope_key=alchemy.session_scope_key),
+        ],
+        csrf_config=CSRFConfig(
+            secret=settings.secret_key,
+            cookie_name="przystan_csrf",
+            header_name="x-csrftoken",
+            cookie_httponly=True,
+            cookie_secure=settings.secure_cookies,
+            cookie_samesite="lax",
+        ),
+        template_config=template_config,
+        exception_handlers={
+            DomainError: handle_domain_error,
+            HTTPException: handle_http_exception,
+            Exception: handle_server_error,
+        },
+        openapi_config=OpenAPIConfig(
+            title="Przystań API",
+            version="1",
+            path="/api/docs",
+            render_plugins=[SwaggerRenderPlugin()],
+            openapi_router=openapi_router,
+        ),
+        lifespan=[run_scheduler],
+        request_max_body_size=MAX_REQUEST_BODY,
+        logging_config=LoggingConfig(
+            root={"level": "INFO", "handlers": ["queue_listener"]},
+            formatters={"standard": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+            log_exceptions="debug" if settings.debug else "never",
+        ),
+        debug=settings.debug,
+    )

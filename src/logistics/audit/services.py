@@ -1,0 +1,88 @@
+"""Writing and reading the audit log. Entries are only ever added; there is no update or delete here."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from uuid import UUID
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from logistics.audit.models import AuditEntry
+from logistics.settings import get_settings
+from logistics.web.actor import Actor
+
+PAGE_SIZE = 50
+
+
+async def record(
+    session: AsyncSession,
+    actor: Actor,
+    action: str,
+    entity_type: str,
+    entity_id: object = "",
+    fields: Iterable[str] = (),
+) -> AuditEntry:
+    """Add an entry in the caller's transaction: it is kept exactly when the change it describes is kept."""
+    entry = AuditEntry(
+        at=datetime.now(UTC),
+        actor_id=actor.user_id,
+        actor_name=actor.username,
+        action=action,
+        entity_type=entity_type,
+        entity_id=str(entity_id),
+        fields=sorted(fields),
+        ip=actor.ip,
+    )
+    session.add(entry)
+    return entry
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    actor: str = ""
+    action: str = ""
+    entity_type: str = ""
+    entity_id: str = ""
+    day_from: date | None = None
+    day_to: date | None = None
+    page: int = 1
+
+
+async def browse(session: AsyncSession, query: AuditFilter) -> tuple[list[AuditEntry], int]:
+    """Entries matching the filter, newest first, one page at a time; and the total count."""
+    zone = ZoneInfo(get_settings().timezone)
+    conditions = []
+    if query.actor:
+        conditions.append(AuditEntry.actor_name == query.actor.strip().lower())
+    if query.action:
+        conditions.append(AuditEntry.action.startswith(query.action.strip()))
+    if query.entity_type:
+        conditions.append(AuditEntry.entity_type == query.entity_type.strip())
+    if query.entity_id:
+        conditions.append(AuditEntry.entity_id == query.entity_id.strip())
+    if query.day_from:
+        conditions.append(AuditEntry.at >= datetime.combine(query.day_from, time(), zone))
+    if query.day_to:
+        conditions.append(AuditEntry.at < datetime.combine(query.day_to + timedelta(days=1), time(), zone))
+    total = await session.scalar(select(func.count()).select_from(AuditEntry).where(*conditions)) or 0
+    rows = await session.scalars(
+        select(AuditEntry)
+        .where(*conditions)
+        .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+        .limit(PAGE_SIZE)
+        .offset((max(query.page, 1) - 1) * PAGE_SIZE)
+    )
+    return list(rows), total
+
+
+async def entries_about(session: AsyncSession, entity_type: str, entity_id: UUID) -> list[AuditEntry]:
+    rows = await session.scalars(
+        select(AuditEntry)
+        .where(AuditEntry.entity_type == entity_type, AuditEntry.entity_id == str(entity_id))
+        .order_by(AuditEntry.at)
+    )
+    return list(rows)

@@ -1,0 +1,235 @@
+"""The `logistics` command: Litestar's CLI (run, routes, database ...) plus Przystań's own commands."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import getpass
+import os
+import sys
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import click
+from litestar.cli._utils import LitestarGroup
+from litestar.plugins import CLIPluginProtocol
+
+if TYPE_CHECKING:
+    from advanced_alchemy.extensions.litestar import SQLAlchemyAsyncConfig
+    from litestar import Litestar
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+T = TypeVar("T")
+
+
+def main() -> None:
+    """Entry point of the `logistics` console script."""
+    os.environ.setdefault("LITESTAR_APP", "logistics.app:create_app")
+    from litestar.cli.main import litestar_group
+
+    litestar_group(prog_name="logistics")
+
+
+def alchemy_config(app: Litestar) -> SQLAlchemyAsyncConfig:
+    """The app's (async) SQLAlchemy configuration."""
+    from advanced_alchemy.extensions.litestar import SQLAlchemyAsyncConfig, SQLAlchemyPlugin
+
+    config = app.plugins.get(SQLAlchemyPlugin).config[0]
+    assert isinstance(config, SQLAlchemyAsyncConfig)
+    return config
+
+
+def run_with_session(app: Litestar, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    """Run `work` in one transaction of its own, outside any request; commit when it returns."""
+    alchemy = alchemy_config(app)
+
+    async def runner() -> T:
+        async with alchemy.get_session() as session:
+            result = await work(session)
+            await session.commit()
+        await alchemy.get_engine().dispose()
+        return result
+
+    return asyncio.run(runner())
+
+
+class CLIPlugin(CLIPluginProtocol):
+    def on_cli_init(self, cli: click.Group) -> None:
+        cli.add_command(serve)
+        cli.add_command(seed)
+        cli.add_command(users)
+        cli.add_command(sites)
+        cli.add_command(scheduler)
+
+
+@click.command(name="serve")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on.")
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Worker processes. They share the database (sessions, log-in throttling and job leases live there), "
+    "so each scheduled job still runs once per due time.",
+)
+@click.option(
+    "--proxy-headers/--no-proxy-headers",
+    default=True,
+    show_default=True,
+    help="Trust X-Forwarded-For/-Proto from the reverse proxy (see --forwarded-allow-ips).",
+)
+@click.option(
+    "--forwarded-allow-ips",
+    default="127.0.0.1",
+    show_default=True,
+    help="Addresses of reverse proxies whose X-Forwarded-* headers are trusted.",
+)
+def serve(host: str, port: int, workers: int, proxy_headers: bool, forwarded_allow_ips: str) -> None:
+    """Serve Przystań with uvicorn — the production way to run it (behind a TLS reverse proxy)."""
+    import uvicorn
+
+    uvicorn.run(
+        "logistics.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        proxy_headers=proxy_headers,
+        forwarded_allow_ips=forwarded_allow_ips,
+        access_log=False,
+        server_header=False,
+    )
+
+
+@click.group(name="seed", cls=LitestarGroup)
+def seed() -> None:
+    """Load data into the database."""
+
+
+@seed.command(name="demo")
+@click.option("--if-empty", is_flag=True, help="Do nothing when the database already has users.")
+def seed_demo(app: Litestar, if_empty: bool) -> None:
+    """Load the fictional demo data from seeds/demo/ (sites, one user per role). Safe to run again.
+
+    Every demo user has the password `pomoc-demo-2026`: change it (or do not load the demo) anywhere real.
+    """
+    from logistics.seeding import load_demo
+
+    summary = run_with_session(app, lambda session: load_demo(session, only_if_empty=if_empty))
+    click.echo(summary)
+
+
+@click.group(name="users", cls=LitestarGroup)
+def users() -> None:
+    """Manage user accounts."""
+
+
+@users.command(name="create")
+@click.option("--username", required=True, help="Log-in name: lower-case letters, digits, '.', '-', '_'.")
+@click.option(
+    "--role",
+    required=True,
+    type=click.Choice(["admin", "coordinator", "case_worker", "shelter_staff", "warehouse", "volunteer"]),
+    help="What the user may do.",
+)
+@click.option(
+    "--site",
+    "site_names",
+    multiple=True,
+    help="A site the user works at (name or id); repeat for more. Admins and coordinators see every site anyway.",
+)
+@click.option("--full-name", default="", help="Shown in the header and the audit log.")
+def users_create(app: Litestar, username: str, role: str, site_names: tuple[str, ...], full_name: str) -> None:
+    """Create a user. The password is asked for twice, or read from standard input when it is not a terminal."""
+    from logistics.accounts.services import AccountService, UserInput
+    from logistics.sites.services import resolve_site_ids
+    from logistics.web.actor import Actor
+    from logistics.web.errors import DomainError
+
+    if sys.stdin.isatty():
+        password = getpass.getpass("Password: ")
+        if getpass.getpass("Repeat the password: ") != password:
+            raise click.ClickException("The two passwords differ.")
+    else:
+        password = sys.stdin.readline().rstrip("\n")
+
+    async def create(session: AsyncSession) -> str:
+        site_ids = await resolve_site_ids(session, list(site_names))
+        data = UserInput(username=username, full_name=full_name, role=role, site_ids=site_ids, password=password)
+        user = await AccountService(session, Actor.system("cli")).create_user(data)
+        return f"Created user {user.username} ({user.role}), id {user.id}"
+
+    try:
+        click.echo(run_with_session(app, create))
+    except DomainError as error:
+        raise click.ClickException(error.message) from error
+
+
+@click.group(name="sites", cls=LitestarGroup)
+def sites() -> None:
+    """Sites: shelters, warehouses, distribution points, venues."""
+
+
+@sites.command(name="list")
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["table", "csv"]),
+    default="table",
+    show_default=True,
+    help="csv writes the header id,name,kinds (kinds separated by '|').",
+)
+def sites_list(app: Litestar, output_format: str) -> None:
+    """List every site with its id, name and kinds."""
+    from logistics.sites.services import SiteService
+    from logistics.web.actor import Actor
+
+    async def rows(session: AsyncSession) -> list[tuple[str, str, str]]:
+        found = await SiteService(session, Actor.system("cli")).list_sites()
+        return [(str(s.id), s.name, "|".join(k.value for k in s.kinds)) for s in found]
+
+    result = run_with_session(app, rows)
+    if output_format == "csv":
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(["id", "name", "kinds"])
+        writer.writerows(result)
+        return
+    widths = [max([len(h)] + [len(r[i]) for r in result]) for i, h in enumerate(("id", "name", "kinds"))]
+    for row in [("id", "name", "kinds"), *result]:
+        click.echo("  ".join(value.ljust(width) for value, width in zip(row, widths, strict=True)).rstrip())
+
+
+@click.group(name="scheduler", cls=LitestarGroup, invoke_without_command=True)
+@click.pass_context
+def scheduler(ctx: click.Context, app: Litestar) -> None:
+    """Run only the scheduler (for deployments that keep it out of the web processes: LOGISTICS_SCHEDULER=off).
+
+    `logistics scheduler run JOB` runs one job now instead."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from logistics.scheduler import run_forever
+
+    asyncio.run(run_forever(alchemy_config(app).create_session_maker()))
+
+
+@scheduler.command(name="run")
+@click.argument("job")
+def scheduler_run(app: Litestar, job: str) -> None:
+    """Run one job now, whatever its schedule (e.g. `logistics scheduler run accounts.purge_expired`)."""
+    from logistics.scheduler import JobRunner, load_jobs
+
+    jobs = load_jobs()
+    if job not in jobs:
+        raise click.ClickException(f"Unknown job {job!r}. Jobs: {', '.join(sorted(jobs))}")
+    alchemy = alchemy_config(app)
+
+    async def go() -> Any:
+        record = await JobRunner(alchemy.create_session_maker()).run(job, force=True)
+        await alchemy.get_engine().dispose()
+        return record
+
+    record = asyncio.run(go())
+    click.echo(f"{job}: {record.outcome} {record.message}")
+    if record.outcome != "ok":
+        sys.exit(1)

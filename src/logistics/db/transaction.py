@@ -1,0 +1,80 @@
+"""Each request's unit of work: commit when the handler succeeded, before anything else touches the database.
+
+This middleware sits innermost, so the request's transaction is committed (or rolled back) before the session
+middleware outside it stores the session — on SQLite a still-open write transaction would make that store wait
+for its own request. A commit that fails is not hidden: the response becomes an error and nothing was saved.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from advanced_alchemy.extensions.litestar._utils import delete_aa_scope_state, get_aa_scope_state
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
+
+log = logging.getLogger("logistics.db")
+
+
+class TransactionMiddleware:
+    def __init__(self, app: ASGIApp, session_scope_key: str) -> None:
+        self.app = app
+        self.session_scope_key = session_scope_key
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        failed = False
+
+        async def send_wrapper(message: Message) -> None:
+            nonlocal failed
+            if failed:
+                return
+            if message["type"] == "http.response.start":
+                session: Any = get_aa_scope_state(scope, self.session_scope_key)
+                if session is not None:
+                    try:
+                        if 200 <= message["status"] < 400:
+                            await session.commit()
+                        else:
+                            await session.rollback()
+                    except Exception:
+                        log.exception("commit failed")
+                        failed = True
+                        await session.rollback()
+                        await _send_commit_failure(scope, send)
+                        return
+                    finally:
+                        await session.close()
+                        delete_aa_scope_state(scope, self.session_scope_key)
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_wrapper)
+        except BaseException:
+            session: Any = get_aa_scope_state(scope, self.session_scope_key)
+            if session is not None:
+                await session.rollback()
+            raise
+
+
+async def _send_commit_failure(scope: Scope, send: Send) -> None:
+    from logistics.web.i18n import gettext as _
+
+    message = _("The change could not be saved. Nothing was changed; please try again.")
+    if scope["path"].startswith("/api/"):
+        body = json.dumps({"error": "commit_failed", "message": message}).encode()
+        content_type = b"application/json"
+    else:
+        body = f"<!doctype html><meta charset=utf-8><title>500</title><p>{message}</p>".encode()
+        content_type = b"text/html; charset=utf-8"
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 500,
+            "headers": [(b"content-type", content_type), (b"content-length", str(len(body)).encode())],
+        }
+    )
+    await send({"type": "http.response.body", "body": body, "more_body": False})

@@ -1,0 +1,123 @@
+"""Typed settings read once from LOGISTICS_* environment variables (a .env file may provide them)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from dotenv import load_dotenv
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+PACKAGE_DIR = Path(__file__).resolve().parent
+LOCALES = ("pl", "en", "uk")
+
+
+def _env(name: str, default: str) -> str:
+    return os.environ.get(f"LOGISTICS_{name}", default)
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(f"LOGISTICS_{name}")
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _env_int(name: str, default: int) -> int:
+    return int(_env(name, str(default)))
+
+
+def _secret_key(var_dir: Path) -> str:
+    """LOGISTICS_SECRET_KEY, or a key generated once into var/secret_key and reused after."""
+    configured = os.environ.get("LOGISTICS_SECRET_KEY")
+    if configured:
+        return configured
+    path = var_dir / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    var_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    # O_EXCL: two processes starting at once keep whichever key was written first.
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key)
+    return key
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    host: str = ""
+    port: int = 587
+    username: str = ""
+    password: str = ""
+    sender: str = "przystan@localhost"
+    starttls: bool = True
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    secret_key: str
+    org_name: str
+    default_locale: str
+    timezone: str
+    scheduler: bool
+    secure_cookies: bool
+    session_idle_minutes: int
+    login_max_failures: int
+    login_lockout_minutes: int
+    var_dir: Path
+    debug: bool
+    smtp: SmtpSettings = field(default_factory=SmtpSettings)
+    templates_dir: Path = PROJECT_ROOT / "templates"
+    static_dir: Path = PROJECT_ROOT / "static"
+    seeds_dir: Path = PROJECT_ROOT / "seeds"
+    translations_dir: Path = PACKAGE_DIR / "translations"
+    migrations_dir: Path = PACKAGE_DIR / "db" / "migrations"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+def load_settings() -> Settings:
+    """Read the environment (after a .env file that never overrides it) into Settings."""
+    load_dotenv(PROJECT_ROOT / ".env", override=False)
+    var_dir = Path(_env("VAR_DIR", str(PROJECT_ROOT / "var")))
+    default_locale = _env("DEFAULT_LOCALE", "pl")
+    if default_locale not in LOCALES:
+        msg = f"LOGISTICS_DEFAULT_LOCALE must be one of {', '.join(LOCALES)}, not {default_locale!r}"
+        raise ValueError(msg)
+    return Settings(
+        database_url=_env("DATABASE_URL", f"sqlite+aiosqlite:///{var_dir / 'logistics.db'}"),
+        secret_key=_secret_key(var_dir),
+        org_name=_env("ORG_NAME", "Ośrodek Pomocy Społecznej"),
+        default_locale=default_locale,
+        timezone=_env("TIMEZONE", "Europe/Warsaw"),
+        scheduler=_env_bool("SCHEDULER", True),
+        secure_cookies=_env_bool("SECURE_COOKIES", False),
+        session_idle_minutes=_env_int("SESSION_IDLE_MINUTES", 60),
+        login_max_failures=_env_int("LOGIN_MAX_FAILURES", 5),
+        login_lockout_minutes=_env_int("LOGIN_LOCKOUT_MINUTES", 15),
+        var_dir=var_dir,
+        debug=_env_bool("DEBUG", False),
+        smtp=SmtpSettings(
+            host=_env("SMTP_HOST", ""),
+            port=_env_int("SMTP_PORT", 587),
+            username=_env("SMTP_USERNAME", ""),
+            password=_env("SMTP_PASSWORD", ""),
+            sender=_env("SMTP_FROM", "przystan@localhost"),
+            starttls=_env_bool("SMTP_STARTTLS", True),
+        ),
+    )
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return load_settings()

@@ -1,0 +1,133 @@
+"""Sites: everyone signed in sees the sites they work at; administrators create and edit them."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from litestar import Controller, Request, get, post
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from logistics.accounts.models import Role
+from logistics.sites.models import SiteKind
+from logistics.sites.services import SiteInput, SiteService
+from logistics.web.actor import actor_from_request
+from logistics.web.errors import DomainError
+from logistics.web.forms import Form
+from logistics.web.guards import requires, signed_in
+from logistics.web.i18n import _, _l
+from logistics.web.layout import register_nav
+from logistics.web.responses import see_other
+from logistics.web.templating import render
+
+KIND_LABELS = {
+    SiteKind.NIGHT_SHELTER: _l("Night shelter"),
+    SiteKind.SHELTER: _l("Shelter"),
+    SiteKind.WARMING_CENTRE: _l("Warming centre"),
+    SiteKind.SUPPORTED_FLAT: _l("Supported flat"),
+    SiteKind.COLLECTIVE_ACCOMMODATION: _l("Collective accommodation"),
+    SiteKind.WAREHOUSE: _l("Warehouse"),
+    SiteKind.DISTRIBUTION_POINT: _l("Distribution point"),
+    SiteKind.ACTIVITY_VENUE: _l("Activity venue"),
+}
+
+register_nav(lambda: _("Sites"), "/sites", set(Role), order=80)
+
+
+def read_site_form(form: Form) -> SiteInput | None:
+    name = form.text("name", max_length=120)
+    address = form.text("address", required=False, max_length=250)
+    phone = form.pattern(
+        "phone",
+        r"[0-9+()\- ]{3,40}",
+        _("Use digits, spaces and + ( ) - only."),
+        required=False,
+        max_length=40,
+    )
+    opening_hours = form.text("opening_hours", required=False, max_length=1000)
+    kinds = form.choices("kinds", [kind.value for kind in SiteKind], required=True)
+    if not form.valid:
+        return None
+    return SiteInput(name=name, address=address, phone=phone, opening_hours=opening_hours, kinds=kinds)
+
+
+class SiteController(Controller):
+    path = "/sites"
+
+    @get("/", guards=[signed_in])
+    async def list_sites(self, request: Request[Any, Any, Any], db_session: AsyncSession, kind: str = "") -> Any:
+        kind = kind if kind in {k.value for k in SiteKind} else ""
+        sites = await SiteService(db_session, actor_from_request(request)).list_sites(kind=kind or None)
+        return render(request, "sites/list.html", block="table", sites=sites, kind=kind, kind_labels=KIND_LABELS)
+
+    @get("/{site_id:uuid}", guards=[signed_in])
+    async def site_page(self, request: Request[Any, Any, Any], db_session: AsyncSession, site_id: UUID) -> Any:
+        site = await SiteService(db_session, actor_from_request(request)).get_site(site_id)
+        return render(request, "sites/detail.html", site=site, kind_labels=KIND_LABELS)
+
+    @get("/new", guards=[requires(Role.ADMIN)])
+    async def new_site(self, request: Request[Any, Any, Any]) -> Any:
+        return render(request, "sites/form.html", form=Form(), site=None, kind_labels=KIND_LABELS)
+
+    @post("/new", guards=[requires(Role.ADMIN)])
+    async def create_site(self, request: Request[Any, Any, Any], db_session: AsyncSession) -> Any:
+        form = Form(await request.form())
+        data = read_site_form(form)
+        if data:
+            try:
+                site = await SiteService(db_session, actor_from_request(request)).create_site(data)
+                return see_other(request, f"/sites/{site.id}", _("The site has been created."))
+            except DomainError as error:
+                form.error(error.field or "name", error.message)
+        return render(
+            request,
+            "sites/form.html",
+            block="form",
+            status_code=422,
+            form=form,
+            site=None,
+            kind_labels=KIND_LABELS,
+        )
+
+    @get("/{site_id:uuid}/edit", guards=[requires(Role.ADMIN)])
+    async def edit_site(self, request: Request[Any, Any, Any], db_session: AsyncSession, site_id: UUID) -> Any:
+        site = await SiteService(db_session, actor_from_request(request)).get_site(site_id)
+        form = Form()
+        form.values = {
+            "name": site.name,
+            "address": site.address,
+            "phone": site.phone,
+            "opening_hours": site.opening_hours,
+            "kinds": [k.value for k in site.kinds],
+        }
+        return render(request, "sites/form.html", form=form, site=site, kind_labels=KIND_LABELS)
+
+    @post("/{site_id:uuid}/edit", guards=[requires(Role.ADMIN)])
+    async def update_site(self, request: Request[Any, Any, Any], db_session: AsyncSession, site_id: UUID) -> Any:
+        service = SiteService(db_session, actor_from_request(request))
+        site = await service.get_site(site_id)
+        form = Form(await request.form())
+        data = read_site_form(form)
+        if data:
+            try:
+                await service.update_site(site_id, data)
+                return see_other(request, f"/sites/{site_id}", _("The changes have been saved."))
+            except DomainError as error:
+                form.error(error.field or "name", error.message)
+        return render(
+            request,
+            "sites/form.html",
+            block="form",
+            status_code=422,
+            form=form,
+            site=site,
+            kind_labels=KIND_LABELS,
+        )
+
+    @post("/{site_id:uuid}/active", guards=[requires(Role.ADMIN)])
+    async def set_active(self, request: Request[Any, Any, Any], db_session: AsyncSession, site_id: UUID) -> Any:
+        form = Form(await request.form())
+        active = form.boolean("active")
+        await SiteService(db_session, actor_from_request(request)).set_active(site_id, active)
+        message = _("The site has been activated.") if active else _("The site has been deactivated.")
+        return see_other(request, f"/sites/{site_id}", message)

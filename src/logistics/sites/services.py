@@ -1,0 +1,118 @@
+"""Site use cases: list what the actor may see, create and edit sites (administrators)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from uuid import UUID
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from logistics.audit import services as audit
+from logistics.sites.models import Site, SiteKind, SiteKindRow
+from logistics.web.actor import Actor
+from logistics.web.errors import DomainError, NotFound
+from logistics.web.i18n import gettext as _
+
+
+@dataclass(frozen=True)
+class SiteInput:
+    name: str
+    address: str
+    phone: str
+    opening_hours: str
+    kinds: list[str]
+
+
+class SiteService:
+    def __init__(self, session: AsyncSession, actor: Actor) -> None:
+        self.session = session
+        self.actor = actor
+
+    async def list_sites(self, *, include_inactive: bool = True, kind: str | None = None) -> list[Site]:
+        """The sites this actor may see (all for admins and coordinators), by name."""
+        query = select(Site).order_by(Site.name)
+        if not include_inactive:
+            query = query.where(Site.is_active.is_(True))
+        if kind:
+            query = query.where(Site.id.in_(select(SiteKindRow.site_id).where(SiteKindRow.kind == kind)))
+        if not self.actor.sees_all_sites:
+            query = query.where(Site.id.in_(self.actor.site_ids))
+        return list(await self.session.scalars(query))
+
+    async def get_site(self, site_id: UUID) -> Site:
+        """The site, or NotFound — also for a site outside the actor's sites, which must not learn it exists."""
+        site = await self.session.get(Site, site_id)
+        if site is None or not self.actor.can_see_site(site.id):
+            raise NotFound(_("This site does not exist or is not one of yours."))
+        return site
+
+    async def create_site(self, data: SiteInput) -> Site:
+        await self._check_unique_name(data.name, None)
+        site = Site(name=data.name, address=data.address, phone=data.phone, opening_hours=data.opening_hours)
+        site.kind_rows = [SiteKindRow(kind=kind) for kind in _valid_kinds(data.kinds)]
+        self.session.add(site)
+        await self.session.flush()
+        await audit.record(
+            self.session, self.actor, "site.create", "site", site.id, ["name", "address", "phone", "kinds"]
+        )
+        return site
+
+    async def update_site(self, site_id: UUID, data: SiteInput) -> Site:
+        site = await self.get_site(site_id)
+        await self._check_unique_name(data.name, site.id)
+        kinds = _valid_kinds(data.kinds)
+        changed = [
+            name for name in ("name", "address", "phone", "opening_hours") if getattr(site, name) != getattr(data, name)
+        ]
+        for name in changed:
+            setattr(site, name, getattr(data, name))
+        if [k.value for k in site.kinds] != kinds:
+            site.kind_rows = [SiteKindRow(kind=kind) for kind in kinds]
+            changed.append("kinds")
+        if changed:
+            await audit.record(self.session, self.actor, "site.update", "site", site.id, changed)
+        return site
+
+    async def set_active(self, site_id: UUID, active: bool) -> Site:
+        site = await self.get_site(site_id)
+        if site.is_active != active:
+            site.is_active = active
+            await audit.record(
+                self.session,
+                self.actor,
+                "site.activate" if active else "site.deactivate",
+                "site",
+                site.id,
+                ["is_active"],
+            )
+        return site
+
+    async def _check_unique_name(self, name: str, own_id: UUID | None) -> None:
+        other = await self.session.scalar(select(Site.id).where(Site.name == name))
+        if other is not None and other != own_id:
+            raise DomainError(_("A site with this name already exists."), "name")
+
+
+def _valid_kinds(kinds: list[str]) -> list[str]:
+    if not kinds:
+        raise DomainError(_("Choose at least one option."), "kinds")
+    allowed = {kind.value for kind in SiteKind}
+    if any(kind not in allowed for kind in kinds):
+        raise DomainError(_("This option is not available."), "kinds")
+    return sorted(set(kinds))
+
+
+async def resolve_site_ids(session: AsyncSession, names_or_ids: list[str]) -> list[UUID]:
+    """Site ids for names or ids given on the command line; DomainError naming the first unknown one."""
+    result = []
+    for value in names_or_ids:
+        try:
+            condition = Site.id == UUID(value)
+        except ValueError:
+            condition = Site.name == value
+        site_id = await session.scalar(select(Site.id).where(condition))
+        if site_id is None:
+            raise DomainError(_("Unknown site: %(site)s", site=value), "sites")
+        result.append(site_id)
+    return result

@@ -1,0 +1,86 @@
+"""Babel message catalogs, the current locale, and locale-aware formatting (times shown in Europe/Warsaw)."""
+
+from __future__ import annotations
+
+from contextvars import ContextVar
+from datetime import date, datetime
+from decimal import Decimal
+from functools import lru_cache
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from babel import Locale, dates, numbers
+from babel.support import LazyProxy, NullTranslations, Translations
+
+from logistics.settings import LOCALES, get_settings
+
+LANGUAGE_NAMES = {"pl": "Polski", "en": "English", "uk": "Українська"}
+
+_locale: ContextVar[str | None] = ContextVar("locale", default=None)
+
+
+def get_locale() -> str:
+    return _locale.get() or get_settings().default_locale
+
+
+def set_locale(locale: str) -> None:
+    _locale.set(locale if locale in LOCALES else None)
+
+
+@lru_cache(maxsize=len(LOCALES))
+def translations(locale: str) -> NullTranslations:
+    return Translations.load(str(get_settings().translations_dir), [locale], domain="messages")
+
+
+def gettext(message: str, **variables: Any) -> str:
+    text = translations(get_locale()).gettext(message)
+    return text % variables if variables else text
+
+
+def ngettext(singular: str, plural: str, n: int, **variables: Any) -> str:
+    text = translations(get_locale()).ngettext(singular, plural, n)
+    return text % {"num": n, **variables}
+
+
+_ = gettext
+
+
+def lazy_gettext(message: str) -> LazyProxy:
+    """A message translated when it is shown, for module-level labels."""
+    return LazyProxy(gettext, message, enable_cache=False)
+
+
+_l = lazy_gettext
+
+
+def _zone() -> ZoneInfo:
+    return ZoneInfo(get_settings().timezone)
+
+
+def local_time(value: datetime) -> datetime:
+    return value.astimezone(_zone())
+
+
+def format_datetime(value: datetime | None, format: str = "short") -> str:
+    if value is None:
+        return ""
+    return dates.format_datetime(local_time(value), format=format, locale=Locale.parse(get_locale()))
+
+
+def format_date(value: date | None, format: str = "medium") -> str:
+    if value is None:
+        return ""
+    return dates.format_date(value, format=format, locale=Locale.parse(get_locale()))
+
+
+def format_number(value: int | Decimal | float | None) -> str:
+    if value is None:
+        return ""
+    return numbers.format_decimal(value, locale=Locale.parse(get_locale()))
+
+
+def format_money(value: Decimal | None) -> str:
+    """Amounts in zł with two decimals in the user's number format (e.g. 2 676,50 zł in Polish)."""
+    if value is None:
+        return ""
+    return numbers.format_currency(value, "PLN", format="#,##0.00 ¤", locale=Locale.parse(get_locale()))
