@@ -20,8 +20,9 @@ import pytest
 from argon2 import PasswordHasher
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 
+import logistics.app  # noqa: F401 — imports every model, so the metadata is complete
 from logistics.accounts import passwords
 from logistics.db.base import metadata
 from logistics.settings import Settings, get_settings
@@ -30,7 +31,7 @@ from logistics.settings import Settings, get_settings
 passwords._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 
 TEST_DB = os.environ.get("LOGISTICS_TEST_DB", "sqlite")
-PASSWORD = "correct-horse-battery"  # noqa: S105
+PASSWORD = "correct-horse-battery"
 
 
 @pytest.fixture(scope="session")
@@ -119,7 +120,9 @@ async def people(app: Litestar) -> People:
 
     async with db_session(app) as session:
         sites = SiteService(session, Actor.system("test"))
-        site_a = await sites.create_site(SiteInput("Noclegownia A", "ul. Testowa 1", "+48 32 000 00 01", "", ["night_shelter"]))
+        site_a = await sites.create_site(
+            SiteInput("Noclegownia A", "ul. Testowa 1", "+48 32 000 00 01", "", ["night_shelter"])
+        )
         site_b = await sites.create_site(SiteInput("Schronisko B", "ul. Testowa 2", "", "", ["shelter"]))
         accounts = AccountService(session, Actor.system("test"))
         users = {}
@@ -133,7 +136,9 @@ async def people(app: Litestar) -> People:
         ):
             site_ids = [site_a.id] if role in {"shelter_staff", "volunteer", "warehouse"} else []
             users[username] = await accounts.create_user(
-                UserInput(username=username, full_name=username.title(), role=role, site_ids=site_ids, password=PASSWORD)
+                UserInput(
+                    username=username, full_name=username.title(), role=role, site_ids=site_ids, password=PASSWORD
+                )
             )
         await session.commit()
     return People(site_a=site_a, site_b=site_b, users=users)

@@ -9,17 +9,26 @@ from typing import Any
 from advanced_alchemy.extensions.litestar import SQLAlchemyPlugin
 from litestar import Litestar
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
+from sqlalchemy.pool import NullPool
 
 from .conftest import csrf_token
 
 
 @asynccontextmanager
 async def db_session(app: Litestar) -> AsyncIterator[AsyncSession]:
-    """A session of the app's own engine, for setting up and checking the database state."""
+    """A session on the app's database for setting up and checking state.
+
+    It has an engine of its own: the test client runs the app on another event loop, and asyncpg connections
+    belong to the loop that opened them.
+    """
     config = app.plugins.get(SQLAlchemyPlugin).config[0]
-    async with config.get_session() as session:  # type: ignore[union-attr]
-        yield session
+    engine = create_async_engine(config.connection_string, poolclass=NullPool)
+    try:
+        async with AsyncSession(engine, expire_on_commit=False) as session:
+            yield session
+    finally:
+        await engine.dispose()
 
 
 async def count(app: Litestar, model: Any, *conditions: Any) -> int:

@@ -14,7 +14,6 @@ from litestar.logging import LoggingConfig
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
-from litestar.plugins.flash import FlashConfig, FlashPlugin
 from litestar.plugins.htmx import HTMXPlugin
 from litestar.router import Router
 from litestar.static_files import create_static_files_router
@@ -87,7 +86,6 @@ def create_app(settings: Settings | None = None) -> Litestar:
         plugins=[
             SQLAlchemyPlugin(config=alchemy),
             HTMXPlugin(),
-            FlashPlugin(config=FlashConfig(template_config=template_config)),
             CLIPlugin(),
         ],
         # Session auth puts its middleware first; the request context goes before it (outermost).

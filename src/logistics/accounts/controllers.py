@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID
 
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import Cookie
-from litestar.plugins.flash import flash
+from litestar.di import NamedDependency
+from litestar.params import FromPath, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from logistics.accounts.models import Role, User
@@ -21,7 +22,7 @@ from logistics.web.forms import Form
 from logistics.web.guards import requires, signed_in
 from logistics.web.i18n import _, _l
 from logistics.web.layout import register_nav
-from logistics.web.responses import local_path, see_other
+from logistics.web.responses import flash, local_path, see_other
 from logistics.web.templating import render
 
 PUBLIC = {"exclude_from_auth": True}
@@ -41,13 +42,15 @@ class AuthController(Controller):
     """Public pages: sign in, sign out, language."""
 
     @get("/login", opt=PUBLIC, name="login")
-    async def login_page(self, request: Request[Any, Any, Any], next_: str | None = None) -> Any:
+    async def login_page(
+        self, request: Request[Any, Any, Any], next_: Annotated[str | None, QueryParameter(name="next")] = None
+    ) -> Any:
         if request.session.get("user_id"):
             return see_other(request, local_path(next_))
         return render(request, "accounts/login.html", form=Form(), next=local_path(next_), message=None)
 
     @post("/login", opt=PUBLIC)
-    async def login(self, request: Request[Any, Any, Any], db_session: AsyncSession) -> Any:
+    async def login(self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession]) -> Any:
         form = Form(await request.form())
         username = form.text("username", max_length=64)
         password = form.text("password", max_length=MAX_PASSWORD_LENGTH)
@@ -90,7 +93,9 @@ class AuthController(Controller):
         return see_other(request, "/login", _("You have been signed out."))
 
     @post("/language", opt=PUBLIC)
-    async def switch_language(self, request: Request[Any, Any, Any], db_session: AsyncSession) -> Response[Any]:
+    async def switch_language(
+        self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession]
+    ) -> Response[Any]:
         form = Form(await request.form())
         locale = form.choice("locale", LOCALES)
         target = local_path(form.raw("next"))
@@ -123,7 +128,7 @@ class AccountController(Controller):
         return render(request, "accounts/account.html", form=Form(), role_labels=ROLE_LABELS)
 
     @post("/password")
-    async def change_password(self, request: Request[Any, Any, Any], db_session: AsyncSession) -> Any:
+    async def change_password(self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession]) -> Any:
         form = Form(await request.form())
         current = form.text("current", max_length=MAX_PASSWORD_LENGTH)
         new = form.text("new", max_length=MAX_PASSWORD_LENGTH)
@@ -152,7 +157,9 @@ class UserAdminController(Controller):
     path = "/admin/users"
     guards = [requires(Role.ADMIN)]
 
-    async def _context(self, db_session: AsyncSession, request: Request[Any, Any, Any]) -> dict[str, Any]:
+    async def _context(
+        self, db_session: NamedDependency[AsyncSession], request: Request[Any, Any, Any]
+    ) -> dict[str, Any]:
         sites = await SiteService(db_session, actor_from_request(request)).list_sites(include_inactive=False)
         return {
             "role_options": [(role.value, str(ROLE_LABELS[role])) for role in Role],
@@ -160,17 +167,17 @@ class UserAdminController(Controller):
         }
 
     @get("/")
-    async def list_users(self, request: Request[Any, Any, Any], db_session: AsyncSession) -> Any:
+    async def list_users(self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession]) -> Any:
         users = await AccountService(db_session, actor_from_request(request)).list_users()
         return render(request, "accounts/users.html", users=users, role_labels=ROLE_LABELS)
 
     @get("/new")
-    async def new_user(self, request: Request[Any, Any, Any], db_session: AsyncSession) -> Any:
+    async def new_user(self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession]) -> Any:
         context = await self._context(db_session, request)
         return render(request, "accounts/user_form.html", form=Form(), user=None, **context)
 
     @post("/new")
-    async def create_user(self, request: Request[Any, Any, Any], db_session: AsyncSession) -> Any:
+    async def create_user(self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession]) -> Any:
         form = Form(await request.form())
         data = read_user_form(form, with_password=True)
         if form.valid and data:
@@ -185,7 +192,9 @@ class UserAdminController(Controller):
         )
 
     @get("/{user_id:uuid}")
-    async def edit_user(self, request: Request[Any, Any, Any], db_session: AsyncSession, user_id: UUID) -> Any:
+    async def edit_user(
+        self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], user_id: FromPath[UUID]
+    ) -> Any:
         user = await AccountService(db_session, actor_from_request(request)).get_user(user_id)
         form = Form({"username": user.username, "full_name": user.full_name, "role": user.role})
         form.values = {
@@ -198,7 +207,9 @@ class UserAdminController(Controller):
         return render(request, "accounts/user_form.html", form=form, user=user, **context)
 
     @post("/{user_id:uuid}")
-    async def update_user(self, request: Request[Any, Any, Any], db_session: AsyncSession, user_id: UUID) -> Any:
+    async def update_user(
+        self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], user_id: FromPath[UUID]
+    ) -> Any:
         service = AccountService(db_session, actor_from_request(request))
         user = await service.get_user(user_id)
         form = Form(await request.form())
@@ -216,7 +227,9 @@ class UserAdminController(Controller):
         )
 
     @post("/{user_id:uuid}/password")
-    async def reset_password(self, request: Request[Any, Any, Any], db_session: AsyncSession, user_id: UUID) -> Any:
+    async def reset_password(
+        self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], user_id: FromPath[UUID]
+    ) -> Any:
         form = Form(await request.form())
         password = form.text("password", max_length=MAX_PASSWORD_LENGTH)
         try:
@@ -229,7 +242,9 @@ class UserAdminController(Controller):
         return see_other(request, f"/admin/users/{user_id}")
 
     @post("/{user_id:uuid}/active")
-    async def set_active(self, request: Request[Any, Any, Any], db_session: AsyncSession, user_id: UUID) -> Any:
+    async def set_active(
+        self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], user_id: FromPath[UUID]
+    ) -> Any:
         form = Form(await request.form())
         active = form.boolean("active")
         try:

@@ -6,6 +6,8 @@ from datetime import date
 from typing import Any
 
 from litestar import Controller, Request, get
+from litestar.di import NamedDependency
+from litestar.params import FromQuery
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from logistics.accounts.models import Role
@@ -33,14 +35,14 @@ class AuditController(Controller):
     async def browse_log(
         self,
         request: Request[Any, Any, Any],
-        db_session: AsyncSession,
-        actor: str = "",
-        action: str = "",
-        entity_type: str = "",
-        entity_id: str = "",
-        day_from: str = "",
-        day_to: str = "",
-        page: int = 1,
+        db_session: NamedDependency[AsyncSession],
+        actor: FromQuery[str] = "",
+        action: FromQuery[str] = "",
+        entity_type: FromQuery[str] = "",
+        entity_id: FromQuery[str] = "",
+        day_from: FromQuery[str] = "",
+        day_to: FromQuery[str] = "",
+        page: FromQuery[int] = 1,
     ) -> Any:
         query = AuditFilter(
             actor=actor[:64],

@@ -7,6 +7,7 @@ from typing import Any
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from litestar import MediaType, Response, get
+from litestar.di import NamedDependency
 from sqlalchemy import Connection, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -26,7 +27,7 @@ def _current_heads(connection: Connection) -> set[str]:
 
 
 @get("/readyz", opt=PUBLIC, media_type=MediaType.JSON)
-async def readyz(db_session: AsyncSession) -> Response[dict[str, Any]]:
+async def readyz(db_session: NamedDependency[AsyncSession]) -> Response[dict[str, Any]]:
     """The database answers and its schema is at the latest migration."""
     try:
         await db_session.execute(text("SELECT 1"))

@@ -6,6 +6,8 @@ from typing import Any
 from uuid import UUID
 
 from litestar import Controller, Request, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from logistics.accounts.models import Role
@@ -55,13 +57,17 @@ class SiteController(Controller):
     path = "/sites"
 
     @get("/", guards=[signed_in])
-    async def list_sites(self, request: Request[Any, Any, Any], db_session: AsyncSession, kind: str = "") -> Any:
+    async def list_sites(
+        self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], kind: FromQuery[str] = ""
+    ) -> Any:
         kind = kind if kind in {k.value for k in SiteKind} else ""
         sites = await SiteService(db_session, actor_from_request(request)).list_sites(kind=kind or None)
         return render(request, "sites/list.html", block="table", sites=sites, kind=kind, kind_labels=KIND_LABELS)
 
     @get("/{site_id:uuid}", guards=[signed_in])
-    async def site_page(self, request: Request[Any, Any, Any], db_session: AsyncSession, site_id: UUID) -> Any:
+    async def site_page(
+        self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], site_id: FromPath[UUID]
+    ) -> Any:
         site = await SiteService(db_session, actor_from_request(request)).get_site(site_id)
         return render(request, "sites/detail.html", site=site, kind_labels=KIND_LABELS)
 
@@ -70,7 +76,7 @@ class SiteController(Controller):
         return render(request, "sites/form.html", form=Form(), site=None, kind_labels=KIND_LABELS)
 
     @post("/new", guards=[requires(Role.ADMIN)])
-    async def create_site(self, request: Request[Any, Any, Any], db_session: AsyncSession) -> Any:
+    async def create_site(self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession]) -> Any:
         form = Form(await request.form())
         data = read_site_form(form)
         if data:
@@ -90,7 +96,9 @@ class SiteController(Controller):
         )
 
     @get("/{site_id:uuid}/edit", guards=[requires(Role.ADMIN)])
-    async def edit_site(self, request: Request[Any, Any, Any], db_session: AsyncSession, site_id: UUID) -> Any:
+    async def edit_site(
+        self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], site_id: FromPath[UUID]
+    ) -> Any:
         site = await SiteService(db_session, actor_from_request(request)).get_site(site_id)
         form = Form()
         form.values = {
@@ -103,7 +111,9 @@ class SiteController(Controller):
         return render(request, "sites/form.html", form=form, site=site, kind_labels=KIND_LABELS)
 
     @post("/{site_id:uuid}/edit", guards=[requires(Role.ADMIN)])
-    async def update_site(self, request: Request[Any, Any, Any], db_session: AsyncSession, site_id: UUID) -> Any:
+    async def update_site(
+        self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], site_id: FromPath[UUID]
+    ) -> Any:
         service = SiteService(db_session, actor_from_request(request))
         site = await service.get_site(site_id)
         form = Form(await request.form())
@@ -125,7 +135,9 @@ class SiteController(Controller):
         )
 
     @post("/{site_id:uuid}/active", guards=[requires(Role.ADMIN)])
-    async def set_active(self, request: Request[Any, Any, Any], db_session: AsyncSession, site_id: UUID) -> Any:
+    async def set_active(
+        self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], site_id: FromPath[UUID]
+    ) -> Any:
         form = Form(await request.form())
         active = form.boolean("active")
         await SiteService(db_session, actor_from_request(request)).set_active(site_id, active)

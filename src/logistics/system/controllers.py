@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Controller, Request, get
+from litestar.di import NamedDependency
+from litestar.params import FromQuery
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -23,7 +25,9 @@ class JobsController(Controller):
     guards = [requires(Role.ADMIN)]
 
     @get("/")
-    async def jobs(self, request: Request[Any, Any, Any], db_session: AsyncSession, job: str = "") -> Any:
+    async def jobs(
+        self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], job: FromQuery[str] = ""
+    ) -> Any:
         leases = {lease.name: lease for lease in await db_session.scalars(select(JobLease))}
         query = select(JobRun).order_by(JobRun.started_at.desc()).limit(100)
         if job in REGISTRY:

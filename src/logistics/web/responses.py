@@ -6,9 +6,21 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from litestar import Request, Response
-from litestar.plugins.flash import flash
 from litestar.plugins.htmx import ClientRedirect
 from litestar.response import Redirect
+
+
+def flash(request: Request[Any, Any, Any], message: str, category: str = "success") -> None:
+    """Keep a message in the session for the next page (works after the session was cleared, e.g. on sign-out)."""
+    if not isinstance(request.scope.get("session"), dict):
+        request.set_session({})
+    request.session.setdefault("_messages", []).append({"message": message, "category": category})
+
+
+def pop_flashes(request: Request[Any, Any, Any]) -> list[dict[str, str]]:
+    """The messages kept for this page, removed from the session (for templates)."""
+    session = request.scope.get("session")
+    return session.pop("_messages", []) if isinstance(session, dict) else []
 
 
 def see_other(request: Request[Any, Any, Any], path: str, message: str | None = None) -> Response[Any]:
@@ -16,7 +28,9 @@ def see_other(request: Request[Any, Any, Any], path: str, message: str | None = 
     if message:
         flash(request, message, category="success")
     if request.headers.get("hx-request") == "true":
-        return ClientRedirect(redirect_to=path)
+        response = ClientRedirect(redirect_to=path)
+        response.status_code = 200  # htmx follows HX-Redirect on a 200; the POST default would be 201
+        return response
     return Redirect(path=path, status_code=303)
 
 

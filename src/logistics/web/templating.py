@@ -13,6 +13,7 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from logistics.settings import LOCALES, Settings
 from logistics.web import i18n
 from logistics.web.layout import navigation
+from logistics.web.responses import pop_flashes
 
 
 def create_environment(settings: Settings) -> Environment:
@@ -36,6 +37,7 @@ def create_environment(settings: Settings) -> Environment:
         language_names=i18n.LANGUAGE_NAMES,
         current_locale=i18n.get_locale,
         navigation=navigation,
+        pop_flashes=pop_flashes,
     )
     env.filters.update(
         datetime=i18n.format_datetime,
