@@ -42,7 +42,7 @@ def test_public_routes_are_excluded_from_authentication_and_exist(app):
 
 
 async def test_every_guarded_get_page_refuses_anonymous_visitors(app, client, people):
-    for path, method, handler in _routes(app):
+    for path, method, _handler in _routes(app):
         if method != "GET" or (path, method) in PUBLIC or path.startswith(PUBLIC_PREFIXES) or "{" in path:
             continue
         response = await client.get(path, follow_redirects=False)
