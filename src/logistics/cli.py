@@ -201,12 +201,11 @@ def sites_list(app: Litestar, output_format: str) -> None:
 
 
 @click.group(name="scheduler", cls=LitestarGroup, invoke_without_command=True)
-@click.pass_context
-def scheduler(ctx: click.Context, app: Litestar) -> None:
+def scheduler(app: Litestar) -> None:
     """Run only the scheduler (for deployments that keep it out of the web processes: LOGISTICS_SCHEDULER=off).
 
     `logistics scheduler run JOB` runs one job now instead."""
-    if ctx.invoked_subcommand is not None:
+    if click.get_current_context().invoked_subcommand is not None:
         return
     from logistics.scheduler import run_forever
 

@@ -100,12 +100,12 @@ class JobRunner:
         self.runner_id = runner_id or f"{socket.gethostname()}:{os.getpid()}:{uuid4().hex[:6]}"
 
     async def ensure_lease(self, job: Job, now: datetime) -> None:
+        """Create the job's lease row the first time the job fires anywhere, due at once."""
         async with self.session_maker() as session:
             exists = await session.scalar(select(JobLease.id).where(JobLease.name == job.name))
             if exists is not None:
                 return
-            first = job.trigger.get_next_fire_time(None, now) or now
-            session.add(JobLease(name=job.name, next_run_at=first))
+            session.add(JobLease(name=job.name, next_run_at=now))
             try:
                 await session.commit()
             except IntegrityError:  # another process created it first
@@ -114,7 +114,8 @@ class JobRunner:
     async def claim(self, job: Job, now: datetime) -> bool:
         """Take the lease for the run that is due now; False when it is not due or another process has it."""
         await self.ensure_lease(job, now)
-        following = job.trigger.get_next_fire_time(None, now + timedelta(seconds=1)) or now + timedelta(days=365)
+        # The first fire time strictly after this one: every process firing this same run finds nothing due.
+        following = job.trigger.get_next_fire_time(None, now + timedelta(microseconds=1)) or now + timedelta(days=365)
         async with self.session_maker() as session:
             result = await session.execute(
                 update(JobLease)

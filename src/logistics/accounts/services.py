@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
 from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from logistics.accounts.models import LoginFailure, Role, User
@@ -130,7 +131,10 @@ class AccountService:
             sites=sites,
         )
         self.session.add(user)
-        await self.session.flush()
+        try:
+            await self.session.flush()
+        except IntegrityError as error:  # taken by a concurrent request a moment ago
+            raise DomainError(_("This username is already taken."), "username") from error
         await audit.record(
             self.session,
             self.actor,

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from uuid import UUID
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from logistics.audit import services as audit
@@ -52,7 +53,7 @@ class SiteService:
         site = Site(name=data.name, address=data.address, phone=data.phone, opening_hours=data.opening_hours)
         site.kind_rows = [SiteKindRow(kind=kind) for kind in _valid_kinds(data.kinds)]
         self.session.add(site)
-        await self.session.flush()
+        await _flush_unique_name(self.session)
         await audit.record(
             self.session, self.actor, "site.create", "site", site.id, ["name", "address", "phone", "kinds"]
         )
@@ -71,6 +72,7 @@ class SiteService:
             site.kind_rows = [SiteKindRow(kind=kind) for kind in kinds]
             changed.append("kinds")
         if changed:
+            await _flush_unique_name(self.session)
             await audit.record(self.session, self.actor, "site.update", "site", site.id, changed)
         return site
 
@@ -92,6 +94,14 @@ class SiteService:
         other = await self.session.scalar(select(Site.id).where(Site.name == name))
         if other is not None and other != own_id:
             raise DomainError(_("A site with this name already exists."), "name")
+
+
+async def _flush_unique_name(session: AsyncSession) -> None:
+    """Flush; a concurrent request that took the same name first makes this a clear message, not an error page."""
+    try:
+        await session.flush()
+    except IntegrityError as error:
+        raise DomainError(_("A site with this name already exists."), "name") from error
 
 
 def _valid_kinds(kinds: list[str]) -> list[str]:
