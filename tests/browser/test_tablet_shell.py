@@ -1,0 +1,62 @@
+"""At tablet size: sign in, see the role's navigation, switch the language, keep a screenshot."""
+
+from __future__ import annotations
+
+from ..conftest import PASSWORD
+
+PORTRAIT = {"width": 768, "height": 1024}
+LANDSCAPE = {"width": 1280, "height": 800}
+
+
+async def test_sign_in_switch_language_and_screenshot(browser, live_url, screenshots):
+    context = await browser.new_context(viewport=PORTRAIT, has_touch=True)
+    page = await context.new_page()
+    errors: list[str] = []
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+
+    await page.goto(f"{live_url}/")
+    assert page.url.endswith("/login?next=/") or page.url.endswith("/login")
+    await page.fill("#f-username", "shelter")
+    await page.fill("#f-password", PASSWORD)
+    await page.click("form[action='/login'] button[type=submit]")
+    await page.wait_for_url(f"{live_url}/")
+    assert await page.locator("h1").inner_text() == "Dzień dobry, Shelter"
+    nav = await page.locator(".mainnav a").all_inner_texts()
+    assert nav == ["Placówki"]
+
+    # The language switch submits itself on change (app.js), no button needed.
+    await page.select_option("#locale-select", "uk")
+    await page.wait_for_load_state("networkidle")
+    assert await page.locator("h1").inner_text() == "Добрий день, Shelter"
+    assert await page.get_attribute("html", "lang") == "uk"
+    await page.screenshot(path=str(screenshots / "home-uk-portrait.png"), full_page=True)
+
+    # Touch targets are at least 44 px high.
+    for selector in (".mainnav a", "form[action='/logout'] button", "#locale-select", ".tile"):
+        box = await page.locator(selector).first.bounding_box()
+        assert box is not None, selector
+        assert box["height"] >= 44, selector
+
+    await page.set_viewport_size(LANDSCAPE)
+    await page.goto(f"{live_url}/sites")
+    assert "Noclegownia A" in await page.content()
+    await page.screenshot(path=str(screenshots / "sites-uk-landscape.png"), full_page=True)
+    assert errors == []  # no CSP violations or script errors
+    await context.close()
+
+
+async def test_form_errors_are_shown_next_to_the_field_through_htmx(browser, live_url):
+    context = await browser.new_context(viewport=PORTRAIT)
+    page = await context.new_page()
+    await page.goto(f"{live_url}/login")
+    await page.fill("#f-username", "admin")
+    await page.fill("#f-password", "wrong-password-123")
+    await page.click("form[action='/login'] button[type=submit]")
+    alert = page.locator(".alert-error")
+    await alert.wait_for()
+    assert await alert.inner_text() == "Nieprawidłowa nazwa użytkownika lub hasło."
+    assert page.url.endswith("/login")  # swapped in place, no full page load
+    await page.fill("#f-password", PASSWORD)
+    await page.click("form[action='/login'] button[type=submit]")
+    await page.wait_for_url(f"{live_url}/")
+    await context.close()
