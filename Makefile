@@ -8,10 +8,13 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export LOGISTICS_DATABASE_URL ?= sqlite+aiosqlite:///var/logistics.db
 
-.PHONY: setup setup-test run test test-sqlite test-postgres test-browser lint check-migrations bench clean translations
+.PHONY: install setup setup-test run test test-sqlite test-postgres test-browser lint check-migrations bench clean translations
 
-## setup: virtualenv, package, front-end packages, translations, migrations, demo data when the database is empty
-setup: $(VENV)/.installed static/vendor/.copied translations var/.keep
+## install: virtualenv, package, front-end packages, translations — no database changes (production)
+install: $(VENV)/.installed static/vendor/.copied translations var/.keep
+
+## setup: install, migrations, and the demo data when the database is empty
+setup: install
 	$(BIN)/logistics database upgrade --no-prompt
 	$(BIN)/logistics seed demo --if-empty
 
@@ -70,7 +73,7 @@ test-browser: setup-test
 
 ## bench: the benchmarks under benchmarks/ (figures go to benchmarks/RESULTS.md by hand)
 bench: setup-test
-	$(BIN)/python benchmarks/run.py
+	bash scripts/with-postgres.sh $(BIN)/python benchmarks/run.py
 
 ## translations-update: extract messages and merge them into the catalogs (run after changing UI text)
 translations-update: $(VENV)/.installed

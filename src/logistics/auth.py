@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import partial
@@ -23,12 +24,16 @@ from logistics.settings import Settings
 #: A session's expiry is pushed forward at most this often, so reading pages does not write on every request.
 RENEW_EVERY = timedelta(minutes=1)
 
+#: The session as this request loaded it: storing the same bytes again is skipped.
+_loaded: ContextVar[tuple[str, bytes] | None] = ContextVar("loaded_session", default=None)
+
 
 class DatabaseSessionBackend(SQLAlchemyAsyncSessionBackend):
     """Sessions in the `web_sessions` table, with an idle timeout.
 
     `get` reads in one short transaction and, when the session is due for renewal, pushes its expiry in a second
     one that begins with the write — on SQLite a read-then-write transaction could fail at once under load.
+    `set` writes only when the data changed: Litestar stores the session after every response.
     """
 
     async def get(self, /, session_id: str, store: Store) -> bytes | None:
@@ -45,6 +50,7 @@ class DatabaseSessionBackend(SQLAlchemyAsyncSessionBackend):
             write_intent.reset(token)
         if row is None or row.expires_at <= now:
             return None
+        _loaded.set((session_id, bytes(row.data)))
         max_age = timedelta(seconds=self.config.max_age)
         if row.expires_at - now < max_age - RENEW_EVERY:
             async with self.alchemy.get_session() as db_session:
@@ -53,6 +59,11 @@ class DatabaseSessionBackend(SQLAlchemyAsyncSessionBackend):
                 )
                 await db_session.commit()
         return bytes(row.data)
+
+    async def set(self, /, session_id: str, data: bytes, store: Store) -> None:
+        if _loaded.get() == (session_id, data):
+            return
+        await super().set(session_id, data, store)
 
 
 @dataclass
