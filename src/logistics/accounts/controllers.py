@@ -178,31 +178,19 @@ class UserAdminController(Controller):
 
     @post("/new")
     async def create_user(self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession]) -> Any:
-        form = Form(await request.form())
-        data = read_user_form(form, with_password=True)
-        if form.valid and data:
-            try:
-                user = await AccountService(db_session, actor_from_request(request)).create_user(data)
-                return see_other(request, f"/admin/users/{user.id}", _("The user has been created."))
-            except DomainError as error:
-                form.error(error.field or "username", error.message)
-        context = await self._context(db_session, request)
-        return render(
-            request, "accounts/user_form.html", block="form", status_code=422, form=form, user=None, **context
-        )
+        return await self._save(request, db_session, None)
 
     @get("/{user_id:uuid}")
     async def edit_user(
         self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], user_id: FromPath[UUID]
     ) -> Any:
         user = await AccountService(db_session, actor_from_request(request)).get_user(user_id)
-        form = Form({"username": user.username, "full_name": user.full_name, "role": user.role})
-        form.values = {
-            "username": user.username,
-            "full_name": user.full_name,
-            "role": user.role,
-            "sites": [str(site.id) for site in user.sites],
-        }
+        form = Form.filled(
+            username=user.username,
+            full_name=user.full_name,
+            role=user.role,
+            sites=[str(site.id) for site in user.sites],
+        )
         context = await self._context(db_session, request)
         return render(request, "accounts/user_form.html", form=form, user=user, **context)
 
@@ -210,17 +198,25 @@ class UserAdminController(Controller):
     async def update_user(
         self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], user_id: FromPath[UUID]
     ) -> Any:
+        user = await AccountService(db_session, actor_from_request(request)).get_user(user_id)
+        return await self._save(request, db_session, user)
+
+    async def _save(self, request: Request[Any, Any, Any], db_session: AsyncSession, user: User | None) -> Any:
+        """Create (`user` None) or update a user from the posted form; the form again with errors (422)."""
         service = AccountService(db_session, actor_from_request(request))
-        user = await service.get_user(user_id)
         form = Form(await request.form())
-        data = read_user_form(form, with_password=False)
-        form.values["username"] = user.username
-        if form.valid and data:
+        data = read_user_form(form, with_password=user is None)
+        if user is not None:
+            form.values["username"] = user.username
+        if data:
             try:
-                await service.update_user(user_id, data)
-                return see_other(request, f"/admin/users/{user_id}", _("The changes have been saved."))
+                if user is None:
+                    created = await service.create_user(data)
+                    return see_other(request, f"/admin/users/{created.id}", _("The user has been created."))
+                await service.update_user(user.id, data)
+                return see_other(request, f"/admin/users/{user.id}", _("The changes have been saved."))
             except DomainError as error:
-                form.error(error.field or "role", error.message)
+                form.error(error.field or ("username" if user is None else "role"), error.message)
         context = await self._context(db_session, request)
         return render(
             request, "accounts/user_form.html", block="form", status_code=422, form=form, user=user, **context

@@ -11,7 +11,7 @@ from litestar.params import FromPath, FromQuery
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from logistics.accounts.models import Role
-from logistics.sites.models import SiteKind
+from logistics.sites.models import Site, SiteKind
 from logistics.sites.services import SiteInput, SiteService
 from logistics.web.actor import actor_from_request
 from logistics.web.errors import DomainError
@@ -77,37 +77,20 @@ class SiteController(Controller):
 
     @post("/new", guards=[requires(Role.ADMIN)])
     async def create_site(self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession]) -> Any:
-        form = Form(await request.form())
-        data = read_site_form(form)
-        if data:
-            try:
-                site = await SiteService(db_session, actor_from_request(request)).create_site(data)
-                return see_other(request, f"/sites/{site.id}", _("The site has been created."))
-            except DomainError as error:
-                form.error(error.field or "name", error.message)
-        return render(
-            request,
-            "sites/form.html",
-            block="form",
-            status_code=422,
-            form=form,
-            site=None,
-            kind_labels=KIND_LABELS,
-        )
+        return await self._save(request, SiteService(db_session, actor_from_request(request)), None)
 
     @get("/{site_id:uuid}/edit", guards=[requires(Role.ADMIN)])
     async def edit_site(
         self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], site_id: FromPath[UUID]
     ) -> Any:
         site = await SiteService(db_session, actor_from_request(request)).get_site(site_id)
-        form = Form()
-        form.values = {
-            "name": site.name,
-            "address": site.address,
-            "phone": site.phone,
-            "opening_hours": site.opening_hours,
-            "kinds": [k.value for k in site.kinds],
-        }
+        form = Form.filled(
+            name=site.name,
+            address=site.address,
+            phone=site.phone,
+            opening_hours=site.opening_hours,
+            kinds=[k.value for k in site.kinds],
+        )
         return render(request, "sites/form.html", form=form, site=site, kind_labels=KIND_LABELS)
 
     @post("/{site_id:uuid}/edit", guards=[requires(Role.ADMIN)])
@@ -115,24 +98,7 @@ class SiteController(Controller):
         self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], site_id: FromPath[UUID]
     ) -> Any:
         service = SiteService(db_session, actor_from_request(request))
-        site = await service.get_site(site_id)
-        form = Form(await request.form())
-        data = read_site_form(form)
-        if data:
-            try:
-                await service.update_site(site_id, data)
-                return see_other(request, f"/sites/{site_id}", _("The changes have been saved."))
-            except DomainError as error:
-                form.error(error.field or "name", error.message)
-        return render(
-            request,
-            "sites/form.html",
-            block="form",
-            status_code=422,
-            form=form,
-            site=site,
-            kind_labels=KIND_LABELS,
-        )
+        return await self._save(request, service, await service.get_site(site_id))
 
     @post("/{site_id:uuid}/active", guards=[requires(Role.ADMIN)])
     async def set_active(
@@ -143,3 +109,20 @@ class SiteController(Controller):
         await SiteService(db_session, actor_from_request(request)).set_active(site_id, active)
         message = _("The site has been activated.") if active else _("The site has been deactivated.")
         return see_other(request, f"/sites/{site_id}", message)
+
+    async def _save(self, request: Request[Any, Any, Any], service: SiteService, site: Site | None) -> Any:
+        """Create (`site` None) or update a site from the posted form; the form again with errors (422)."""
+        form = Form(await request.form())
+        data = read_site_form(form)
+        if data:
+            try:
+                if site is None:
+                    created = await service.create_site(data)
+                    return see_other(request, f"/sites/{created.id}", _("The site has been created."))
+                await service.update_site(site.id, data)
+                return see_other(request, f"/sites/{site.id}", _("The changes have been saved."))
+            except DomainError as error:
+                form.error(error.field or "name", error.message)
+        return render(
+            request, "sites/form.html", block="form", status_code=422, form=form, site=site, kind_labels=KIND_LABELS
+        )

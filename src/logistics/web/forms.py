@@ -22,6 +22,13 @@ class Form:
         self.values: dict[str, Any] = {}
         self.errors: dict[str, str] = {}
 
+    @classmethod
+    def filled(cls, **values: Any) -> Form:
+        """A form showing existing values (an edit page before anything was submitted)."""
+        form = cls()
+        form.values = values
+        return form
+
     @property
     def valid(self) -> bool:
         return not self.errors
