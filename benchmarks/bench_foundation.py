@@ -39,7 +39,9 @@ async def pages(url: str, requests_per_page: int = 200, concurrency: int = 8) ->
         for path in ("/", "/sites", "/admin/audit"):
             samples: list[float] = []
 
-            async def worker(client: httpx.AsyncClient, n: int, path: str = path) -> None:
+            async def worker(
+                client: httpx.AsyncClient, n: int, path: str = path, samples: list[float] = samples
+            ) -> None:
                 for _ in range(n):
                     ms, status = await timed(client, "GET", path)
                     assert status == 200, (path, status)
@@ -64,7 +66,9 @@ async def writes(url: str, total: int = 200, concurrency: int = 50) -> dict[str,
         client = clients[n % len(clients)]
         async with semaphore:
             ms, status = await timed(
-                client, "POST", "/sites/new",
+                client,
+                "POST",
+                "/sites/new",
                 data={"_csrf_token": client.cookies.get("przystan_csrf"), "name": f"Bench {n}", "kinds": "warehouse"},
             )
         samples.append(ms)

@@ -27,7 +27,9 @@ def machine() -> str:
                 break
     except OSError:
         pass
-    return f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores, {cpu}, Python {platform.python_version()}"
+    return (
+        f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores, {cpu}, Python {platform.python_version()}"
+    )
 
 
 def free_port() -> int:
@@ -37,7 +39,9 @@ def free_port() -> int:
 
 
 @contextmanager
-def server(database_url: str | None = None, workers: int = 1, seed: bool = True) -> Iterator[tuple[str, dict[str, str]]]:
+def server(
+    database_url: str | None = None, workers: int = 1, seed: bool = True
+) -> Iterator[tuple[str, dict[str, str]]]:
     """Migrate, seed and serve a fresh database (SQLite in a temp dir unless `database_url` is given)."""
     with tempfile.TemporaryDirectory() as var_dir:
         env = {
@@ -47,14 +51,17 @@ def server(database_url: str | None = None, workers: int = 1, seed: bool = True)
             "LOGISTICS_SCHEDULER": "off",
             "LOGISTICS_LOGIN_MAX_FAILURES": "100000",
         }
-        subprocess.run([BIN / "logistics", "database", "upgrade", "--no-prompt"], env=env, check=True,
-                       capture_output=True)
+        subprocess.run(
+            [BIN / "logistics", "database", "upgrade", "--no-prompt"], env=env, check=True, capture_output=True
+        )
         if seed:
             subprocess.run([BIN / "logistics", "seed", "demo"], env=env, check=True, capture_output=True)
         port = free_port()
         process = subprocess.Popen(
             [BIN / "logistics", "serve", "--port", str(port), "--workers", str(workers)],
-            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         url = f"http://127.0.0.1:{port}"
         try:
@@ -77,5 +84,10 @@ def summary(samples_ms: list[float]) -> dict[str, float]:
     def pct(p: float) -> float:
         return round(ordered[min(len(ordered) - 1, int(p * len(ordered)))], 1)
 
-    return {"n": len(ordered), "p50": pct(0.50), "p95": pct(0.95), "p99": pct(0.99),
-            "mean": round(statistics.fmean(ordered), 1)}
+    return {
+        "n": len(ordered),
+        "p50": pct(0.50),
+        "p95": pct(0.95),
+        "p99": pct(0.99),
+        "mean": round(statistics.fmean(ordered), 1),
+    }

@@ -13,8 +13,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks import bench_foundation  # noqa: E402
-from benchmarks.common import machine  # noqa: E402
+from benchmarks import bench_foundation
+from benchmarks.common import machine
 
 
 def fresh_postgres(url: str, name: str = "logistics_bench") -> str:
