@@ -23,8 +23,9 @@ class Role(StrEnum):
     VOLUNTEER = "volunteer"
 
 
-#: Roles that see every site; the others see only the sites they are assigned to.
-ALL_SITE_ROLES = frozenset({Role.ADMIN, Role.COORDINATOR})
+#: Roles that see every site; the others see only the sites they are assigned to. Case workers serve people
+#: across the whole centre (they refer them to any shelter or distribution point).
+ALL_SITE_ROLES = frozenset({Role.ADMIN, Role.COORDINATOR, Role.CASE_WORKER})
 
 user_sites = Table(
     "user_sites",

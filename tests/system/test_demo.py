@@ -1,0 +1,32 @@
+"""The demo data: every demo user signs in with the documented password and sees the navigation of their role."""
+
+from __future__ import annotations
+
+import pytest
+
+from logistics.seeding import DEMO_PASSWORD, load_demo
+
+from ..conftest import login
+from ..helpers import db_session
+
+
+@pytest.mark.parametrize(
+    ("username", "admin_pages"),
+    [("admin", True), ("coordinator", False), ("caseworker", False), ("shelter", False), ("warehouse", False),
+     ("volunteer", False)],
+)
+async def test_demo_users_sign_in(app, client, username, admin_pages):
+    async with db_session(app) as session:
+        await load_demo(session)
+        await session.commit()
+    assert (await login(client, username, DEMO_PASSWORD)).status_code == 303
+    home = await client.get("/")
+    assert home.status_code == 200
+    assert 'href="/sites"' in home.text
+    assert ('href="/admin/users"' in home.text) is admin_pages
+    sites = await client.get("/sites")
+    if username == "shelter":
+        assert "Noclegownia dla mężczyzn" in sites.text
+        assert "Magazyn centralny" not in sites.text
+    else:
+        assert "Magazyn centralny" in sites.text
