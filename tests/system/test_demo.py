@@ -12,8 +12,14 @@ from ..helpers import db_session
 
 @pytest.mark.parametrize(
     ("username", "admin_pages"),
-    [("admin", True), ("coordinator", False), ("caseworker", False), ("shelter", False), ("warehouse", False),
-     ("volunteer", False)],
+    [
+        ("admin", True),
+        ("coordinator", False),
+        ("caseworker", False),
+        ("shelter", False),
+        ("warehouse", False),
+        ("volunteer", False),
+    ],
 )
 async def test_demo_users_sign_in(app, client, username, admin_pages):
     async with db_session(app) as session:
