@@ -27,6 +27,8 @@ from logistics.cli import CLIPlugin
 from logistics.db import make_alchemy_config
 from logistics.db.transaction import TransactionMiddleware
 from logistics.health.controllers import healthz, readyz
+from logistics.people.controllers import PeopleController
+from logistics.people.household_controllers import HouseholdController, ThresholdController
 from logistics.scheduler import JobRunner, create_scheduler
 from logistics.settings import Settings, get_settings
 from logistics.sites.controllers import SiteController
@@ -72,6 +74,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
             AccountController,
             UserAdminController,
             SiteController,
+            PeopleController,
+            HouseholdController,
+            ThresholdController,
             AuditController,
             JobsController,
             healthz,

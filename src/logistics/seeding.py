@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -11,8 +13,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from logistics.accounts.models import User
 from logistics.accounts.passwords import hash_password
+from logistics.people.models import EligibilityThreshold, Person
 from logistics.settings import get_settings
 from logistics.sites.models import Site, SiteKindRow
+from logistics.web.actor import Actor
 
 DEMO_PASSWORD = "pomoc-demo-2026"  # noqa: S105 — documented in the README, for the demo only
 
@@ -22,7 +26,7 @@ def _load(name: str) -> Any:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
-async def load_demo(session: AsyncSession, *, only_if_empty: bool = False) -> str:
+async def load_demo(session: AsyncSession, *, only_if_empty: bool = False, households: bool = True) -> str:
     if only_if_empty and await session.scalar(select(func.count()).select_from(User)):
         return "The database already has users; demo data not loaded."
     sites_by_name: dict[str, Site] = {}
@@ -48,6 +52,88 @@ async def load_demo(session: AsyncSession, *, only_if_empty: bool = False) -> st
             created_users += 1
         user.full_name, user.role = row["full_name"], row["role"]
         user.sites = [sites_by_name[name] for name in row.get("sites", [])]
+    await session.flush()
+    thresholds = await _load_thresholds(session)
+    added_households = await _load_households(session) if households else 0
     return (
-        f"Demo data: {created_sites} sites and {created_users} users added (password for demo users: {DEMO_PASSWORD})."
+        f"Demo data: {created_sites} sites and {created_users} users added, {thresholds} income criteria, "
+        f"{added_households} households (password for demo users: {DEMO_PASSWORD})."
     )
+
+
+async def _load_thresholds(session: AsyncSession) -> int:
+    added = 0
+    for row in _load("thresholds.json"):
+        valid_from = date.fromisoformat(row["valid_from"])
+        if await session.scalar(select(EligibilityThreshold.id).where(EligibilityThreshold.valid_from == valid_from)):
+            continue
+        session.add(
+            EligibilityThreshold(
+                valid_from=valid_from,
+                single_person=Decimal(row["single_person"]),
+                per_person_in_family=Decimal(row["per_person_in_family"]),
+                food_aid_percent=Decimal(row["food_aid_percent"]),
+            )
+        )
+        added += 1
+    return added
+
+
+async def _load_households(session: AsyncSession) -> int:
+    """Demo households, once: a household is recognised by its head's name and year of birth."""
+    from logistics.people.households import HouseholdInput, HouseholdService
+    from logistics.people.services import PersonInput, PersonService
+
+    case_workers = {u.username: u for u in await session.scalars(select(User).where(User.role == "case_worker"))}
+    added = 0
+    for row in _load("households.json"):
+        head = row["members"][0]
+        exists = await session.scalar(
+            select(Person.id).where(
+                Person.given_name == head["given_name"],
+                Person.family_name == head["family_name"],
+                Person.birth_year == head["birth_year"],
+            )
+        )
+        if exists:
+            continue
+        case_worker = case_workers.get(row["case_worker"])
+        actor = Actor(user_id=case_worker.id if case_worker else None, username="seed", role="case_worker")
+        people, homes = PersonService(session, actor), HouseholdService(session, actor)
+        household = None
+        for member in row["members"]:
+            data = PersonInput(
+                given_name=member["given_name"],
+                family_name=member["family_name"],
+                birth_date=date.fromisoformat(member["birth_date"]) if member["birth_date"] else None,
+                birth_year=member["birth_year"],
+                sex=member["sex"],
+                citizenship=member["citizenship"],
+                pesel=member["pesel"],
+                pesel_ukr=member["pesel_ukr"],
+                phone=member["phone"],
+                email=member["email"],
+                preferred_language=member["preferred_language"],
+                needs_accessible=member["needs_accessible"],
+                clause_given_on=date(2026, 1, 2),
+                clause_basis="legal_obligation",
+            )
+            person = await people.register(data, confirmed_new=True)
+            if household is None:
+                household = await homes.create(person.id)
+            else:
+                await homes.add_member(household.id, person.id, member["relationship"])
+        assert household is not None
+        income = row["income_per_person"]
+        verified = row["income_verified_on"]
+        await homes.update(
+            household.id,
+            HouseholdInput(
+                income_per_person=Decimal(income) if income is not None else None,
+                income_verified_on=date.fromisoformat(verified) if verified else None,
+                case_worker_id=case_worker.id if case_worker else None,
+                reasons=row["reasons"],
+            ),
+        )
+        added += 1
+    return added

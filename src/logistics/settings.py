@@ -72,6 +72,7 @@ class Settings:
     session_idle_minutes: int
     login_max_failures: int
     login_lockout_minutes: int
+    retention_years: int
     var_dir: Path
     debug: bool
     smtp: SmtpSettings = field(default_factory=SmtpSettings)
@@ -105,6 +106,7 @@ def load_settings() -> Settings:
         session_idle_minutes=_env_int("SESSION_IDLE_MINUTES", 60),
         login_max_failures=_env_int("LOGIN_MAX_FAILURES", 5),
         login_lockout_minutes=_env_int("LOGIN_LOCKOUT_MINUTES", 15),
+        retention_years=_env_int("RETENTION_YEARS", 5),
         var_dir=var_dir,
         debug=_env_bool("DEBUG", False),
         smtp=SmtpSettings(

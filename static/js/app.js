@@ -21,3 +21,9 @@ function showError(message) {
 }
 document.addEventListener("htmx:responseError", () => showError(document.body.dataset.errorMessage));
 document.addEventListener("htmx:sendError", () => showError(document.body.dataset.offlineMessage));
+
+// A button with data-print opens the browser's print dialog (print or save as PDF).
+document.addEventListener("click", (event) => {
+  const target = event.target;
+  if (target instanceof HTMLElement && target.hasAttribute("data-print")) window.print();
+});

@@ -23,7 +23,7 @@ from ..helpers import db_session
 )
 async def test_demo_users_sign_in(app, client, username, admin_pages):
     async with db_session(app) as session:
-        await load_demo(session)
+        await load_demo(session, households=username == "caseworker")
         await session.commit()
     assert (await login(client, username, DEMO_PASSWORD)).status_code == 303
     home = await client.get("/")
@@ -37,3 +37,7 @@ async def test_demo_users_sign_in(app, client, username, admin_pages):
         assert sum(name in sites for name in own.values()) == 1  # nothing of the other sites
     else:
         assert all(name in sites for name in own.values())
+    if username == "caseworker":  # the demo registry: ~300 households, some with Cyrillic names
+        assert "Kowal" in (await client.get("/people", params={"q": "kowal"})).text
+        cyrillic = await client.get("/people", params={"q": "kovalchuk"})
+        assert cyrillic.status_code == 200

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
+from datetime import date
+from decimal import Decimal, InvalidOperation
 from typing import Any
 from uuid import UUID
 
@@ -95,6 +97,53 @@ class Form:
             except ValueError:
                 self.error(name, _("This option is not available."))
         return result
+
+    def date(self, name: str, *, required: bool = False) -> date | None:
+        value = self.text(name, required=required, max_length=10)
+        if not value or name in self.errors:
+            return None
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            self.error(name, _("Enter a date as YYYY-MM-DD."))
+            return None
+
+    def integer(
+        self, name: str, *, required: bool = False, minimum: int | None = None, maximum: int | None = None
+    ) -> int | None:
+        value = self.text(name, required=required, max_length=12)
+        if not value or name in self.errors:
+            return None
+        try:
+            number = int(value)
+        except ValueError:
+            self.error(name, _("Enter a whole number."))
+            return None
+        if (minimum is not None and number < minimum) or (maximum is not None and number > maximum):
+            self.error(name, _("Enter a number from %(low)s to %(high)s.", low=minimum, high=maximum))
+            return None
+        return number
+
+    def decimal(
+        self, name: str, *, required: bool = False, places: int = 2, minimum: Decimal | None = None
+    ) -> Decimal | None:
+        """A non-negative amount typed the Polish way ("1 234,50") or the English way ("1234.50")."""
+        value = self.text(name, required=required, max_length=20)
+        if not value or name in self.errors:
+            return None
+        cleaned = value.replace("\u00a0", "").replace(" ", "").replace("zł", "").replace(",", ".")
+        try:
+            number = Decimal(cleaned)
+        except InvalidOperation:
+            self.error(name, _("Enter a number, e.g. 1234,50."))
+            return None
+        if not number.is_finite() or number.as_tuple().exponent < -places:  # type: ignore[operator]
+            self.error(name, _("Enter a number with at most %(n)s decimal places.", n=places))
+            return None
+        if minimum is not None and number < minimum:
+            self.error(name, _("The number cannot be below %(n)s.", n=minimum))
+            return None
+        return number
 
     def boolean(self, name: str) -> bool:
         value = self.raw(name).lower() in {"on", "true", "1", "yes"}

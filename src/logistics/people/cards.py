@@ -1,0 +1,133 @@
+"""Beneficiary cards: a random code with a check character (no personal data in it), printed with a QR code.
+
+A person has at most one valid card; issuing a new one (a lost card) revokes the old code at once.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from uuid import UUID
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from logistics import codes, printing
+from logistics.audit import services as audit
+from logistics.people.models import BeneficiaryCard, Person
+from logistics.people.services import EDIT_ROLES, VIEW_ROLES
+from logistics.settings import get_settings
+from logistics.web.actor import Actor
+from logistics.web.errors import DomainError, Forbidden, NotFound
+from logistics.web.i18n import gettext as _
+
+CARD_WIDTH_MM, CARD_HEIGHT_MM = 85.6, 54.0
+
+
+class CardService:
+    def __init__(self, session: AsyncSession, actor: Actor) -> None:
+        self.session = session
+        self.actor = actor
+
+    def _require(self, roles: frozenset[str]) -> None:
+        if self.actor.role not in roles:
+            raise Forbidden(_("You do not have access to this page."))
+
+    async def _person(self, person_id: UUID) -> Person:
+        person = await self.session.get(Person, person_id)
+        if person is None or person.merged_into_id or person.anonymised_at:
+            raise NotFound(_("This person is not in the registry."))
+        return person
+
+    async def active_card(self, person_id: UUID) -> BeneficiaryCard | None:
+        return await self.session.scalar(
+            select(BeneficiaryCard).where(BeneficiaryCard.person_id == person_id, BeneficiaryCard.revoked_at.is_(None))
+        )
+
+    async def issue(self, person_id: UUID) -> BeneficiaryCard:
+        """A new card; the person's current card, if any, stops working now."""
+        self._require(EDIT_ROLES)
+        person = await self._person(person_id)
+        previous = await self.active_card(person.id)
+        if previous is not None:
+            previous.revoked_at = datetime.now(UTC)
+            previous.revoked_reason = "replaced"
+            await self.session.flush()
+        for _attempt in range(5):
+            code = codes.normalize(codes.generate(80))
+            if await self.session.scalar(select(BeneficiaryCard.id).where(BeneficiaryCard.code == code)) is None:
+                break
+        else:  # pragma: no cover — 80 random bits do not collide five times
+            raise DomainError(_("Could not create a unique code. Please try again."))
+        card = BeneficiaryCard(person_id=person.id, code=code)
+        self.session.add(card)
+        try:
+            await self.session.flush()
+        except IntegrityError as error:  # a card issued by someone else at the same moment
+            raise DomainError(_("A card was issued for this person a moment ago. Reload the page.")) from error
+        await audit.record(self.session, self.actor, "card.issue", "person", person.id, ["card"])
+        return card
+
+    async def revoke(self, person_id: UUID, reason: str) -> None:
+        self._require(EDIT_ROLES)
+        card = await self.active_card((await self._person(person_id)).id)
+        if card is None:
+            raise DomainError(_("This person has no valid card."))
+        card.revoked_at = datetime.now(UTC)
+        card.revoked_reason = reason[:200] or "revoked"
+        await audit.record(self.session, self.actor, "card.revoke", "person", person_id, ["card"])
+
+    async def pdf(self, person_id: UUID, page: str) -> bytes:
+        """The person's valid card as a PDF: `card` (card size) or `a4` (the card on an A4 sheet with cut marks)."""
+        self._require(VIEW_ROLES)
+        person = await self._person(person_id)
+        card = await self.active_card(person.id)
+        if card is None:
+            raise DomainError(_("This person has no valid card."))
+        if page not in {"card", "a4"}:
+            raise DomainError(_("This option is not available."), "format")
+        await audit.record(self.session, self.actor, "card.print", "person", person.id)
+        return render_card(person.full_name, codes.format_code(card.code), page)
+
+
+def render_card(name: str, code: str, page: str) -> bytes:
+    if page == "card":
+        pdf = printing.new_pdf(CARD_WIDTH_MM, CARD_HEIGHT_MM)
+        pdf.add_page()
+        _draw_card(pdf, 0, 0, name, code)
+    else:
+        pdf = printing.new_pdf()
+        pdf.add_page()
+        x, y = 20.0, 20.0
+        _draw_card(pdf, x, y, name, code)
+        printing.cut_marks(pdf, x, y, CARD_WIDTH_MM, CARD_HEIGHT_MM)
+        pdf.set_xy(x, y + CARD_HEIGHT_MM + 10)
+        pdf.set_font("DejaVu", size=10)
+        pdf.multi_cell(
+            170,
+            5,
+            _(
+                "Cut out the card along the marks. The code on it holds no personal data; "
+                "if the card is lost, ask for a new one and the old code will stop working."
+            ),
+        )
+    return bytes(pdf.output())
+
+
+def _draw_card(pdf: printing.FPDF, x: float, y: float, name: str, code: str) -> None:
+    pdf.set_draw_color(160, 160, 160)
+    pdf.set_line_width(0.3)
+    pdf.rect(x + 1, y + 1, CARD_WIDTH_MM - 2, CARD_HEIGHT_MM - 2)
+    pdf.set_xy(x + 5, y + 5)
+    pdf.set_font("DejaVu", "B", 9)
+    pdf.cell(50, 4, get_settings().org_name[:40])
+    pdf.set_xy(x + 5, y + 10)
+    pdf.set_font("DejaVu", size=8)
+    pdf.cell(50, 4, _("Beneficiary card"))
+    pdf.set_xy(x + 5, y + 19)
+    pdf.set_font("DejaVu", "B", 11)
+    pdf.multi_cell(48, 5, name[:60])
+    pdf.set_xy(x + 5, y + 42)
+    pdf.set_font("DejaVu", "B", 8.5)
+    pdf.cell(60, 5, code)
+    printing.draw_qr(pdf, code, x + CARD_WIDTH_MM - 30, y + 6, 25)

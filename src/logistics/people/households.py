@@ -1,0 +1,236 @@
+"""Households: members and their relationship to the head, income per person, reasons, eligibility on a day.
+
+Eligibility compares the verified income per person with the social-assistance criterion in force on the day
+(single person or per person in a family) and with the food-aid threshold, a percentage of that criterion.
+Criteria are rows with a date from which they apply, so a past day is judged by the values of that day.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import ROUND_HALF_UP, Decimal
+from uuid import UUID
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from logistics.accounts.models import Role, User
+from logistics.audit import services as audit
+from logistics.people.models import (
+    EligibilityThreshold,
+    Household,
+    HouseholdMember,
+    HouseholdReason,
+    Person,
+    Reason,
+    Relationship,
+)
+from logistics.people.services import EDIT_ROLES, VIEW_ROLES
+from logistics.web.actor import Actor
+from logistics.web.errors import DomainError, Forbidden, NotFound
+from logistics.web.i18n import gettext as _
+
+CENT = Decimal("0.01")
+
+
+@dataclass(frozen=True)
+class HouseholdInput:
+    income_per_person: Decimal | None
+    income_verified_on: date | None
+    case_worker_id: UUID | None
+    reasons: list[str]
+
+
+@dataclass(frozen=True)
+class ThresholdInput:
+    valid_from: date
+    single_person: Decimal
+    per_person_in_family: Decimal
+    food_aid_percent: Decimal
+
+
+@dataclass(frozen=True)
+class Eligibility:
+    """Income per person against the criterion in force on `day` and against the food-aid threshold."""
+
+    day: date
+    income_per_person: Decimal | None
+    criterion: Decimal | None
+    food_aid_threshold: Decimal | None
+    food_aid_percent: Decimal | None
+
+    @property
+    def known(self) -> bool:
+        return self.income_per_person is not None and self.criterion is not None
+
+    @property
+    def social_assistance(self) -> bool:
+        return self.known and self.income_per_person <= self.criterion  # type: ignore[operator]
+
+    @property
+    def food_aid(self) -> bool:
+        return self.known and self.income_per_person <= self.food_aid_threshold  # type: ignore[operator]
+
+
+async def threshold_on(session: AsyncSession, day: date) -> EligibilityThreshold | None:
+    return await session.scalar(
+        select(EligibilityThreshold)
+        .where(EligibilityThreshold.valid_from <= day)
+        .order_by(EligibilityThreshold.valid_from.desc())
+        .limit(1)
+    )
+
+
+async def eligibility(session: AsyncSession, household: Household, day: date | None = None) -> Eligibility:
+    day = day or date.today()
+    threshold = await threshold_on(session, day)
+    if threshold is None:
+        return Eligibility(day, household.income_per_person, None, None, None)
+    criterion = threshold.single_person if household.size <= 1 else threshold.per_person_in_family
+    food_aid = (criterion * threshold.food_aid_percent / 100).quantize(CENT, rounding=ROUND_HALF_UP)
+    return Eligibility(day, household.income_per_person, criterion, food_aid, threshold.food_aid_percent)
+
+
+class HouseholdService:
+    def __init__(self, session: AsyncSession, actor: Actor) -> None:
+        self.session = session
+        self.actor = actor
+
+    def _require(self, roles: frozenset[str]) -> None:
+        if self.actor.role not in roles:
+            raise Forbidden(_("You do not have access to this page."))
+
+    async def get(self, household_id: UUID) -> Household:
+        self._require(VIEW_ROLES)
+        household = await self.session.get(Household, household_id)
+        if household is None:
+            raise NotFound(_("This household is not in the registry."))
+        return household
+
+    async def _person(self, person_id: UUID) -> Person:
+        person = await self.session.get(Person, person_id)
+        if person is None or person.merged_into_id or person.anonymised_at:
+            raise NotFound(_("This person is not in the registry."))
+        return person
+
+    async def _in_a_household(self, person_id: UUID) -> bool:
+        # Asked of the database: `person.membership` is not loaded for a person registered in this transaction.
+        return (
+            await self.session.scalar(select(HouseholdMember.id).where(HouseholdMember.person_id == person_id))
+            is not None
+        )
+
+    async def create(self, head_id: UUID) -> Household:
+        """A new household with this person as its head (a person is in one household at a time)."""
+        self._require(EDIT_ROLES)
+        head = await self._person(head_id)
+        if await self._in_a_household(head.id):
+            raise DomainError(_("This person already belongs to a household."))
+        household = Household(case_worker_id=self.actor.user_id, reason_rows=[])
+        household.members = [HouseholdMember(person=head, relationship=Relationship.HEAD, position=0)]
+        self.session.add(household)
+        await self.session.flush()
+        await audit.record(self.session, self.actor, "household.create", "household", household.id, ["members"])
+        return household
+
+    async def add_member(self, household_id: UUID, person_id: UUID, relationship: str) -> Household:
+        self._require(EDIT_ROLES)
+        household = await self.get(household_id)
+        if relationship not in {r.value for r in Relationship} or relationship == Relationship.HEAD:
+            raise DomainError(_("This option is not available."), "relationship")
+        person = await self._person(person_id)
+        if await self._in_a_household(person.id):
+            raise DomainError(_("This person already belongs to a household."), "person")
+        position = max((m.position for m in household.members), default=0) + 1
+        household.members.append(HouseholdMember(person=person, relationship=relationship, position=position))
+        person.last_activity_at = datetime.now(UTC)
+        await self.session.flush()
+        await audit.record(self.session, self.actor, "household.add_member", "household", household.id, ["members"])
+        return household
+
+    async def remove_member(self, household_id: UUID, person_id: UUID) -> Household:
+        self._require(EDIT_ROLES)
+        household = await self.get(household_id)
+        member = next((m for m in household.members if m.person_id == person_id), None)
+        if member is None:
+            raise NotFound(_("This person is not a member of the household."))
+        if member.relationship == Relationship.HEAD:
+            raise DomainError(_("The head of the household cannot be removed. Make someone else the head first."))
+        household.members.remove(member)
+        await self.session.flush()
+        await audit.record(self.session, self.actor, "household.remove_member", "household", household.id, ["members"])
+        return household
+
+    async def update(self, household_id: UUID, data: HouseholdInput) -> Household:
+        self._require(EDIT_ROLES)
+        household = await self.get(household_id)
+        if data.income_per_person is not None and data.income_verified_on is None:
+            raise DomainError(_("Enter the date the income was verified."), "income_verified_on")
+        if data.income_verified_on and data.income_verified_on > date.today():
+            raise DomainError(_("The date cannot be in the future."), "income_verified_on")
+        if any(reason not in {r.value for r in Reason} for reason in data.reasons):
+            raise DomainError(_("This option is not available."), "reasons")
+        if data.case_worker_id is not None:
+            case_worker = await self.session.get(User, data.case_worker_id)
+            if case_worker is None or case_worker.role != Role.CASE_WORKER or not case_worker.is_active:
+                raise DomainError(_("Choose an active case worker."), "case_worker")
+        changed = []
+        for name in ("income_per_person", "income_verified_on", "case_worker_id"):
+            if getattr(household, name) != getattr(data, name):
+                setattr(household, name, getattr(data, name))
+                changed.append(name)
+        if sorted(set(data.reasons)) != household.reasons:
+            household.reason_rows = [HouseholdReason(reason=reason) for reason in sorted(set(data.reasons))]
+            changed.append("reasons")
+        if changed:
+            await audit.record(self.session, self.actor, "household.update", "household", household.id, changed)
+        return household
+
+    async def case_workers(self) -> list[User]:
+        return list(
+            await self.session.scalars(
+                select(User).where(User.role == Role.CASE_WORKER, User.is_active.is_(True)).order_by(User.full_name)
+            )
+        )
+
+
+class ThresholdService:
+    """Administrators keep the income criteria and the food-aid percentage, each valid from a date."""
+
+    def __init__(self, session: AsyncSession, actor: Actor) -> None:
+        self.session = session
+        self.actor = actor
+
+    async def list(self) -> list[EligibilityThreshold]:
+        return list(await self.session.scalars(select(EligibilityThreshold).order_by(EligibilityThreshold.valid_from)))
+
+    async def add(self, data: ThresholdInput) -> EligibilityThreshold:
+        if self.actor.role != Role.ADMIN:
+            raise Forbidden(_("You do not have access to this page."))
+        if await self.session.scalar(
+            select(EligibilityThreshold.id).where(EligibilityThreshold.valid_from == data.valid_from)
+        ):
+            raise DomainError(_("Values from this date already exist."), "valid_from")
+        if not Decimal(0) < data.food_aid_percent <= Decimal(1000):
+            raise DomainError(_("Enter a percentage above 0."), "food_aid_percent")
+        for name in ("single_person", "per_person_in_family"):
+            if getattr(data, name) <= 0:
+                raise DomainError(_("Enter an amount above 0."), name)
+        threshold = EligibilityThreshold(
+            valid_from=data.valid_from,
+            single_person=data.single_person,
+            per_person_in_family=data.per_person_in_family,
+            food_aid_percent=data.food_aid_percent,
+        )
+        self.session.add(threshold)
+        await self.session.flush()
+        await audit.record(
+            self.session,
+            self.actor,
+            "threshold.create",
+            "eligibility_threshold",
+            threshold.id,
+            ["valid_from", "single_person", "per_person_in_family", "food_aid_percent"],
+        )
+        return threshold

@@ -1,0 +1,219 @@
+"""RODO (GDPR) for people: access (export everything held), erasure (anonymise), retention, statistics.
+
+Erasure replaces the personal fields and keeps what statistics of past years need — the year-of-birth band,
+sex, citizenship category and household membership (so household size) — so reports give the same counts
+before and after. Each domain registers what it holds with `privacy.register_provider`.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+from apscheduler.triggers.cron import CronTrigger
+from sqlalchemy import delete, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from logistics.accounts.models import Role
+from logistics.audit import services as audit
+from logistics.audit.models import AuditEntry
+from logistics.people.models import BeneficiaryCard, Household, HouseholdMember, Person, PersonToken
+from logistics.people.privacy import PROVIDERS, PersonDataProvider, register_provider
+from logistics.people.services import EDIT_ROLES, PERSON_FIELDS, VIEW_ROLES
+from logistics.scheduler import register_job
+from logistics.settings import get_settings
+from logistics.web.actor import Actor
+from logistics.web.errors import DomainError, Forbidden, NotFound
+from logistics.web.i18n import gettext as _
+
+#: Citizenship categories kept after erasure (the full country code is personal in a small community).
+CITIZENSHIP_CATEGORIES = {"PL": "PL", "UA": "UA"}
+
+
+def citizenship_category(code: str) -> str:
+    """PL, UA, other or unknown (ZZ, kept by erasure for any other country, counts as other)."""
+    return CITIZENSHIP_CATEGORIES.get(code, "other" if code else "unknown")
+
+
+def _value(value: Any) -> Any:
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    if isinstance(value, UUID):
+        return str(value)
+    return value
+
+
+async def _export_registry(session: AsyncSession, person_id: UUID) -> dict[str, Any]:
+    person = await session.get(Person, person_id)
+    assert person is not None
+    record = {name: _value(getattr(person, name)) for name in ("id", *PERSON_FIELDS, "is_incomplete", "created_at")}
+    membership = person.membership
+    household: dict[str, Any] | None = None
+    if membership is not None:
+        home = await session.get(Household, membership.household_id)
+        assert home is not None
+        household = {
+            "id": str(home.id),
+            "relationship": membership.relationship,
+            "size": home.size,
+            "income_per_person": str(home.income_per_person) if home.income_per_person is not None else None,
+            "income_verified_on": _value(home.income_verified_on),
+            "reasons": home.reasons,
+            "members": [{"name": m.person.full_name, "relationship": m.relationship} for m in home.members],
+        }
+    cards = [
+        {"code": card.code, "issued_at": _value(card.created_at), "revoked_at": _value(card.revoked_at)}
+        for card in await session.scalars(select(BeneficiaryCard).where(BeneficiaryCard.person_id == person_id))
+    ]
+    return {"person": record, "household": household, "cards": cards}
+
+
+async def _erase_registry(session: AsyncSession, person_id: UUID) -> None:
+    person = await session.get(Person, person_id)
+    assert person is not None
+    person.given_name, person.family_name = "", ""
+    person.birth_date, person.birth_year = None, None  # birth_year_band stays
+    # Keep the category only: PL and UA stay, any other country becomes ZZ ("other"), unknown stays unknown.
+    if person.citizenship and person.citizenship not in CITIZENSHIP_CATEGORIES:
+        person.citizenship = "ZZ"
+    person.pesel, person.pesel_ukr, person.id_document = None, False, ""
+    person.phone, person.phone_digits, person.email = "", "", ""
+    person.mobility_note, person.notes = "", ""
+    person.clause_given_on, person.clause_basis = None, ""
+    await session.execute(delete(PersonToken).where(PersonToken.person_id == person_id))
+    for card in await session.scalars(
+        select(BeneficiaryCard).where(BeneficiaryCard.person_id == person_id, BeneficiaryCard.revoked_at.is_(None))
+    ):
+        card.revoked_at, card.revoked_reason = datetime.now(UTC), "erased"
+
+
+async def _merge_registry(session: AsyncSession, from_id: UUID, into_id: UUID) -> None:
+    """Cards and household membership move to the kept record when it has none of its own."""
+    keep_card = await session.scalar(
+        select(BeneficiaryCard.id).where(BeneficiaryCard.person_id == into_id, BeneficiaryCard.revoked_at.is_(None))
+    )
+    for card in await session.scalars(select(BeneficiaryCard).where(BeneficiaryCard.person_id == from_id)):
+        if card.revoked_at is None and keep_card is not None:
+            card.revoked_at, card.revoked_reason = datetime.now(UTC), "merged"
+        card.person_id = into_id
+    other = await session.scalar(select(HouseholdMember).where(HouseholdMember.person_id == from_id))
+    kept = await session.scalar(select(HouseholdMember).where(HouseholdMember.person_id == into_id))
+    if other is not None and kept is None:
+        other.person_id = into_id
+    elif other is not None:
+        await session.delete(other)
+    await session.flush()
+
+
+async def _export_audit(session: AsyncSession, person_id: UUID) -> list[dict[str, Any]]:
+    entries = await session.scalars(
+        select(AuditEntry)
+        .where(AuditEntry.entity_type == "person", AuditEntry.entity_id == str(person_id))
+        .order_by(AuditEntry.at)
+    )
+    return [{"at": _value(e.at), "who": e.actor_name, "action": e.action, "fields": e.fields} for e in entries]
+
+
+register_provider(PersonDataProvider("registry", _export_registry, _erase_registry, _merge_registry))
+register_provider(PersonDataProvider("audit", _export_audit))
+
+
+class PrivacyService:
+    def __init__(self, session: AsyncSession, actor: Actor) -> None:
+        self.session = session
+        self.actor = actor
+
+    async def _person(self, person_id: UUID) -> Person:
+        person = await self.session.get(Person, person_id)
+        if person is None:
+            raise NotFound(_("This person is not in the registry."))
+        return person
+
+    async def export(self, person_id: UUID) -> dict[str, Any]:
+        """Everything every domain holds about the person (RODO art. 15); the export itself is audit-logged."""
+        if self.actor.role not in VIEW_ROLES:
+            raise Forbidden(_("You do not have access to this page."))
+        person = await self._person(person_id)
+        await audit.record(self.session, self.actor, "person.export", "person", person.id)
+        await self.session.flush()
+        result: dict[str, Any] = {
+            "exported_at": datetime.now(UTC).isoformat(),
+            "exported_by": self.actor.username,
+            "organisation": get_settings().org_name,
+        }
+        for name, provider in sorted(PROVIDERS.items()):
+            result[name] = await provider.export(self.session, person.id)
+        return result
+
+    async def erase(self, person_id: UUID, confirmation: str) -> Person:
+        """Anonymise the person in every domain (RODO art. 17); `confirmation` must repeat the family name."""
+        if self.actor.role not in EDIT_ROLES | {Role.COORDINATOR}:
+            raise Forbidden(_("You do not have access to this page."))
+        person = await self._person(person_id)
+        if person.anonymised_at is not None:
+            raise DomainError(_("This person has already been anonymised."))
+        if person.merged_into_id is not None:
+            raise DomainError(_("This record was merged into another one: erase that record instead."))
+        expected = (person.family_name or person.given_name).strip().lower()
+        if confirmation.strip().lower() != expected:
+            raise DomainError(_("Type the family name exactly as shown to confirm."), "confirmation")
+        await erase_person(self.session, person, self.actor)
+        return person
+
+
+async def erase_person(session: AsyncSession, person: Person, actor: Actor) -> None:
+    for provider in PROVIDERS.values():
+        await provider.erase(session, person.id)
+    person.anonymised_at = datetime.now(UTC)
+    await audit.record(session, actor, "person.erase", "person", person.id)
+
+
+@register_job(
+    "people.retention",
+    CronTrigger(hour=2, minute=40, timezone="UTC"),
+    "Anonymise people with no activity for the retention period (LOGISTICS_RETENTION_YEARS).",
+)
+async def retention(session: AsyncSession) -> str:
+    cutoff = datetime.now(UTC) - timedelta(days=365 * get_settings().retention_years)
+    people = list(
+        await session.scalars(
+            select(Person)
+            .where(Person.anonymised_at.is_(None), Person.merged_into_id.is_(None), Person.last_activity_at < cutoff)
+            .limit(1000)
+        )
+    )
+    actor = Actor.system("retention")
+    for person in people:
+        await erase_person(session, person, actor)
+    return f"{len(people)} people anonymised (no activity since {cutoff.date().isoformat()})"
+
+
+@dataclass(frozen=True)
+class RegistryStatistics:
+    people: int
+    by_sex: dict[str, int]
+    by_birth_band: dict[int | None, int]
+    by_citizenship: dict[str, int]
+    households_by_size: dict[int, int]
+
+
+async def statistics(session: AsyncSession) -> RegistryStatistics:
+    """Counts for coordinators and statutory reports; anonymised records count as they did before."""
+    rows = (
+        await session.execute(
+            select(Person.sex, Person.birth_year_band, Person.citizenship).where(Person.merged_into_id.is_(None))
+        )
+    ).all()
+    sizes = (
+        await session.execute(select(HouseholdMember.household_id, func.count()).group_by(HouseholdMember.household_id))
+    ).all()
+    return RegistryStatistics(
+        people=len(rows),
+        by_sex=dict(Counter(row.sex for row in rows)),
+        by_birth_band=dict(sorted(Counter(row.birth_year_band for row in rows).items(), key=lambda i: i[0] or 0)),
+        by_citizenship=dict(Counter(citizenship_category(row.citizenship) for row in rows)),
+        households_by_size=dict(sorted(Counter(size for _id, size in sizes).items())),
+    )

@@ -1,0 +1,75 @@
+"""PDF printing shared by every domain: a Unicode font (Polish and Cyrillic letters) and QR codes as vectors.
+
+Fonts come from Debian's fonts-dejavu-core (/usr/share/fonts/truetype/dejavu), present on the machines we run
+on; LOGISTICS_FONT_DIR points elsewhere when needed. QR codes are drawn module by module as filled squares, so
+they stay sharp at any printer resolution; each module is at least 0.5 mm wide.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import qrcode
+from fpdf import FPDF
+from qrcode.util import MODE_ALPHA_NUM, QRData
+
+FONT_DIRS = [Path(os.environ.get("LOGISTICS_FONT_DIR", "/usr/share/fonts/truetype/dejavu"))]
+MIN_MODULE_MM = 0.5
+
+
+def _font(name: str) -> str:
+    for directory in FONT_DIRS:
+        path = directory / name
+        if path.exists():
+            return str(path)
+    msg = f"Font {name} not found in {', '.join(map(str, FONT_DIRS))}: install fonts-dejavu-core"
+    raise FileNotFoundError(msg)
+
+
+def new_pdf(width_mm: float = 210, height_mm: float = 297) -> FPDF:
+    pdf = FPDF(unit="mm", format=(width_mm, height_mm))
+    pdf.set_auto_page_break(False)
+    pdf.add_font("DejaVu", "", _font("DejaVuSans.ttf"))
+    pdf.add_font("DejaVu", "B", _font("DejaVuSans-Bold.ttf"))
+    pdf.set_font("DejaVu", size=10)
+    pdf.set_creator("Przystań")
+    return pdf
+
+
+def qr_matrix(text: str) -> list[list[bool]]:
+    """The QR modules for `text` (upper-case letters, digits and '-': alphanumeric mode), error correction Q."""
+    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_Q, border=0)
+    code.add_data(QRData(text.encode("ascii"), mode=MODE_ALPHA_NUM))
+    code.make(fit=True)
+    return [list(row) for row in code.get_matrix()]
+
+
+def draw_qr(pdf: FPDF, text: str, x: float, y: float, size_mm: float) -> float:
+    """Draw a QR of `text` with its top-left corner at (x, y), `size_mm` wide at most; returns the module size."""
+    matrix = qr_matrix(text)
+    module = size_mm / len(matrix)
+    if module < MIN_MODULE_MM:
+        msg = f"QR modules would be {module:.2f} mm; at least {MIN_MODULE_MM} mm are needed"
+        raise ValueError(msg)
+    pdf.set_fill_color(0, 0, 0)
+    for row_number, row in enumerate(matrix):
+        column = 0
+        while column < len(row):
+            if row[column]:
+                start = column
+                while column < len(row) and row[column]:
+                    column += 1
+                pdf.rect(x + start * module, y + row_number * module, (column - start) * module, module, style="F")
+            else:
+                column += 1
+    return module
+
+
+def cut_marks(pdf: FPDF, x: float, y: float, width: float, height: float, length: float = 4) -> None:
+    pdf.set_draw_color(120, 120, 120)
+    pdf.set_line_width(0.2)
+    for cx, dx in ((x, -1), (x + width, 1)):
+        for cy, dy in ((y, -1), (y + height, 1)):
+            pdf.line(cx + dx * 1, cy, cx + dx * (1 + length), cy)
+            pdf.line(cx, cy + dy * 1, cx, cy + dy * (1 + length))
