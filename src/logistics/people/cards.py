@@ -10,35 +10,19 @@ from uuid import UUID
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from logistics import codes, printing
 from logistics.audit import services as audit
-from logistics.people.models import BeneficiaryCard, Person
-from logistics.people.services import EDIT_ROLES, VIEW_ROLES
+from logistics.people.models import BeneficiaryCard
+from logistics.people.services import EDIT_ROLES, VIEW_ROLES, RegistryService
 from logistics.settings import get_settings
-from logistics.web.actor import Actor
-from logistics.web.errors import DomainError, Forbidden, NotFound
+from logistics.web.errors import DomainError
 from logistics.web.i18n import gettext as _
 
 CARD_WIDTH_MM, CARD_HEIGHT_MM = 85.6, 54.0
 
 
-class CardService:
-    def __init__(self, session: AsyncSession, actor: Actor) -> None:
-        self.session = session
-        self.actor = actor
-
-    def _require(self, roles: frozenset[str]) -> None:
-        if self.actor.role not in roles:
-            raise Forbidden(_("You do not have access to this page."))
-
-    async def _person(self, person_id: UUID) -> Person:
-        person = await self.session.get(Person, person_id)
-        if person is None or person.merged_into_id or person.anonymised_at:
-            raise NotFound(_("This person is not in the registry."))
-        return person
-
+class CardService(RegistryService):
     async def active_card(self, person_id: UUID) -> BeneficiaryCard | None:
         return await self.session.scalar(
             select(BeneficiaryCard).where(BeneficiaryCard.person_id == person_id, BeneficiaryCard.revoked_at.is_(None))

@@ -22,11 +22,10 @@ from logistics.people.models import (
     Household,
     HouseholdMember,
     HouseholdReason,
-    Person,
     Reason,
     Relationship,
 )
-from logistics.people.services import EDIT_ROLES, VIEW_ROLES
+from logistics.people.services import EDIT_ROLES, VIEW_ROLES, RegistryService
 from logistics.web.actor import Actor
 from logistics.web.errors import DomainError, Forbidden, NotFound
 from logistics.web.i18n import gettext as _
@@ -92,27 +91,13 @@ async def eligibility(session: AsyncSession, household: Household, day: date | N
     return Eligibility(day, household.income_per_person, criterion, food_aid, threshold.food_aid_percent)
 
 
-class HouseholdService:
-    def __init__(self, session: AsyncSession, actor: Actor) -> None:
-        self.session = session
-        self.actor = actor
-
-    def _require(self, roles: frozenset[str]) -> None:
-        if self.actor.role not in roles:
-            raise Forbidden(_("You do not have access to this page."))
-
+class HouseholdService(RegistryService):
     async def get(self, household_id: UUID) -> Household:
         self._require(VIEW_ROLES)
         household = await self.session.get(Household, household_id)
         if household is None:
             raise NotFound(_("This household is not in the registry."))
         return household
-
-    async def _person(self, person_id: UUID) -> Person:
-        person = await self.session.get(Person, person_id)
-        if person is None or person.merged_into_id or person.anonymised_at:
-            raise NotFound(_("This person is not in the registry."))
-        return person
 
     async def _in_a_household(self, person_id: UUID) -> bool:
         # Asked of the database: `person.membership` is not loaded for a person registered in this transaction.

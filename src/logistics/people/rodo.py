@@ -22,11 +22,11 @@ from logistics.audit import services as audit
 from logistics.audit.models import AuditEntry
 from logistics.people.models import BeneficiaryCard, Household, HouseholdMember, Person, PersonToken
 from logistics.people.privacy import PROVIDERS, PersonDataProvider, register_provider
-from logistics.people.services import EDIT_ROLES, PERSON_FIELDS, VIEW_ROLES
+from logistics.people.services import EDIT_ROLES, PERSON_FIELDS, VIEW_ROLES, RegistryService
 from logistics.scheduler import register_job
 from logistics.settings import get_settings
 from logistics.web.actor import Actor
-from logistics.web.errors import DomainError, Forbidden, NotFound
+from logistics.web.errors import DomainError
 from logistics.web.i18n import gettext as _
 
 #: Citizenship categories kept after erasure (the full country code is personal in a small community).
@@ -121,22 +121,11 @@ register_provider(PersonDataProvider("registry", _export_registry, _erase_regist
 register_provider(PersonDataProvider("audit", _export_audit))
 
 
-class PrivacyService:
-    def __init__(self, session: AsyncSession, actor: Actor) -> None:
-        self.session = session
-        self.actor = actor
-
-    async def _person(self, person_id: UUID) -> Person:
-        person = await self.session.get(Person, person_id)
-        if person is None:
-            raise NotFound(_("This person is not in the registry."))
-        return person
-
+class PrivacyService(RegistryService):
     async def export(self, person_id: UUID) -> dict[str, Any]:
         """Everything every domain holds about the person (RODO art. 15); the export itself is audit-logged."""
-        if self.actor.role not in VIEW_ROLES:
-            raise Forbidden(_("You do not have access to this page."))
-        person = await self._person(person_id)
+        self._require(VIEW_ROLES)
+        person = await self._person(person_id, current=False)
         await audit.record(self.session, self.actor, "person.export", "person", person.id)
         await self.session.flush()
         result: dict[str, Any] = {
@@ -150,9 +139,8 @@ class PrivacyService:
 
     async def erase(self, person_id: UUID, confirmation: str) -> Person:
         """Anonymise the person in every domain (RODO art. 17); `confirmation` must repeat the family name."""
-        if self.actor.role not in EDIT_ROLES | {Role.COORDINATOR}:
-            raise Forbidden(_("You do not have access to this page."))
-        person = await self._person(person_id)
+        self._require(EDIT_ROLES | {Role.COORDINATOR})
+        person = await self._person(person_id, current=False)
         if person.anonymised_at is not None:
             raise DomainError(_("This person has already been anonymised."))
         if person.merged_into_id is not None:

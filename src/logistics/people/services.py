@@ -174,22 +174,28 @@ def validate(data: PersonInput, today: date | None = None) -> PersonInput:
     )
 
 
-class PersonService:
+class RegistryService:
+    """What every registry service shares: the session, the actor, the role check, finding a person."""
+
     def __init__(self, session: AsyncSession, actor: Actor) -> None:
         self.session = session
         self.actor = actor
-
-    # --- access ---------------------------------------------------------------------------------------------
 
     def _require(self, roles: frozenset[str]) -> None:
         if self.actor.role not in roles:
             raise Forbidden(_("You do not have access to this page."))
 
-    async def _get(self, person_id: UUID) -> Person:
+    async def _person(self, person_id: UUID, *, current: bool = True) -> Person:
+        """The person, or NotFound; `current` also refuses anonymised records and those merged into another."""
         person = await self.session.get(Person, person_id)
-        if person is None:
+        if person is None or (current and (person.merged_into_id or person.anonymised_at)):
             raise NotFound(_("This person is not in the registry."))
         return person
+
+
+class PersonService(RegistryService):
+    async def _get(self, person_id: UUID) -> Person:
+        return await self._person(person_id, current=False)
 
     # --- registering --------------------------------------------------------------------------------------
 
