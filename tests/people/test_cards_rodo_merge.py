@@ -184,6 +184,9 @@ async def test_merge_two_records_keeps_history_from_both(app, client, people):
         twin_id = await session.scalar(select(Person.id).where(Person.id != anna_id))
     await post_form(client, "/households/new", {"head": str(twin_id)})
     await post_form(client, f"/people/{twin_id}/card")
+    page = await client.get(f"/people/{anna_id}")
+    assert "Możliwe duplikaty tego rekordu" in page.text
+    assert f'name="other" value="{twin_id}"' in page.text
     self_merge = await post_form(client, f"/people/{anna_id}/merge", {"other": str(anna_id)})
     assert self_merge.status_code == 303
     assert await count(app, Person, Person.merged_into_id.is_not(None)) == 0

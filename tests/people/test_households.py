@@ -79,7 +79,12 @@ async def test_create_household_add_and_remove_members(app, client, people):
     assert await count(app, HouseholdMember) == 2
     assert (await post_form(client, f"{url}/members/{zosia_id}/remove")).status_code == 303
     assert await count(app, HouseholdMember) == 1
-    # Added back by identifier; a person cannot be in two households.
+    # Found through the member picker's search, then added back; a person cannot be in two households.
+    picker = await client.get(
+        "/people", params={"q": "zosia", "household": household_id}, headers={"hx-request": "true"}
+    )
+    assert f'action="/households/{household_id}/members"' in picker.text
+    assert f'value="{zosia_id}"' in picker.text
     assert (
         await post_form(client, f"{url}/members", {"person": str(zosia_id), "relationship": "child"})
     ).status_code == 303

@@ -63,10 +63,23 @@ class PeopleController(Controller):
 
     @get("/", guards=[requires(*SEARCH_ROLES)])
     async def search(
-        self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], q: FromQuery[str] = ""
+        self,
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        q: FromQuery[str] = "",
+        household: FromQuery[str] = "",
     ) -> Any:
+        """Search; with `household` (a household page's member picker) each result gets an Add button."""
         results = await PersonService(db_session, actor_from_request(request)).search(q)
-        return render(request, "people/search.html", block="results", q=q[:100], results=results)
+        return render(
+            request,
+            "people/search.html",
+            block="results",
+            q=q[:100],
+            results=results,
+            household=household[:36] if request.scope["user"].role in EDIT_ROLES else "",
+            relationship_options=forms.labels(forms.RELATIONSHIP_LABELS)[1:],
+        )
 
     @get("/stats", guards=[requires(Role.COORDINATOR, Role.CASE_WORKER)])
     async def stats(self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession]) -> Any:
@@ -177,9 +190,13 @@ class PeopleController(Controller):
         self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], person_id: FromPath[UUID]
     ) -> Any:
         actor = actor_from_request(request)
-        person = await PersonService(db_session, actor).view(person_id)
+        service = PersonService(db_session, actor)
+        person = await service.view(person_id)
         card = await CardService(db_session, actor).active_card(person.id)
-        return render(request, "people/detail.html", person=person, card=card, labels=forms, **_choices())
+        duplicates = await service.duplicates_of(person) if actor.role in EDIT_ROLES else []
+        return render(
+            request, "people/detail.html", person=person, card=card, duplicates=duplicates, labels=forms, **_choices()
+        )
 
     @get("/{person_id:uuid}/edit", guards=[requires(*EDIT_ROLES)], opt=WRITES)
     async def edit_person(

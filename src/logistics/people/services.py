@@ -225,6 +225,15 @@ class PersonService(RegistryService):
                 found.append(Duplicate(person, _("a similar name and the same date of birth")))
         return found
 
+    async def duplicates_of(self, person: Person) -> list[Duplicate]:
+        """Other current records that look like this person (offered for merging on the record's page)."""
+        if person.anonymised_at or person.merged_into_id:
+            return []
+        data = PersonInput(
+            **{name: getattr(person, name) for name in PersonInput.__dataclass_fields__},
+        )
+        return await self.find_duplicates(data, exclude=person.id)
+
     async def register(self, data: PersonInput, *, confirmed_new: bool = False) -> Person:
         """A full record (case workers). Likely duplicates stop it unless the case worker confirmed."""
         self._require(EDIT_ROLES)
