@@ -15,7 +15,7 @@ import time
 from datetime import UTC, date, datetime, timedelta
 from uuid import uuid4
 
-from sqlalchemy import insert
+from sqlalchemy import insert, text
 from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
 
 from benchmarks.common import BIN, summary
@@ -101,6 +101,7 @@ async def populate(url: str, count: int) -> str:
     from logistics.people.services import phone_digits
 
     rng = random.Random(50_000)
+    _seen.clear()
     engine = create_async_engine(url)
     a_pesel = ""
     async with engine.begin() as connection:
@@ -149,6 +150,9 @@ async def populate(url: str, count: int) -> str:
         if people:
             await connection.execute(insert(Person), _unique_pesel(people))
             await connection.execute(insert(PersonToken), tokens)
+    async with engine.connect() as connection:  # fresh planner statistics, as autovacuum would give a live database
+        await connection.execute(text("ANALYZE"))
+        await connection.commit()
     await engine.dispose()
     return a_pesel
 

@@ -220,6 +220,7 @@ async def test_search_by_pesel_and_phone(app, client, people):
     assert "Anna Kowalska" in (await client.get("/people", params={"q": ANNA["pesel"]})).text
     assert "Anna Kowalska" in (await client.get("/people", params={"q": "601 222"})).text
     assert "Anna Kowalska" in (await client.get("/people", params={"q": "+48601222333"})).text
+    assert "Anna Kowalska" in (await client.get("/people", params={"q": "+48 601"})).text
     assert "Anna Kowalska" not in (await client.get("/people", params={"q": "700 000 000"})).text
     nothing = await client.get("/people", params={"q": "zzzz"}, headers={"hx-request": "true"})
     assert nothing.text.lstrip().startswith('<div id="results"')

@@ -78,7 +78,7 @@ class Person(UUIDv7AuditBase):
     __tablename__ = "people"
     __table_args__ = (
         Index("ix_people_birth_date", "birth_date"),
-        Index("ix_people_phone_digits", "phone_digits"),
+        Index("ix_people_phone_digits", "phone_digits", postgresql_ops={"phone_digits": "varchar_pattern_ops"}),
         Index("ix_people_last_activity", "last_activity_at"),
     )
 
@@ -124,7 +124,10 @@ class PersonToken(UUIDv7Base):
     """Folded and transliterated name words, indexed for prefix search on both databases."""
 
     __tablename__ = "person_tokens"
-    __table_args__ = (Index("ix_person_tokens_token", "token", "person_id"),)
+    # varchar_pattern_ops: PostgreSQL uses the index for LIKE 'prefix%' whatever the database's collation.
+    __table_args__ = (
+        Index("ix_person_tokens_token", "token", "person_id", postgresql_ops={"token": "varchar_pattern_ops"}),
+    )
 
     person_id: Mapped[UUID] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
     token: Mapped[str] = mapped_column(String(40))

@@ -113,7 +113,7 @@ def phone_digits(phone: str) -> str:
     digits = "".join(ch for ch in phone if ch.isdigit())
     if digits.startswith("0048"):
         digits = digits[4:]
-    elif digits.startswith("48") and len(digits) == 11:
+    elif digits.startswith("48") and (len(digits) == 11 or phone.lstrip().startswith("+")):
         digits = digits[2:]
     return digits[:20]
 

@@ -112,7 +112,7 @@ def schema_upgrades() -> None:
     with op.batch_alter_table('people', schema=None) as batch_op:
         batch_op.create_index('ix_people_birth_date', ['birth_date'], unique=False)
         batch_op.create_index('ix_people_last_activity', ['last_activity_at'], unique=False)
-        batch_op.create_index('ix_people_phone_digits', ['phone_digits'], unique=False)
+        batch_op.create_index('ix_people_phone_digits', ['phone_digits'], unique=False, postgresql_ops={'phone_digits': 'varchar_pattern_ops'})
 
     op.create_table('beneficiary_cards',
     sa.Column('id', sa.GUID(length=16), nullable=False),
@@ -152,7 +152,8 @@ def schema_upgrades() -> None:
     )
     with op.batch_alter_table('person_tokens', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_person_tokens_person_id'), ['person_id'], unique=False)
-        batch_op.create_index('ix_person_tokens_token', ['token', 'person_id'], unique=False)
+        # varchar_pattern_ops: PostgreSQL uses the index for LIKE 'prefix%' under any collation.
+        batch_op.create_index('ix_person_tokens_token', ['token', 'person_id'], unique=False, postgresql_ops={'token': 'varchar_pattern_ops'})
 
     op.create_table('household_members',
     sa.Column('id', sa.GUID(length=16), nullable=False),
