@@ -128,7 +128,7 @@ async def test_who_may_open_the_registry(app, client, people):
         ("volunteer", 403, 403),
         ("warehouse", 403, 403),
         ("admin", 403, 403),
-        ("shelter", 200, 403),
+        ("shelter", 200, 403),  # Anna stays at none of their sites
         ("coordinator", 200, 200),
         ("caseworker", 200, 200),
     ):
@@ -225,3 +225,31 @@ async def test_search_by_pesel_and_phone(app, client, people):
     nothing = await client.get("/people", params={"q": "zzzz"}, headers={"hx-request": "true"})
     assert nothing.text.lstrip().startswith('<div id="results"')
     assert "Nikogo nie znaleziono" in nothing.text
+
+
+async def test_shelter_staff_open_records_of_residents_of_their_sites_only(app, client, people):
+    """Stays (issue 4) link people to sites through a privacy provider; here a stand-in provider does."""
+    from logistics.people.privacy import PROVIDERS, PersonDataProvider, register_provider
+
+    await login(client, "caseworker")
+    await register(client)
+    await register(client, given_name="Jan", family_name="Nowak", sex="male", birth_date="1970-01-01", pesel="")
+    anna_id = await _person_id(app, family_name="Kowalska")
+    jan_id = await _person_id(app, family_name="Nowak")
+
+    async def export(_session, _person_id):
+        return []
+
+    async def sites(_session, person_id):
+        return {people.site_a.id} if person_id == anna_id else {people.site_b.id}
+
+    register_provider(PersonDataProvider("test_stays", export, sites=sites))
+    try:
+        client.cookies.clear()
+        await login(client, "shelter")  # works at site A only
+        assert (await client.get(f"/people/{anna_id}")).status_code == 200
+        other = await client.get(f"/people/{jan_id}")
+        assert other.status_code == 403
+        assert "Nowak" not in other.text
+    finally:
+        PROVIDERS.pop("test_stays")

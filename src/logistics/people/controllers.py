@@ -19,6 +19,7 @@ from logistics.people.rodo import PrivacyService, statistics
 from logistics.people.services import (
     EDIT_ROLES,
     QUICK_ROLES,
+    RECORD_ROLES,
     SEARCH_ROLES,
     VIEW_ROLES,
     PersonInput,
@@ -185,7 +186,7 @@ class PeopleController(Controller):
             message=None,
         )
 
-    @get("/{person_id:uuid}", guards=[requires(*VIEW_ROLES)], opt=WRITES)
+    @get("/{person_id:uuid}", guards=[requires(*RECORD_ROLES)], opt=WRITES)
     async def person_page(
         self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], person_id: FromPath[UUID]
     ) -> Any:

@@ -15,6 +15,7 @@ from uuid import UUID
 from sqlalchemy.ext.asyncio import AsyncSession
 
 Exporter = Callable[[AsyncSession, UUID], Awaitable[Any]]
+SiteLinks = Callable[[AsyncSession, UUID], Awaitable[set[UUID]]]
 Eraser = Callable[[AsyncSession, UUID], Awaitable[None]]
 Merger = Callable[[AsyncSession, UUID, UUID], Awaitable[None]]
 
@@ -27,14 +28,20 @@ async def _nothing_to_merge(_session: AsyncSession, _from_id: UUID, _into_id: UU
     return None
 
 
+async def _no_sites(_session: AsyncSession, _person_id: UUID) -> set[UUID]:
+    return set()
+
+
 @dataclass(frozen=True)
 class PersonDataProvider:
-    """`export` returns JSON-able data; `erase` removes or anonymises it; `merge` moves it to another person."""
+    """`export` returns JSON-able data; `erase` removes or anonymises it; `merge` moves it to another person;
+    `sites` names the sites the person is linked to now (e.g. a current stay), whose staff may open the record."""
 
     name: str
     export: Exporter
     erase: Eraser = _nothing_to_erase
     merge: Merger = _nothing_to_merge
+    sites: SiteLinks = _no_sites
 
 
 PROVIDERS: dict[str, PersonDataProvider] = {}
@@ -42,3 +49,11 @@ PROVIDERS: dict[str, PersonDataProvider] = {}
 
 def register_provider(provider: PersonDataProvider) -> None:
     PROVIDERS[provider.name] = provider
+
+
+async def linked_sites(session: AsyncSession, person_id: UUID) -> set[UUID]:
+    """Every site any domain links the person to at present."""
+    sites: set[UUID] = set()
+    for provider in PROVIDERS.values():
+        sites |= await provider.sites(session, person_id)
+    return sites

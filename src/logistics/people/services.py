@@ -23,7 +23,7 @@ from logistics.audit import services as audit
 from logistics.people.models import BeneficiaryCard, Language, LegalBasis, Person, PersonToken, Sex, birth_year_band
 from logistics.people.names import fold, query_tokens, search_tokens
 from logistics.people.pesel import PeselError, parse_pesel
-from logistics.people.privacy import PROVIDERS
+from logistics.people.privacy import PROVIDERS, linked_sites
 from logistics.web.actor import Actor
 from logistics.web.errors import DomainError, Forbidden, NotFound
 from logistics.web.i18n import gettext as _
@@ -31,8 +31,10 @@ from logistics.web.i18n import gettext as _
 SEARCH_LIMIT = 20
 CARD_CODE_LENGTH = 17
 
-#: Roles that open full records; case workers also change them.
+#: Roles that open full records; case workers also change them. Shelter staff open the records of residents
+#: of their own sites (PersonService.view).
 VIEW_ROLES = frozenset({Role.CASE_WORKER, Role.COORDINATOR})
+RECORD_ROLES = VIEW_ROLES | {Role.SHELTER_STAFF}
 EDIT_ROLES = frozenset({Role.CASE_WORKER})
 #: Roles that search (shelter staff: a minimal view, to check someone in) and register the minimum.
 SEARCH_ROLES = frozenset({Role.CASE_WORKER, Role.COORDINATOR, Role.SHELTER_STAFF})
@@ -309,9 +311,18 @@ class PersonService(RegistryService):
         return person
 
     async def view(self, person_id: UUID) -> Person:
-        """The full record for someone allowed to open it; the view is written to the audit log."""
-        self._require(VIEW_ROLES)
-        person = await self._get(person_id)
+        """The full record for someone allowed to open it; the view is written to the audit log.
+
+        Case workers and coordinators open any record; shelter staff only those of people linked to one of
+        their sites (residents: see `privacy.linked_sites`); nobody else.
+        """
+        if self.actor.role == Role.SHELTER_STAFF:
+            person = await self._get(person_id)
+            if not self.actor.site_ids & await linked_sites(self.session, person.id):
+                raise Forbidden(_("This person is not a resident of your sites."))
+        else:
+            self._require(VIEW_ROLES)
+            person = await self._get(person_id)
         await audit.record(self.session, self.actor, "person.view", "person", person.id)
         return person
 
