@@ -204,3 +204,21 @@ async def test_merge_two_records_keeps_history_from_both(app, client, people):
     results = (await client.get("/people", params={"q": "kowalska"})).text
     assert results.count("Anna Kowalska") == 1
     assert (await client.get(f"/people/{twin_id}")).status_code == 200  # old record still readable, says merged
+
+
+async def test_statistics_page_for_coordinators(app, client, people):
+    await login(client, "caseworker")
+    await _anna(app, client)
+    await register(
+        client, given_name="Jan", family_name="Nowak", sex="male", birth_date="1952-05-05", pesel="", citizenship="UA"
+    )
+    client.cookies.clear()
+    await login(client, "coordinator")
+    page = await client.get("/people/stats")
+    assert page.status_code == 200
+    assert "2 osoby w rejestrze" in page.text
+    assert "1985–1989" in page.text
+    assert "1950–1954" in page.text
+    client.cookies.clear()
+    await login(client, "shelter")
+    assert (await client.get("/people/stats")).status_code == 403
