@@ -10,6 +10,7 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime
+from functools import lru_cache
 from uuid import UUID
 
 from babel import Locale
@@ -62,6 +63,7 @@ PERSON_FIELDS = (
 )
 
 
+@lru_cache(maxsize=1)
 def country_codes() -> frozenset[str]:
     codes_ = (str(code) for code in Locale("en").territories)
     return frozenset(code for code in codes_ if len(code) == 2 and code.isalpha() and code != "ZZ")
