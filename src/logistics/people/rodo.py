@@ -196,7 +196,7 @@ async def statistics(session: AsyncSession) -> RegistryStatistics:
     current = Person.merged_into_id.is_(None)
 
     async def counts(column: Any) -> dict[Any, int]:
-        rows = await session.execute(select(column, func.count()).where(current).group_by(column))
+        rows: Any = await session.execute(select(column, func.count()).where(current).group_by(column))
         return {key: int(number) for key, number in rows.all()}
 
     by_citizenship: Counter[str] = Counter()
@@ -206,11 +206,11 @@ async def statistics(session: AsyncSession) -> RegistryStatistics:
     sizes = (
         select(func.count().label("size")).select_from(HouseholdMember).group_by(HouseholdMember.household_id)
     ).subquery()
-    households = await session.execute(select(sizes.c.size, func.count()).group_by(sizes.c.size))
+    households: Any = await session.execute(select(sizes.c.size, func.count()).group_by(sizes.c.size))
     return RegistryStatistics(
         people=sum(by_band.values()),
         by_sex=await counts(Person.sex),
         by_birth_band=dict(sorted(by_band.items(), key=lambda item: item[0] or 0)),
         by_citizenship=dict(by_citizenship),
-        households_by_size={int(row[0]): int(row[1]) for row in sorted(households.tuples().all())},
+        households_by_size={int(size): int(number) for size, number in sorted(households.all())},
     )
