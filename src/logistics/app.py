@@ -31,6 +31,8 @@ from logistics.people.controllers import PeopleController
 from logistics.people.household_controllers import HouseholdController, ThresholdController
 from logistics.scheduler import JobRunner, create_scheduler
 from logistics.settings import Settings, get_settings
+from logistics.shelter import privacy as _shelter_privacy  # noqa: F401 — registers the shelter's RODO provider
+from logistics.shelter.controllers import ShelterController, occupancy_api, public_free_places
 from logistics.sites.controllers import SiteController
 from logistics.system.controllers import JobsController
 from logistics.web.errors import DomainError, handle_domain_error, handle_http_exception, handle_server_error
@@ -77,6 +79,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
             PeopleController,
             HouseholdController,
             ThresholdController,
+            ShelterController,
+            occupancy_api,
+            public_free_places,
             AuditController,
             JobsController,
             healthz,

@@ -73,6 +73,7 @@ class Settings:
     login_max_failures: int
     login_lockout_minutes: int
     retention_years: int
+    public_free_places: bool
     var_dir: Path
     debug: bool
     smtp: SmtpSettings = field(default_factory=SmtpSettings)
@@ -107,6 +108,7 @@ def load_settings() -> Settings:
         login_max_failures=_env_int("LOGIN_MAX_FAILURES", 5),
         login_lockout_minutes=_env_int("LOGIN_LOCKOUT_MINUTES", 15),
         retention_years=_env_int("RETENTION_YEARS", 5),
+        public_free_places=_env_bool("PUBLIC_FREE_PLACES", False),
         var_dir=var_dir,
         debug=_env_bool("DEBUG", False),
         smtp=SmtpSettings(

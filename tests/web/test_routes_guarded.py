@@ -10,6 +10,7 @@ PUBLIC = {
     ("/language", "POST"),
     ("/healthz", "GET"),
     ("/readyz", "GET"),
+    ("/public/free-places", "GET"),
 }
 PUBLIC_PREFIXES = ("/static",)
 

@@ -1,0 +1,159 @@
+"""Shelter places and stays: rooms, beds (or seats and mats in a warming centre), holds, stays and bed assignments.
+
+A bed's `state` is the gate for every change: a check-in, hold or repair changes it with one conditional UPDATE
+(`... WHERE state = 'available'`), so of two staff members taking the last bed at the same moment exactly one
+succeeds, on SQLite and PostgreSQL alike. Partial unique indexes back this up: one open assignment per bed and
+per person, one open stay per person, one active hold per bed. History is never edited: a stay ends, a hold ends,
+an assignment ends; the next one is a new row.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+from uuid import UUID
+
+from sqlalchemy import Boolean, Date, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from logistics.db.base import DateTimeUTC, UUIDv7AuditBase, UUIDv7Base
+
+
+class RoomCategory(StrEnum):
+    MEN = "men"
+    WOMEN = "women"
+    FAMILY = "family"
+    MIXED = "mixed"
+
+
+class PlaceKind(StrEnum):
+    BED = "bed"
+    SEAT = "seat"
+    MAT = "mat"
+
+
+class Bunk(StrEnum):
+    NONE = ""
+    LOWER = "lower"
+    UPPER = "upper"
+
+
+class BedState(StrEnum):
+    AVAILABLE = "available"
+    OCCUPIED = "occupied"
+    HELD = "held"
+    OUT_OF_SERVICE = "out_of_service"
+
+
+class ServiceReason(StrEnum):
+    REPAIR = "repair"
+    DISINFECTION = "disinfection"
+    QUARANTINE = "quarantine"
+    OTHER = "other"
+
+
+class CheckoutReason(StrEnum):
+    OWN_HOUSING = "own_housing"
+    OTHER_FACILITY = "other_facility"
+    HOSPITAL = "hospital"
+    LEFT_WITHOUT_NOTICE = "left_without_notice"
+    RULES_VIOLATION = "rules_violation"
+    DEATH = "death"
+    OTHER = "other"
+
+
+class Room(UUIDv7AuditBase):
+    __tablename__ = "rooms"
+    __table_args__ = (UniqueConstraint("site_id", "name"),)
+
+    site_id: Mapped[UUID] = mapped_column(ForeignKey("sites.id"), index=True)
+    name: Mapped[str] = mapped_column(String(60))
+    category: Mapped[str] = mapped_column(String(10))
+    accessible: Mapped[bool] = mapped_column(Boolean, default=False)
+    floor: Mapped[str] = mapped_column(String(60), default="")
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    beds: Mapped[list[Bed]] = relationship(
+        back_populates="room", lazy="selectin", order_by="Bed.label", cascade="save-update, merge"
+    )
+
+
+class Bed(UUIDv7AuditBase):
+    __tablename__ = "beds"
+    __table_args__ = (UniqueConstraint("room_id", "label"), Index("ix_beds_site_state", "site_id", "state"))
+
+    room_id: Mapped[UUID] = mapped_column(ForeignKey("rooms.id"), index=True)
+    site_id: Mapped[UUID] = mapped_column(ForeignKey("sites.id"))
+    label: Mapped[str] = mapped_column(String(20))
+    kind: Mapped[str] = mapped_column(String(8), default=PlaceKind.BED)
+    bunk: Mapped[str] = mapped_column(String(8), default=Bunk.NONE)
+    accessible: Mapped[bool] = mapped_column(Boolean, default=False)
+    state: Mapped[str] = mapped_column(String(16), default=BedState.AVAILABLE)
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    room: Mapped[Room] = relationship(back_populates="beds", lazy="selectin")
+
+
+class OutOfService(UUIDv7Base):
+    __tablename__ = "bed_out_of_service"
+
+    bed_id: Mapped[UUID] = mapped_column(ForeignKey("beds.id"), index=True)
+    reason: Mapped[str] = mapped_column(String(16))
+    note: Mapped[str] = mapped_column(String(200), default="")
+    expected_back: Mapped[date | None] = mapped_column(Date, default=None)
+    started_at: Mapped[datetime] = mapped_column(DateTimeUTC)
+    ended_at: Mapped[datetime | None] = mapped_column(DateTimeUTC, default=None)
+
+
+class Stay(UUIDv7AuditBase):
+    """One continuous stay from check-in to check-out, across moves between beds and sites."""
+
+    __tablename__ = "stays"
+    __table_args__ = (Index("ix_stays_site_open", "site_id", "ended_at"), Index("ix_stays_person", "person_id"))
+
+    person_id: Mapped[UUID] = mapped_column(ForeignKey("people.id"))
+    site_id: Mapped[UUID] = mapped_column(ForeignKey("sites.id"))
+    started_at: Mapped[datetime] = mapped_column(DateTimeUTC)
+    ended_at: Mapped[datetime | None] = mapped_column(DateTimeUTC, default=None)
+    checkout_reason: Mapped[str] = mapped_column(String(24), default="")
+    destination: Mapped[str] = mapped_column(String(200), default="")
+    #: People checked in together (a family) share a group id.
+    group_id: Mapped[UUID | None] = mapped_column(default=None)
+
+
+class BedAssignment(UUIDv7Base):
+    """Which bed a stay used, from when to when; a move ends one assignment and starts the next."""
+
+    __tablename__ = "bed_assignments"
+
+    stay_id: Mapped[UUID] = mapped_column(ForeignKey("stays.id"), index=True)
+    bed_id: Mapped[UUID] = mapped_column(ForeignKey("beds.id"), index=True)
+    person_id: Mapped[UUID] = mapped_column(ForeignKey("people.id"))
+    started_at: Mapped[datetime] = mapped_column(DateTimeUTC)
+    ended_at: Mapped[datetime | None] = mapped_column(DateTimeUTC, default=None)
+
+
+class Hold(UUIDv7Base):
+    """A bed kept for a person (or for a referral on its way) until a time."""
+
+    __tablename__ = "holds"
+
+    bed_id: Mapped[UUID] = mapped_column(ForeignKey("beds.id"), index=True)
+    person_id: Mapped[UUID | None] = mapped_column(ForeignKey("people.id"), default=None)
+    note: Mapped[str] = mapped_column(String(200), default="")
+    until: Mapped[datetime] = mapped_column(DateTimeUTC, index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTimeUTC)
+    created_by: Mapped[str] = mapped_column(String(64), default="")
+    ended_at: Mapped[datetime | None] = mapped_column(DateTimeUTC, default=None)
+    end_reason: Mapped[str] = mapped_column(String(16), default="")  # used | released | expired
+
+
+def _open(table: type, column: str, name: str) -> Index:
+    """A partial unique index over rows that have not ended — the same on SQLite and PostgreSQL."""
+    ended = table.ended_at.is_(None)  # type: ignore[attr-defined]
+    return Index(name, getattr(table, column), unique=True, sqlite_where=ended, postgresql_where=ended)
+
+
+_open(Stay, "person_id", "uq_stays_open_person")
+_open(BedAssignment, "bed_id", "uq_bed_assignments_open_bed")
+_open(BedAssignment, "person_id", "uq_bed_assignments_open_person")
+_open(Hold, "bed_id", "uq_holds_open_bed")
+_open(OutOfService, "bed_id", "uq_bed_out_of_service_open_bed")

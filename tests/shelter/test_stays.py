@@ -1,0 +1,192 @@
+"""Check-in, check-out, moves and holds — each rule and each refusal, with the database state."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select, update
+
+from logistics.audit.models import AuditEntry
+from logistics.shelter.models import BedAssignment, Hold, Stay
+from logistics.shelter.stays import release_expired_holds
+
+from ..conftest import login
+from ..helpers import count, db_session, post_form
+from .helpers import bed_state, make_person, make_rooms
+
+ROOMS = [
+    ("Męska", "men", 2, False),
+    ("Damska", "women", 2, False),
+    ("Rodzinna", "family", 3, False),
+    ("Dostępna", "men", 1, True),
+]
+
+
+async def _setup(app, people):
+    return await make_rooms(app, people.site_a.id, ROOMS)
+
+
+async def test_proposals_fit_the_person(app, client, people):
+    beds = await _setup(app, people)
+    man = await make_person(app, "Marek", "male", accessible=True)
+    woman = await make_person(app, "Ewa", "female")
+    await login(client, "shelter")
+    page = await client.get("/shelter/check-in", params={"person": str(man.id)})
+    assert page.status_code == 200
+    text = page.text
+    assert "Dostępna" in text and "Męska" in text
+    assert "Damska" not in text and "Rodzinna" not in text
+    assert text.index("Dostępna") < text.index("Męska")  # accessible beds first for someone who needs one
+    page = await client.get("/shelter/check-in", params={"person": str(woman.id)})
+    assert "Damska" in page.text and "Męska" not in page.text
+    assert page.text.index("Damska") < page.text.index("Rodzinna")  # women's rooms before family rooms
+    assert beds
+
+
+async def test_check_in_and_out(app, client, people):
+    beds = await _setup(app, people)
+    man = await make_person(app, "Marek", "male")
+    bed = beds["Męska"][0]
+    await login(client, "shelter")
+    response = await post_form(client, "/shelter/check-in", {"person": str(man.id), "bed": str(bed.id)})
+    assert response.status_code == 303
+    assert await bed_state(app, bed.id) == "occupied"
+    async with db_session(app) as session:
+        stay = await session.scalar(select(Stay))
+        assert stay.person_id == man.id
+        assert stay.site_id == people.site_a.id
+        assert stay.ended_at is None
+    page = await client.get(f"/shelter/sites/{people.site_a.id}")
+    assert "Marek Testowy" in page.text
+    twice = await post_form(client, "/shelter/check-in", {"person": str(man.id), "bed": str(beds["Męska"][1].id)})
+    assert twice.status_code == 422
+    assert await count(app, Stay) == 1
+    # Check-out needs a reason; then the bed is free again; a second check-out is refused.
+    assert (await post_form(client, f"/shelter/stays/{stay.id}/check-out", {"reason": ""})).status_code == 303
+    assert await bed_state(app, bed.id) == "occupied"
+    out = await post_form(
+        client, f"/shelter/stays/{stay.id}/check-out", {"reason": "hospital", "destination": "Szpital"}
+    )
+    assert out.status_code == 303
+    assert await bed_state(app, bed.id) == "available"
+    async with db_session(app) as session:
+        stay = await session.get(Stay, stay.id)
+        assert stay.checkout_reason == "hospital"
+        assert (await session.scalar(select(BedAssignment))).ended_at is not None
+    again = await post_form(client, f"/shelter/stays/{stay.id}/check-out", {"reason": "hospital"})
+    assert again.status_code == 303
+    assert await count(app, AuditEntry, AuditEntry.action == "stay.check_out") == 1
+
+
+async def test_a_man_into_a_womens_room_needs_a_coordinators_override(app, client, people):
+    beds = await _setup(app, people)
+    man = await make_person(app, "Marek", "male")
+    bed = beds["Damska"][0]
+    await login(client, "shelter")
+    refused = await post_form(
+        client, "/shelter/check-in", {"person": str(man.id), "bed": str(bed.id), "override": "on"}
+    )
+    assert refused.status_code == 422
+    assert await bed_state(app, bed.id) == "available"
+    client.cookies.clear()
+    await login(client, "coordinator")
+    plain = await post_form(client, "/shelter/check-in", {"person": str(man.id), "bed": str(bed.id)})
+    assert plain.status_code == 422
+    allowed = await post_form(
+        client, "/shelter/check-in", {"person": str(man.id), "bed": str(bed.id), "override": "on"}
+    )
+    assert allowed.status_code == 303
+    assert await count(app, AuditEntry, AuditEntry.action == "stay.category_override") == 1
+
+
+async def test_out_of_service_and_held_beds_cannot_be_taken(app, client, people):
+    beds = await _setup(app, people)
+    man = await make_person(app, "Marek", "male")
+    other = await make_person(app, "Jan", "male")
+    broken, held = beds["Męska"]
+    await login(client, "shelter")
+    await post_form(client, f"/shelter/beds/{broken.id}/out-of-service", {"reason": "repair"})
+    response = await post_form(client, "/shelter/check-in", {"person": str(man.id), "bed": str(broken.id)})
+    assert response.status_code == 409
+    assert "wyłączone z użytku" in response.text or "poza użyciem" in response.text or "out of service" in response.text
+    await post_form(client, f"/shelter/beds/{held.id}/hold", {"person": str(other.id), "note": "", "hours": "2"})
+    response = await post_form(client, "/shelter/check-in", {"person": str(man.id), "bed": str(held.id)})
+    assert response.status_code == 409
+    assert await count(app, Stay) == 0
+    # The person the bed is held for gets it, and the hold is used.
+    assert (
+        await post_form(client, "/shelter/check-in", {"person": str(other.id), "bed": str(held.id)})
+    ).status_code == 303
+    async with db_session(app) as session:
+        hold = await session.scalar(select(Hold))
+        assert hold.end_reason == "used"
+
+
+async def test_move_keeps_one_stay(app, client, people):
+    beds = await _setup(app, people)
+    man = await make_person(app, "Marek", "male")
+    first, second = beds["Męska"]
+    await login(client, "shelter")
+    await post_form(client, "/shelter/check-in", {"person": str(man.id), "bed": str(first.id)})
+    async with db_session(app) as session:
+        stay = await session.scalar(select(Stay))
+    assert (await post_form(client, f"/shelter/stays/{stay.id}/move", {"bed": str(second.id)})).status_code == 303
+    assert await bed_state(app, first.id) == "available"
+    assert await bed_state(app, second.id) == "occupied"
+    async with db_session(app) as session:
+        assignments = list(await session.scalars(select(BedAssignment).order_by(BedAssignment.started_at)))
+    assert [a.bed_id for a in assignments] == [first.id, second.id]
+    assert assignments[0].ended_at is not None
+    assert assignments[1].ended_at is None
+    assert await count(app, Stay) == 1
+    # Into a women's room without override: refused, nothing changes.
+    assert (
+        await post_form(client, f"/shelter/stays/{stay.id}/move", {"bed": str(beds["Damska"][0].id)})
+    ).status_code == 303
+    assert await bed_state(app, beds["Damska"][0].id) == "available"
+
+
+async def test_holds_expire(app, client, people):
+    beds = await _setup(app, people)
+    bed = beds["Męska"][0]
+    await login(client, "caseworker")
+    assert (await post_form(client, f"/shelter/beds/{bed.id}/hold", {"note": ""})).status_code == 303
+    assert await bed_state(app, bed.id) == "available"  # a hold names a person or a referral
+    assert (
+        await post_form(client, f"/shelter/beds/{bed.id}/hold", {"note": "skierowanie z MOPS", "hours": "500"})
+    ).status_code == 303
+    assert await bed_state(app, bed.id) == "available"  # longer than 7 days
+    assert (await post_form(client, f"/shelter/beds/{bed.id}/hold", {"note": "skierowanie z MOPS"})).status_code == 303
+    assert await bed_state(app, bed.id) == "held"
+    async with db_session(app) as session:
+        hold = await session.scalar(select(Hold))
+        assert timedelta(hours=1, minutes=59) < hold.until - hold.created_at <= timedelta(hours=2)
+        await session.execute(update(Hold).values(until=datetime.now(UTC) - timedelta(minutes=1)))
+        await session.commit()
+        assert await release_expired_holds(session) == "1 expired holds released"
+        await session.commit()
+    assert await bed_state(app, bed.id) == "available"
+
+
+async def test_release_a_hold(app, client, people):
+    beds = await _setup(app, people)
+    bed = beds["Męska"][0]
+    await login(client, "shelter")
+    await post_form(client, f"/shelter/beds/{bed.id}/hold", {"note": "ratownicy wiozą osobę"})
+    assert (await post_form(client, f"/shelter/beds/{bed.id}/release")).status_code == 303
+    assert await bed_state(app, bed.id) == "available"
+    async with db_session(app) as session:
+        assert (await session.scalar(select(Hold))).end_reason == "released"
+
+
+async def test_volunteers_and_warehouse_have_no_beds(app, client, people):
+    beds = await _setup(app, people)
+    man = await make_person(app, "Marek", "male")
+    for username in ("volunteer", "warehouse"):
+        client.cookies.clear()
+        await login(client, username)
+        assert (await client.get("/shelter/board")).status_code == 403
+        assert (
+            await post_form(client, "/shelter/check-in", {"person": str(man.id), "bed": str(beds["Męska"][0].id)})
+        ).status_code == 403
+    assert await count(app, Stay) == 0
