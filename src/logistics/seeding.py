@@ -15,6 +15,7 @@ from logistics.accounts.models import User
 from logistics.accounts.passwords import hash_password
 from logistics.people.models import EligibilityThreshold, Person
 from logistics.settings import get_settings
+from logistics.shelter.seeding import load_shelter_demo
 from logistics.sites.models import Site, SiteKindRow
 from logistics.web.actor import Actor
 
@@ -55,9 +56,10 @@ async def load_demo(session: AsyncSession, *, only_if_empty: bool = False, house
     await session.flush()
     thresholds = await _load_thresholds(session)
     added_households = await _load_households(session) if households else 0
+    beds = await load_shelter_demo(session, _load("shelter.json")) if households else 0
     return (
         f"Demo data: {created_sites} sites and {created_users} users added, {thresholds} income criteria, "
-        f"{added_households} households (password for demo users: {DEMO_PASSWORD})."
+        f"{added_households} households, {beds} beds (password for demo users: {DEMO_PASSWORD})."
     )
 
 

@@ -1,0 +1,93 @@
+"""Demo rooms and beds for the demo shelters, filled to realistic levels (`logistics seed demo`)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from logistics.people.models import HouseholdMember, HouseholdReason, Person, Relationship
+from logistics.shelter.models import Bed, BedState, PlaceKind, Room, Stay
+from logistics.shelter.places import BulkBeds, PlacesService, RoomInput
+from logistics.shelter.stays import StayService
+from logistics.sites.models import Site
+from logistics.web.actor import Actor
+
+ACTOR = Actor(user_id=None, username="seed", role="coordinator", sees_all_sites=True)
+
+
+async def load_shelter_demo(session: AsyncSession, data: dict[str, Any]) -> int:
+    """Rooms, beds, residents and holds for each demo shelter that has no rooms yet; returns beds added."""
+    places, stays = PlacesService(session, ACTOR), StayService(session, ACTOR)
+    added = 0
+    for site_name, plan in data.items():
+        site = await session.scalar(select(Site).where(Site.name == site_name))
+        if site is None or await session.scalar(select(Room.id).where(Room.site_id == site.id)):
+            continue
+        for spec in plan["rooms"]:
+            room = await places.add_room(
+                site.id, RoomInput(spec["name"], spec["category"], spec["accessible"], spec["floor"])
+            )
+            for first, last, bunk in spec["beds"]:
+                beds = await places.add_beds(
+                    room.id, BulkBeds(first=first, last=last, bunk=bunk, kind=spec.get("kind", PlaceKind.BED))
+                )
+                added += len(beds)
+            if "out_of_service" in spec:
+                repair = spec["out_of_service"]
+                for bed in await session.scalars(select(Bed).where(Bed.room_id == room.id)):
+                    await places.take_out_of_service(
+                        bed.id, repair["reason"], date.today() + timedelta(days=repair["days"]), repair["note"]
+                    )
+        await _fill(session, stays, site, plan.get("fill", {}))
+        for hold in plan.get("holds", []):
+            free = await session.scalar(
+                select(Bed).where(Bed.site_id == site.id, Bed.state == BedState.AVAILABLE).order_by(Bed.label)
+            )
+            if free is not None:
+                await stays.hold(free.id, None, hold["note"], hold["hours"])
+    return added
+
+
+async def _fill(session: AsyncSession, stays: StayService, site: Site, fill: dict[str, Any]) -> None:
+    """Check in demo people with the given reason for assistance who are not staying anywhere yet."""
+    if not fill:
+        return
+    staying = select(Stay.person_id).where(Stay.ended_at.is_(None))
+    heads = (
+        select(HouseholdMember.person_id)
+        .join(HouseholdReason, HouseholdReason.household_id == HouseholdMember.household_id)
+        .where(HouseholdReason.reason == fill["reason"], HouseholdMember.relationship == Relationship.HEAD)
+    )
+    candidates = list(
+        await session.scalars(
+            select(Person)
+            .where(Person.sex == fill["sex"], Person.id.in_(heads), Person.id.not_in(staying))
+            .order_by(Person.family_name)
+            .limit(fill.get("people", 0) + fill.get("families", 0))
+        )
+    )
+    for family_head in candidates[: fill.get("families", 0)]:
+        membership = await session.scalar(select(HouseholdMember).where(HouseholdMember.person_id == family_head.id))
+        if membership is None:
+            continue
+        members = list(
+            await session.scalars(
+                select(HouseholdMember.person_id).where(HouseholdMember.household_id == membership.household_id)
+            )
+        )
+        room = await session.scalar(
+            select(Room)
+            .where(Room.site_id == site.id, Room.category == "family")
+            .where(~Room.id.in_(select(Bed.room_id).where(Bed.state != BedState.AVAILABLE)))
+            .order_by(Room.name)
+        )
+        if room is None or len(members) > len(room.beds):
+            continue
+        await stays.check_in_family(list(zip(members, [bed.id for bed in room.beds], strict=False)))
+    for person in candidates[fill.get("families", 0) :]:
+        proposals = await stays.proposals(person, site_id=site.id)
+        if proposals:
+            await stays.check_in(person.id, proposals[0].bed.id)
