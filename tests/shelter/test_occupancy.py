@@ -142,7 +142,7 @@ async def test_two_desks_take_the_last_bed_at_once(app, live_url, people):
             await desk.aclose()
     assert sorted(r.status_code for r in responses) == [303, 409]
     loser = next(r for r in responses if r.status_code == 409)
-    assert "zajęte" in loser.text or "taken" in loser.text
+    assert "To łóżko zostało właśnie zajęte. Wybierz inne." in loser.text
     assert await bed_state(app, bed.id) == "occupied"
     assert await count(app, Stay) == 1
     assert await count(app, BedAssignment, BedAssignment.ended_at.is_(None)) == 1

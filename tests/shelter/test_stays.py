@@ -108,7 +108,7 @@ async def test_out_of_service_and_held_beds_cannot_be_taken(app, client, people)
     await post_form(client, f"/shelter/beds/{broken.id}/out-of-service", {"reason": "repair"})
     response = await post_form(client, "/shelter/check-in", {"person": str(man.id), "bed": str(broken.id)})
     assert response.status_code == 409
-    assert "wyłączone z użytku" in response.text or "poza użyciem" in response.text or "out of service" in response.text
+    assert "To łóżko jest wyłączone z użytku. Wybierz inne." in response.text
     await post_form(client, f"/shelter/beds/{held.id}/hold", {"person": str(other.id), "note": "", "hours": "2"})
     response = await post_form(client, "/shelter/check-in", {"person": str(man.id), "bed": str(held.id)})
     assert response.status_code == 409
