@@ -32,7 +32,12 @@ from logistics.db.base import DateTimeUTC, UUIDv7Base
 log = logging.getLogger("logistics.scheduler")
 
 #: Modules whose import registers their jobs (each domain's jobs.py).
-JOB_MODULES = ("logistics.accounts.jobs", "logistics.people.rodo", "logistics.shelter.stays")
+JOB_MODULES = (
+    "logistics.accounts.jobs",
+    "logistics.people.rodo",
+    "logistics.shelter.stays",
+    "logistics.shelter.rollcall",
+)
 
 JobFunction = Callable[[AsyncSession], Awaitable[str]]
 

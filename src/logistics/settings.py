@@ -74,6 +74,7 @@ class Settings:
     login_lockout_minutes: int
     retention_years: int
     public_free_places: bool
+    absence_nights: int
     var_dir: Path
     debug: bool
     smtp: SmtpSettings = field(default_factory=SmtpSettings)
@@ -109,6 +110,7 @@ def load_settings() -> Settings:
         login_lockout_minutes=_env_int("LOGIN_LOCKOUT_MINUTES", 15),
         retention_years=_env_int("RETENTION_YEARS", 5),
         public_free_places=_env_bool("PUBLIC_FREE_PLACES", False),
+        absence_nights=_env_int("ABSENCE_NIGHTS", 3),
         var_dir=var_dir,
         debug=_env_bool("DEBUG", False),
         smtp=SmtpSettings(

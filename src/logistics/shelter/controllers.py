@@ -18,6 +18,7 @@ from logistics.shelter import labels
 from logistics.shelter.occupancy import occupancy
 from logistics.shelter.places import BOARD_ROLES, DESK_ROLES, HOLD_ROLES, PLACES_ROLES, PlacesService
 from logistics.shelter.stays import BedTaken, StayService
+from logistics.shelter.waiting import WaitingService, first_fitting
 from logistics.web.actor import actor_from_request
 from logistics.web.errors import DomainError, NotFound
 from logistics.web.forms import Form
@@ -117,6 +118,9 @@ class ShelterController(Controller):
             occupants=await stays.occupants(site.id),
             holds=await stays.open_holds(site.id),
             repairs=await places.out_of_service_periods(site.id),
+            waiting=await first_fitting(db_session, WaitingService(db_session, actor))
+            if actor.role in HOLD_ROLES
+            else {},
             labels=labels,
             form=Form(),
         )

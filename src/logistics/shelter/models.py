@@ -157,3 +157,65 @@ _open(BedAssignment, "bed_id", "uq_bed_assignments_open_bed")
 _open(BedAssignment, "person_id", "uq_bed_assignments_open_person")
 _open(Hold, "bed_id", "uq_holds_open_bed")
 _open(OutOfService, "bed_id", "uq_bed_out_of_service_open_bed")
+
+
+class RollCallMark(UUIDv7Base):
+    """Present or absent for one stay on one night. Marks are only added: a correction is a newer mark, and the
+    newest mark for a stay and night counts (UUIDv7 ids are ordered by time)."""
+
+    __tablename__ = "roll_call_marks"
+    __table_args__ = (
+        Index("ix_roll_call_marks_stay_night", "stay_id", "night"),
+        Index("ix_roll_call_marks_night", "night"),
+    )
+
+    stay_id: Mapped[UUID] = mapped_column(ForeignKey("stays.id"))
+    site_id: Mapped[UUID] = mapped_column(ForeignKey("sites.id"))
+    night: Mapped[date] = mapped_column(Date)
+    present: Mapped[bool] = mapped_column(Boolean)
+    marked_at: Mapped[datetime] = mapped_column(DateTimeUTC)
+    marked_by: Mapped[str] = mapped_column(String(64), default="")
+
+
+class OccupancySnapshot(UUIDv7Base):
+    """The figures of one site on one night, by category ("all", "men", "women", "family", "mixed", "accessible")."""
+
+    __tablename__ = "occupancy_snapshots"
+    __table_args__ = (UniqueConstraint("site_id", "night", "category"), Index("ix_occupancy_snapshots_night", "night"))
+
+    site_id: Mapped[UUID] = mapped_column(ForeignKey("sites.id"))
+    night: Mapped[date] = mapped_column(Date)
+    category: Mapped[str] = mapped_column(String(12))
+    total: Mapped[int] = mapped_column(default=0)
+    occupied: Mapped[int] = mapped_column(default=0)
+    held: Mapped[int] = mapped_column(default=0)
+    out_of_service: Mapped[int] = mapped_column(default=0)
+    free: Mapped[int] = mapped_column(default=0)
+    taken_at: Mapped[datetime] = mapped_column(DateTimeUTC)
+
+
+class WaitingStatus(StrEnum):
+    OPEN = "open"
+    OFFERED = "offered"
+    PLACED = "placed"
+    CANCELLED = "cancelled"
+
+
+class WaitingRequest(UUIDv7AuditBase):
+    """A request for a place: who (a registered person, or a description), what kind of place, how urgent."""
+
+    __tablename__ = "waiting_requests"
+    __table_args__ = (Index("ix_waiting_requests_status", "status", "priority", "created_at"),)
+
+    person_id: Mapped[UUID | None] = mapped_column(ForeignKey("people.id"), default=None)
+    description: Mapped[str] = mapped_column(String(200), default="")
+    category: Mapped[str] = mapped_column(String(10))
+    needs_accessible: Mapped[bool] = mapped_column(Boolean, default=False)
+    family_size: Mapped[int] = mapped_column(default=1)
+    #: 1 urgent (families with children, disability, frost) … 3 normal; lower first, then the oldest request.
+    priority: Mapped[int] = mapped_column(default=2)
+    priority_reason: Mapped[str] = mapped_column(String(200), default="")
+    site_id: Mapped[UUID | None] = mapped_column(ForeignKey("sites.id"), default=None)
+    status: Mapped[str] = mapped_column(String(10), default=WaitingStatus.OPEN)
+    hold_id: Mapped[UUID | None] = mapped_column(ForeignKey("holds.id"), default=None)
+    created_by: Mapped[str] = mapped_column(String(64), default="")

@@ -1,0 +1,240 @@
+"""The nightly roll call, bed-nights, length-of-stay review, and the nightly occupancy snapshot with its history.
+
+Roll call: staff mark each occupied bed present or absent for a night; marks are only added (the newest counts),
+so a correction never rewrites what was recorded. Someone absent on the last N marked nights in a row (default
+3, LOGISTICS_ABSENCE_NIGHTS) is proposed for check-out. Bed-nights are the nights marked present.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from uuid import UUID
+from zoneinfo import ZoneInfo
+
+from apscheduler.triggers.cron import CronTrigger
+from sqlalchemy import delete, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from logistics.audit import services as audit
+from logistics.people.models import Person
+from logistics.scheduler import register_job
+from logistics.settings import get_settings
+from logistics.shelter.models import Bed, BedAssignment, OccupancySnapshot, RollCallMark, Room, Stay
+from logistics.shelter.occupancy import occupancy
+from logistics.shelter.places import BOARD_ROLES, DESK_ROLES, ShelterService
+from logistics.sites.models import SiteKind
+from logistics.web.errors import DomainError, NotFound
+from logistics.web.i18n import gettext as _
+
+#: Days after which a stay is due for the case worker's review, per site kind (the longest applies).
+REVIEW_DAYS = {
+    SiteKind.WARMING_CENTRE: 14,
+    SiteKind.NIGHT_SHELTER: 30,
+    SiteKind.COLLECTIVE_ACCOMMODATION: 120,
+    SiteKind.SHELTER: 180,
+    SiteKind.SUPPORTED_FLAT: 365,
+}
+HISTORY_DAYS = 90
+
+
+def tonight() -> date:
+    """The night a roll call is for: today in the centre's time zone (before 06:00, still yesterday's night)."""
+    local = datetime.now(ZoneInfo(get_settings().timezone))
+    return (local - timedelta(hours=6)).date()
+
+
+@dataclass(frozen=True)
+class RollCallRow:
+    stay: Stay
+    person: Person
+    room: str
+    bed: str
+    present: bool | None  # None: not marked yet tonight
+    absences: int  # absent on the last marked nights in a row
+    review_due: bool
+
+    @property
+    def propose_check_out(self) -> bool:
+        return self.absences >= get_settings().absence_nights
+
+
+def review_days(kinds: list[str]) -> int:
+    return max((REVIEW_DAYS.get(SiteKind(kind), 0) for kind in kinds), default=30) or 30
+
+
+class RollCallService(ShelterService):
+    async def sheet(self, site_id: UUID, night: date) -> list[RollCallRow]:
+        """Everyone staying at the site, by room and bed, with tonight's mark and their run of absences."""
+        self._require(DESK_ROLES)
+        site = await self.shelter_site(site_id)
+        rows = (
+            await self.session.execute(
+                select(Stay, Person, Room.name, Bed.label)
+                .join(BedAssignment, (BedAssignment.stay_id == Stay.id) & BedAssignment.ended_at.is_(None))
+                .join(Bed, Bed.id == BedAssignment.bed_id)
+                .join(Room, Room.id == Bed.room_id)
+                .join(Person, Person.id == Stay.person_id)
+                .where(Stay.site_id == site.id, Stay.ended_at.is_(None))
+                .order_by(Room.name, Bed.label)
+            )
+        ).all()
+        marks = await self._latest_marks([stay.id for stay, *_rest in rows], night)
+        due = datetime.now(UTC) - timedelta(days=review_days([k.value for k in site.kinds]))
+        return [
+            RollCallRow(
+                stay=stay,
+                person=person,
+                room=room,
+                bed=bed,
+                present=marks[stay.id].get(night),
+                absences=_absences(marks[stay.id], night),
+                review_due=stay.started_at < due,
+            )
+            for stay, person, room, bed in rows
+        ]
+
+    async def _latest_marks(self, stay_ids: list[UUID], night: date) -> dict[UUID, dict[date, bool]]:
+        """The newest mark per stay and night, for the 30 nights up to `night`."""
+        result: dict[UUID, dict[date, bool]] = defaultdict(dict)
+        if not stay_ids:
+            return result
+        marks = await self.session.scalars(
+            select(RollCallMark)
+            .where(RollCallMark.stay_id.in_(stay_ids), RollCallMark.night.between(night - timedelta(days=30), night))
+            .order_by(RollCallMark.id)
+        )
+        for mark in marks:  # ascending ids: later marks overwrite earlier ones
+            result[mark.stay_id][mark.night] = mark.present
+        return result
+
+    async def mark(self, stay_id: UUID, night: date, present: bool) -> RollCallMark:
+        self._require(DESK_ROLES)
+        stay = await self.session.get(Stay, stay_id)
+        if stay is None or not self.actor.can_see_site(stay.site_id):
+            raise NotFound(_("This stay does not exist or is not at one of your sites."))
+        if stay.ended_at is not None:
+            raise DomainError(_("This person has already been checked out."))
+        if night > tonight() or night < stay.started_at.date() - timedelta(days=1):
+            raise DomainError(_("A roll call can be marked for a night of the stay up to tonight."))
+        mark = RollCallMark(
+            stay_id=stay.id,
+            site_id=stay.site_id,
+            night=night,
+            present=present,
+            marked_at=datetime.now(UTC),
+            marked_by=self.actor.username,
+        )
+        self.session.add(mark)
+        await audit.record(self.session, self.actor, "stay.roll_call", "person", stay.person_id, ["present"])
+        return mark
+
+    async def bed_nights(self, site_id: UUID, first: date, last: date) -> int:
+        """Nights marked present at the site between two dates (the newest mark per stay and night counts)."""
+        self._require(BOARD_ROLES)
+        latest = (
+            select(func.max(RollCallMark.id).label("id"))
+            .where(RollCallMark.site_id == site_id, RollCallMark.night.between(first, last))
+            .group_by(RollCallMark.stay_id, RollCallMark.night)
+            .subquery()
+        )
+        return int(
+            await self.session.scalar(
+                select(func.count())
+                .select_from(RollCallMark)
+                .join(latest, latest.c.id == RollCallMark.id)
+                .where(RollCallMark.present.is_(True))
+            )
+            or 0
+        )
+
+
+def _absences(marks: dict[date, bool], night: date) -> int:
+    """Absent on the last marked nights in a row, counting back from `night`."""
+    count = 0
+    for day in sorted((d for d in marks if d <= night), reverse=True):
+        if marks[day]:
+            break
+        count += 1
+    return count
+
+
+# --- occupancy history ----------------------------------------------------------------------------------------
+
+
+async def take_snapshot(session: AsyncSession, night: date) -> int:
+    """Store every shelter's figures for `night` (replacing an earlier snapshot of the same night)."""
+    rows = await occupancy(session, None)
+    await session.execute(delete(OccupancySnapshot).where(OccupancySnapshot.night == night))
+    now = datetime.now(UTC)
+    for row in rows:
+        figures = {
+            "all": row.all,
+            "accessible": row.accessible,
+            **{k: row.by_category[k] for k in ("men", "women", "family", "mixed")},
+        }
+        for category, f in figures.items():
+            session.add(
+                OccupancySnapshot(
+                    site_id=row.site.id,
+                    night=night,
+                    category=category,
+                    total=f.total,
+                    occupied=f.occupied,
+                    held=f.held,
+                    out_of_service=f.out_of_service,
+                    free=f.free,
+                    taken_at=now,
+                )
+            )
+    return len(rows)
+
+
+@register_job(
+    "shelter.occupancy_snapshot",
+    CronTrigger(hour=23, minute=30, timezone="Europe/Warsaw"),
+    "Store each shelter's occupancy for tonight (point-in-time count).",
+)
+async def occupancy_snapshot(session: AsyncSession) -> str:
+    night = tonight()
+    sites = await take_snapshot(session, night)
+    return f"occupancy of {sites} sites stored for the night of {night.isoformat()}"
+
+
+async def snapshots_of_night(session: AsyncSession, night: date, site_ids: set[UUID] | None) -> list[OccupancySnapshot]:
+    query = select(OccupancySnapshot).where(OccupancySnapshot.night == night, OccupancySnapshot.category == "all")
+    if site_ids is not None:
+        query = query.where(OccupancySnapshot.site_id.in_(site_ids))
+    return list(await session.scalars(query))
+
+
+async def series(session: AsyncSession, site_ids: set[UUID] | None, last: date) -> list[tuple[date, int, int]]:
+    """(night, occupied, total) summed over the sites, for the 90 nights up to `last`."""
+    query = (
+        select(OccupancySnapshot.night, func.sum(OccupancySnapshot.occupied), func.sum(OccupancySnapshot.total))
+        .where(
+            OccupancySnapshot.category == "all",
+            OccupancySnapshot.night.between(last - timedelta(days=HISTORY_DAYS - 1), last),
+        )
+        .group_by(OccupancySnapshot.night)
+        .order_by(OccupancySnapshot.night)
+    )
+    if site_ids is not None:
+        query = query.where(OccupancySnapshot.site_id.in_(site_ids))
+    return [
+        (night, int(occupied or 0), int(total or 0)) for night, occupied, total in (await session.execute(query)).all()
+    ]
+
+
+def chart_points(points: list[tuple[date, int, int]], width: int = 720, height: int = 160) -> dict[str, str]:
+    """SVG polyline points for occupied and total places (drawn server-side: no script needed)."""
+    if not points:
+        return {"occupied": "", "total": ""}
+    top = max(total for _n, _o, total in points) or 1
+    step = width / max(len(points) - 1, 1)
+
+    def line(values: list[int]) -> str:
+        return " ".join(f"{i * step:.1f},{height - value / top * height:.1f}" for i, value in enumerate(values))
+
+    return {"occupied": line([o for _n, o, _t in points]), "total": line([t for _n, _o, t in points])}

@@ -1,0 +1,146 @@
+"""The waiting list: requests for a place, ordered by priority then age; a free bed that fits is offered to the
+first fitting request, which creates a hold for it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from uuid import UUID
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from logistics.audit import services as audit
+from logistics.people.models import Person
+from logistics.shelter.models import Bed, BedState, Room, RoomCategory, WaitingRequest, WaitingStatus
+from logistics.shelter.places import HOLD_ROLES, ShelterService
+from logistics.shelter.stays import StayService
+from logistics.web.errors import DomainError, NotFound
+from logistics.web.i18n import gettext as _
+
+
+@dataclass(frozen=True)
+class WaitingInput:
+    person_id: UUID | None
+    description: str
+    category: str
+    needs_accessible: bool
+    family_size: int
+    priority: int
+    priority_reason: str
+    site_id: UUID | None
+
+
+@dataclass(frozen=True)
+class Match:
+    request: WaitingRequest
+    bed: Bed | None  # the first free bed that fits, if any
+
+
+class WaitingService(ShelterService):
+    async def add(self, data: WaitingInput) -> WaitingRequest:
+        self._require(HOLD_ROLES)
+        if data.category not in {c.value for c in RoomCategory}:
+            raise DomainError(_("This option is not available."), "category")
+        if data.priority not in {1, 2, 3}:
+            raise DomainError(_("This option is not available."), "priority")
+        if not 1 <= data.family_size <= 15:
+            raise DomainError(_("Enter a number from %(low)s to %(high)s.", low=1, high=15), "family_size")
+        if data.person_id is None and not data.description.strip():
+            raise DomainError(_("Name the person or describe the request."), "description")
+        if data.person_id is not None:
+            person = await self.session.get(Person, data.person_id)
+            if person is None or person.merged_into_id or person.anonymised_at:
+                raise NotFound(_("This person is not in the registry."))
+        if data.site_id is not None:
+            await self.shelter_site(data.site_id)
+        request = WaitingRequest(
+            person_id=data.person_id,
+            description=data.description[:200],
+            category=data.category,
+            needs_accessible=data.needs_accessible,
+            family_size=data.family_size,
+            priority=data.priority,
+            priority_reason=data.priority_reason[:200],
+            site_id=data.site_id,
+            created_by=self.actor.username,
+        )
+        self.session.add(request)
+        await self.session.flush()
+        await audit.record(
+            self.session, self.actor, "waiting.add", "waiting_request", request.id, ["category", "priority"]
+        )
+        return request
+
+    async def open_requests(self) -> list[Match]:
+        """Open requests, most urgent and oldest first, each with the first free bed that fits it."""
+        self._require(HOLD_ROLES)
+        query = (
+            select(WaitingRequest)
+            .where(WaitingRequest.status == WaitingStatus.OPEN)
+            .order_by(WaitingRequest.priority, WaitingRequest.created_at)
+            .limit(200)
+        )
+        requests = list(await self.session.scalars(query))
+        taken: set[UUID] = set()
+        matches = []
+        for request in requests:  # earlier requests get the first fitting beds
+            bed = await self._fitting_bed(request, taken)
+            if bed is not None:
+                taken.add(bed.id)
+            matches.append(Match(request, bed))
+        return matches
+
+    async def _fitting_bed(self, request: WaitingRequest, taken: set[UUID]) -> Bed | None:
+        query = (
+            select(Bed)
+            .join(Room, Room.id == Bed.room_id)
+            .where(
+                Bed.state == BedState.AVAILABLE,
+                Bed.is_active.is_(True),
+                Room.is_active.is_(True),
+                Room.category == request.category,
+            )
+        )
+        if taken:
+            query = query.where(Bed.id.not_in(taken))
+        if request.site_id is not None:
+            query = query.where(Bed.site_id == request.site_id)
+        elif not self.actor.sees_all_sites:
+            query = query.where(Bed.site_id.in_(self.actor.site_ids))
+        if request.needs_accessible:
+            query = query.where(Bed.accessible.is_(True))
+        return await self.session.scalar(query.order_by(Room.name, Bed.label).limit(1))
+
+    async def offer(self, request_id: UUID, bed_id: UUID) -> WaitingRequest:
+        """Offer a bed to the request: the bed is held for the person (or the described referral)."""
+        self._require(HOLD_ROLES)
+        request = await self._request(request_id)
+        if request.status != WaitingStatus.OPEN:
+            raise DomainError(_("This request is no longer waiting."))
+        note = request.description or _("Waiting list")
+        hold = await StayService(self.session, self.actor).hold(bed_id, request.person_id, note, hours=None)
+        request.status, request.hold_id = WaitingStatus.OFFERED, hold.id
+        await audit.record(self.session, self.actor, "waiting.offer", "waiting_request", request.id, ["status"])
+        return request
+
+    async def close(self, request_id: UUID, status: str) -> WaitingRequest:
+        self._require(HOLD_ROLES)
+        if status not in {WaitingStatus.PLACED, WaitingStatus.CANCELLED}:
+            raise DomainError(_("This option is not available."))
+        request = await self._request(request_id)
+        if request.status in {WaitingStatus.PLACED, WaitingStatus.CANCELLED}:
+            raise DomainError(_("This request is no longer waiting."))
+        request.status = status
+        await audit.record(self.session, self.actor, f"waiting.{status}", "waiting_request", request.id, ["status"])
+        return request
+
+    async def _request(self, request_id: UUID) -> WaitingRequest:
+        request = await self.session.get(WaitingRequest, request_id)
+        if request is None:
+            raise NotFound(_("This request does not exist."))
+        return request
+
+
+async def first_fitting(session: AsyncSession, service: WaitingService) -> dict[UUID, WaitingRequest]:
+    """Free bed id → the request it should go to first (highlighted on a site's map)."""
+    return {match.bed.id: match.request for match in await service.open_requests() if match.bed is not None}

@@ -1,0 +1,153 @@
+"""Roll call, length-of-stay review, bed-nights, occupancy history and the waiting list."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select, update
+
+from logistics.shelter.models import Hold, OccupancySnapshot, RollCallMark, Stay, WaitingRequest
+from logistics.shelter.rollcall import RollCallService, occupancy_snapshot, tonight
+from logistics.web.actor import Actor
+
+from ..conftest import login
+from ..helpers import count, db_session, post_form
+from .helpers import bed_state, make_person, make_rooms
+
+
+async def _resident(app, client, people):
+    beds = await make_rooms(app, people.site_a.id, [("Sala 1", "men", 2, False)])
+    man = await make_person(app, "Marek", "male")
+    await login(client, "shelter")
+    await post_form(client, "/shelter/check-in", {"person": str(man.id), "bed": str(beds["Sala 1"][0].id)})
+    async with db_session(app) as session:
+        stay = await session.scalar(select(Stay))
+    return beds, man, stay
+
+
+async def test_roll_call_marks_and_corrections(app, client, people):
+    _beds, _man, stay = await _resident(app, client, people)
+    sheet = await client.get(f"/shelter/sites/{people.site_a.id}/roll-call")
+    assert sheet.status_code == 200
+    assert "Marek Testowy" in sheet.text
+    night = tonight().isoformat()
+    response = await post_form(
+        client, f"/shelter/stays/{stay.id}/roll-call", {"night": night, "present": "no"}, headers={"hx-request": "true"}
+    )
+    assert response.status_code == 200
+    assert response.text.lstrip().startswith('<div id="roll-call">')
+    assert 'class="absent"' in response.text
+    # A correction is a new mark; the newest counts, the old one stays.
+    await post_form(client, f"/shelter/stays/{stay.id}/roll-call", {"night": night, "present": "yes"})
+    assert await count(app, RollCallMark) == 2
+    sheet = await client.get(f"/shelter/sites/{people.site_a.id}/roll-call")
+    assert 'class="present"' in sheet.text
+    future = (tonight() + timedelta(days=1)).isoformat()
+    assert (
+        await post_form(client, f"/shelter/stays/{stay.id}/roll-call", {"night": future, "present": "yes"})
+    ).status_code == 422
+    assert await count(app, RollCallMark) == 2
+
+
+async def test_three_absent_nights_propose_check_out_and_bed_nights_count_presence(app, client, people):
+    _beds, _man, stay = await _resident(app, client, people)
+    async with db_session(app) as session:
+        started = datetime.now(UTC) - timedelta(days=10)
+        await session.execute(update(Stay).values(started_at=started))
+        await session.commit()
+    for days_ago, present in ((4, True), (3, True), (2, False), (1, False), (0, False)):
+        night = (tonight() - timedelta(days=days_ago)).isoformat()
+        await post_form(
+            client, f"/shelter/stays/{stay.id}/roll-call", {"night": night, "present": "yes" if present else "no"}
+        )
+    sheet = await client.get(f"/shelter/sites/{people.site_a.id}/roll-call")
+    assert "nieobecny 3 noce z rzędu — rozważ wypisanie" in sheet.text
+    async with db_session(app) as session:
+        actor = Actor(user_id=None, username="t", role="coordinator", sees_all_sites=True)
+        nights = await RollCallService(session, actor).bed_nights(
+            people.site_a.id, tonight() - timedelta(days=7), tonight()
+        )
+    assert nights == 2
+
+
+async def test_stays_past_the_review_period_are_flagged(app, client, people):
+    await _resident(app, client, people)
+    assert "pobyt do przeglądu" not in (await client.get(f"/shelter/sites/{people.site_a.id}/roll-call")).text
+    async with db_session(app) as session:
+        await session.execute(update(Stay).values(started_at=datetime.now(UTC) - timedelta(days=31)))
+        await session.commit()
+    sheet = await client.get(f"/shelter/sites/{people.site_a.id}/roll-call")
+    assert 'badge">' in sheet.text
+    assert sheet.text.count('<span class="badge">') >= 1
+
+
+async def test_nightly_snapshot_and_history(app, client, people):
+    await _resident(app, client, people)
+    async with db_session(app) as session:
+        message = await occupancy_snapshot(session)
+        await session.commit()
+        again = await occupancy_snapshot(session)  # idempotent: replaces the night's snapshot
+        await session.commit()
+        snap = await session.scalar(
+            select(OccupancySnapshot).where(
+                OccupancySnapshot.category == "all", OccupancySnapshot.site_id == people.site_a.id
+            )
+        )
+    assert message == again
+    assert (snap.total, snap.occupied, snap.free) == (2, 1, 1)
+    assert await count(app, OccupancySnapshot, OccupancySnapshot.category == "all") == 2  # both test shelters
+    client.cookies.clear()
+    await login(client, "coordinator")
+    page = await client.get("/shelter/history/", params={"night": tonight().isoformat()})
+    assert page.status_code == 200
+    assert "Noclegownia A" in page.text
+    assert "<polyline" in page.text
+    csv_text = (await client.get("/shelter/history/export.csv", params={"night": tonight().isoformat()})).text
+    assert csv_text.splitlines()[0] == "night,site,total,out_of_service,occupied,held,free"
+    assert ",Noclegownia A,2,0,1,0,1" in csv_text
+
+
+async def test_waiting_list_offers_the_first_fitting_bed(app, client, people):
+    beds = await make_rooms(app, people.site_a.id, [("Sala 1", "men", 1, False), ("Rodzinna", "family", 3, False)])
+    await login(client, "caseworker")
+    for data in (
+        {"description": "Pan A., 60 lat", "category": "men", "priority": "3", "family_size": "1"},
+        {
+            "description": "Matka z dwójką dzieci",
+            "category": "family",
+            "priority": "1",
+            "family_size": "3",
+            "priority_reason": "mróz, dzieci",
+        },
+        {"description": "Pan B.", "category": "men", "priority": "2", "family_size": "1"},
+    ):
+        assert (await post_form(client, "/shelter/waiting/", data)).status_code == 303
+    page = await client.get("/shelter/waiting/")
+    text = page.text
+    assert text.index("Matka z dwójką dzieci") < text.index("Pan B.") < text.index("Pan A., 60 lat")
+    async with db_session(app) as session:
+        first_men = await session.scalar(select(WaitingRequest).where(WaitingRequest.description == "Pan B."))
+    # Pan B. is first for the one men's bed; offering it holds the bed.
+    bad = await post_form(client, "/shelter/waiting/", {"description": "", "category": "men", "priority": "2"})
+    assert bad.status_code == 422
+    assert (
+        await post_form(client, f"/shelter/waiting/{first_men.id}/offer", {"bed": str(beds["Sala 1"][0].id)})
+    ).status_code == 303
+    assert await bed_state(app, beds["Sala 1"][0].id) == "held"
+    async with db_session(app) as session:
+        request = await session.get(WaitingRequest, first_men.id)
+        hold = await session.scalar(select(Hold))
+    assert request.status == "offered"
+    assert request.hold_id == hold.id
+    again = await post_form(client, f"/shelter/waiting/{first_men.id}/offer", {"bed": str(beds["Rodzinna"][0].id)})
+    assert again.status_code == 303
+    assert await count(app, Hold) == 1
+
+
+async def test_site_map_highlights_the_first_fitting_request(app, client, people):
+    await make_rooms(app, people.site_a.id, [("Sala 1", "men", 1, False)])
+    await login(client, "shelter")
+    await post_form(client, "/shelter/waiting/", {"description": "Pan C.", "category": "men", "priority": "2"})
+    page = await client.get(f"/shelter/sites/{people.site_a.id}")
+    assert "Pan C." in page.text
+    assert "/offer" in page.text
