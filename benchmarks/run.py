@@ -13,7 +13,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks import bench_foundation, bench_registry
+from benchmarks import bench_foundation, bench_registry, bench_shelter
 from benchmarks.common import machine
 
 
@@ -41,10 +41,14 @@ def main() -> None:
     print(f"Machine: {machine()}")
     results: dict[str, object] = {"foundation / SQLite, 1 process": bench_foundation.run()}
     results["registry search / SQLite"] = bench_registry.run()
+    results["shelter board and fit / SQLite"] = bench_shelter.run()
     postgres = os.environ.get("LOGISTICS_BENCH_POSTGRES_URL") or os.environ.get("LOGISTICS_TEST_POSTGRES_URL")
     if postgres:
         results["foundation / PostgreSQL, 2 processes"] = bench_foundation.run(fresh_postgres(postgres), workers=2)
         results["registry search / PostgreSQL"] = bench_registry.run(database_url=fresh_postgres(postgres))
+        results["shelter board and fit / PostgreSQL"] = bench_shelter.run(
+            fresh_postgres(postgres, "logistics_bench_shelter")
+        )
     print(json.dumps(results, indent=2, ensure_ascii=False))
     failures = sum(r["writes"]["failures"] for r in results.values() if "writes" in r)  # type: ignore[index,operator]
     if failures:

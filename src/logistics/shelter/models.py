@@ -161,7 +161,7 @@ _open(OutOfService, "bed_id", "uq_bed_out_of_service_open_bed")
 
 class RollCallMark(UUIDv7Base):
     """Present or absent for one stay on one night. Marks are only added: a correction is a newer mark, and the
-    newest mark for a stay and night counts (UUIDv7 ids are ordered by time)."""
+    newest mark for a stay and night counts."""
 
     __tablename__ = "roll_call_marks"
     __table_args__ = (

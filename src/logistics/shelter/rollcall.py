@@ -103,9 +103,9 @@ class RollCallService(ShelterService):
         marks = await self.session.scalars(
             select(RollCallMark)
             .where(RollCallMark.stay_id.in_(stay_ids), RollCallMark.night.between(night - timedelta(days=30), night))
-            .order_by(RollCallMark.id)
+            .order_by(RollCallMark.marked_at, RollCallMark.id)
         )
-        for mark in marks:  # ascending ids: later marks overwrite earlier ones
+        for mark in marks:  # oldest first: later marks overwrite earlier ones
             result[mark.stay_id][mark.night] = mark.present
         return result
 
@@ -133,21 +133,21 @@ class RollCallService(ShelterService):
     async def bed_nights(self, site_id: UUID, first: date, last: date) -> int:
         """Nights marked present at the site between two dates (the newest mark per stay and night counts)."""
         self._require(BOARD_ROLES)
-        latest = (
-            select(func.max(RollCallMark.id).label("id"))
+        ranked = (
+            select(
+                RollCallMark.present,
+                func.row_number()
+                .over(
+                    partition_by=(RollCallMark.stay_id, RollCallMark.night),
+                    order_by=(RollCallMark.marked_at.desc(), RollCallMark.id.desc()),
+                )
+                .label("newest"),
+            )
             .where(RollCallMark.site_id == site_id, RollCallMark.night.between(first, last))
-            .group_by(RollCallMark.stay_id, RollCallMark.night)
             .subquery()
         )
-        return int(
-            await self.session.scalar(
-                select(func.count())
-                .select_from(RollCallMark)
-                .join(latest, latest.c.id == RollCallMark.id)
-                .where(RollCallMark.present.is_(True))
-            )
-            or 0
-        )
+        present = select(func.count()).select_from(ranked).where(ranked.c.newest == 1, ranked.c.present.is_(True))
+        return int(await self.session.scalar(present) or 0)
 
 
 def _absences(marks: dict[date, bool], night: date) -> int:
