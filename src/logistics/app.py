@@ -33,7 +33,12 @@ from logistics.scheduler import JobRunner, create_scheduler
 from logistics.settings import Settings, get_settings
 from logistics.shelter import privacy as _shelter_privacy  # noqa: F401 — registers the shelter's RODO provider
 from logistics.shelter.controllers import ShelterController, occupancy_api, public_free_places
-from logistics.shelter.night_controllers import HistoryController, RollCallController, WaitingController
+from logistics.shelter.night_controllers import (
+    HistoryController,
+    ReviewController,
+    RollCallController,
+    WaitingController,
+)
 from logistics.sites.controllers import SiteController
 from logistics.system.controllers import JobsController
 from logistics.web.errors import DomainError, handle_domain_error, handle_http_exception, handle_server_error
@@ -83,6 +88,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ShelterController,
             RollCallController,
             HistoryController,
+            ReviewController,
             WaitingController,
             occupancy_api,
             public_free_places,

@@ -151,3 +151,19 @@ async def test_site_map_highlights_the_first_fitting_request(app, client, people
     page = await client.get(f"/shelter/sites/{people.site_a.id}")
     assert "Pan C." in page.text
     assert "/offer" in page.text
+
+
+async def test_case_workers_see_the_stays_due_for_review(app, client, people):
+    await _resident(app, client, people)
+    async with db_session(app) as session:
+        await session.execute(update(Stay).values(started_at=datetime.now(UTC) - timedelta(days=45)))
+        await session.commit()
+    client.cookies.clear()
+    await login(client, "caseworker")
+    page = await client.get("/shelter/review/")
+    assert page.status_code == 200
+    assert "Marek Testowy" in page.text
+    assert "<td>45</td>" in page.text
+    client.cookies.clear()
+    await login(client, "shelter")
+    assert (await client.get("/shelter/review/")).status_code == 403

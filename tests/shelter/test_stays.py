@@ -190,3 +190,36 @@ async def test_volunteers_and_warehouse_have_no_beds(app, client, people):
             await post_form(client, "/shelter/check-in", {"person": str(man.id), "bed": str(beds["Męska"][0].id)})
         ).status_code == 403
     assert await count(app, Stay) == 0
+
+
+async def test_a_family_is_checked_in_together_into_one_family_room(app, client, people):
+    from logistics.people.households import HouseholdService
+    from logistics.people.services import PersonInput, PersonService
+
+    from .helpers import CASE_WORKER
+
+    beds = await make_rooms(app, people.site_a.id, [("Rodzinna", "family", 3, False), ("Damska", "women", 2, False)])
+    async with db_session(app) as session:
+        registry = PersonService(session, CASE_WORKER)
+        mother = await registry.register(PersonInput("Anna", "Rodzinna", None, 1990, "female"), confirmed_new=True)
+        son = await registry.register(PersonInput("Jaś", "Rodzinny", None, 2016, "male"), confirmed_new=True)
+        daughter = await registry.register(PersonInput("Ola", "Rodzinna", None, 2019, "female"), confirmed_new=True)
+        homes = HouseholdService(session, CASE_WORKER)
+        home = await homes.create(mother.id)
+        await homes.add_member(home.id, son.id, "child")
+        await homes.add_member(home.id, daughter.id, "child")
+        await session.commit()
+    await login(client, "shelter")
+    page = await client.get("/shelter/check-in", params={"person": str(mother.id)})
+    assert "Przyjmij całą rodzinę" in page.text
+    data = {"person": [str(mother.id), str(son.id), str(daughter.id)], "bed": [str(b.id) for b in beds["Rodzinna"]]}
+    assert (await post_form(client, "/shelter/check-in/family", data)).status_code == 303
+    async with db_session(app) as session:
+        stays = list(await session.scalars(select(Stay)))
+    assert len(stays) == 3
+    assert len({stay.group_id for stay in stays}) == 1
+    assert stays[0].group_id is not None
+    # A boy alone may not take a bed in the women's room, and a family must go to a family room: all or nothing.
+    more = {"person": [str(son.id)], "bed": [str(beds["Damska"][0].id)]}
+    assert (await post_form(client, "/shelter/check-in/family", more)).status_code == 303
+    assert await count(app, Stay) == 3

@@ -259,7 +259,7 @@ class ShelterController(Controller):
         actor = actor_from_request(request)
         people = PersonService(db_session, actor)
         stays = StayService(db_session, actor)
-        chosen = proposals = None
+        chosen = proposals = family = None
         current = None
         try:
             chosen = await stays._person(UUID(person)) if person else None
@@ -267,7 +267,8 @@ class ShelterController(Controller):
             chosen = None
         if chosen is not None:
             current = await stays.open_stay(chosen.id)
-            proposals = await stays.proposals(chosen)
+            proposals = (await stays.proposals(chosen))[:12]
+            family = await stays.family_plan(chosen)
         preselected = None
         if bed:
             try:
@@ -286,7 +287,7 @@ class ShelterController(Controller):
             proposals=proposals,
             bed=preselected,
             labels=labels,
-            alternatives=[],
+            family=family,
             message=None,
         )
 
@@ -311,10 +312,10 @@ class ShelterController(Controller):
                 results=[],
                 person=person,
                 current=None,
-                proposals=await stays.proposals(person),
+                proposals=(await stays.proposals(person))[:12],
                 bed=None,
                 labels=labels,
-                alternatives=taken.alternatives,
+                family=None,
                 message=taken.message,
             )
         except DomainError as error:
@@ -327,13 +328,32 @@ class ShelterController(Controller):
                 results=[],
                 person=person,
                 current=await stays.open_stay(person.id),
-                proposals=await stays.proposals(person),
+                proposals=(await stays.proposals(person))[:12],
                 bed=None,
                 labels=labels,
-                alternatives=[],
+                family=None,
                 message=error.message,
             )
         return see_other(request, f"/shelter/sites/{stay.site_id}", _("Checked in."))
+
+    @post("/check-in/family", guards=[requires(*DESK_ROLES)])
+    async def check_in_family(self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession]) -> Any:
+        """A parent with children checked in together, one bed each in one family room."""
+        stays = StayService(db_session, actor_from_request(request))
+        form = Form(await request.form())
+        people, beds = form.uuids("person"), form.uuids("bed")
+        try:
+            if not people or len(people) != len(beds):
+                raise DomainError(_("Choose a bed for each member of the family."))
+            checked_in = await stays.check_in_family(list(zip(people, beds, strict=True)))
+        except DomainError as error:
+            flash(request, error.message, "error")
+            return see_other(request, f"/shelter/check-in?person={people[0]}" if people else "/shelter/check-in")
+        return see_other(
+            request,
+            f"/shelter/sites/{checked_in[0].site_id}",
+            _("The family has been checked in (%(n)s people).", n=len(checked_in)),
+        )
 
     @post("/stays/{stay_id:uuid}/check-out", guards=[requires(*DESK_ROLES)])
     async def check_out(

@@ -14,6 +14,7 @@ from litestar.params import FromPath, FromQuery
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from logistics.accounts.models import Role
 from logistics.settings import get_settings
 from logistics.shelter import labels
 from logistics.shelter.occupancy import occupancy
@@ -87,6 +88,17 @@ class RollCallController(Controller):
             await db_session.flush()
             return await self._sheet(request, db_session, mark.site_id, night)
         return see_other(request, f"/shelter/sites/{mark.site_id}/roll-call?night={night.isoformat()}")
+
+
+class ReviewController(Controller):
+    path = "/shelter/review"
+    guards = [requires(Role.CASE_WORKER, Role.COORDINATOR, Role.ADMIN)]
+
+    @get("/")
+    async def review(self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession]) -> Any:
+        """Stays past the review period of their kind of site, for the case worker's review."""
+        rows = await RollCallService(db_session, actor_from_request(request)).due_for_review()
+        return render(request, "shelter/review.html", rows=rows)
 
 
 class HistoryController(Controller):

@@ -24,7 +24,7 @@ from logistics.settings import get_settings
 from logistics.shelter.models import Bed, BedAssignment, OccupancySnapshot, RollCallMark, Room, Stay
 from logistics.shelter.occupancy import occupancy
 from logistics.shelter.places import BOARD_ROLES, DESK_ROLES, ShelterService
-from logistics.sites.models import SiteKind
+from logistics.sites.models import Site, SiteKind
 from logistics.web.errors import DomainError, NotFound
 from logistics.web.i18n import gettext as _
 
@@ -129,6 +129,26 @@ class RollCallService(ShelterService):
         self.session.add(mark)
         await audit.record(self.session, self.actor, "stay.roll_call", "person", stay.person_id, ["present"])
         return mark
+
+    async def due_for_review(self) -> list[tuple[Stay, Person, str, int]]:
+        """Current stays past their site kind's review period, longest first: (stay, person, site name, days)."""
+        self._require(frozenset({"case_worker", "coordinator", "admin"}))
+        rows = (
+            await self.session.execute(
+                select(Stay, Person, Site)
+                .join(Person, Person.id == Stay.person_id)
+                .join(Site, Site.id == Stay.site_id)
+                .where(Stay.ended_at.is_(None))
+                .order_by(Stay.started_at)
+            )
+        ).all()
+        now = datetime.now(UTC)
+        due = []
+        for stay, person, site in rows:
+            days = (now - stay.started_at).days
+            if self.actor.can_see_site(site.id) and days > review_days([k.value for k in site.kinds]):
+                due.append((stay, person, site.name, days))
+        return due
 
     async def bed_nights(self, site_id: UUID, first: date, last: date) -> int:
         """Nights marked present at the site between two dates (the newest mark per stay and night counts)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from datetime import date, timedelta
 from typing import Any
 
@@ -9,9 +10,11 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from logistics.people.models import HouseholdMember, HouseholdReason, Person, Relationship
-from logistics.shelter.models import Bed, BedState, PlaceKind, Room, Stay
+from logistics.shelter.models import Bed, BedState, OccupancySnapshot, PlaceKind, Room, Stay
 from logistics.shelter.places import BulkBeds, PlacesService, RoomInput
+from logistics.shelter.rollcall import take_snapshot, tonight
 from logistics.shelter.stays import StayService
+from logistics.shelter.waiting import WaitingInput, WaitingService
 from logistics.sites.models import Site
 from logistics.web.actor import Actor
 
@@ -19,9 +22,12 @@ ACTOR = Actor(user_id=None, username="seed", role="coordinator", sees_all_sites=
 
 
 async def load_shelter_demo(session: AsyncSession, data: dict[str, Any]) -> int:
-    """Rooms, beds, residents and holds for each demo shelter that has no rooms yet; returns beds added."""
+    """Rooms, beds, residents and holds for each demo shelter that has no rooms yet, a short waiting list and 90
+    nights of occupancy history; returns beds added."""
     places, stays = PlacesService(session, ACTOR), StayService(session, ACTOR)
     added = 0
+    data = dict(data)
+    waiting = data.pop("_waiting", [])
     for site_name, plan in data.items():
         site = await session.scalar(select(Site).where(Site.name == site_name))
         if site is None or await session.scalar(select(Room.id).where(Room.site_id == site.id)):
@@ -48,7 +54,38 @@ async def load_shelter_demo(session: AsyncSession, data: dict[str, Any]) -> int:
             )
             if free is not None:
                 await stays.hold(free.id, None, hold["note"], hold["hours"])
+    if added:
+        for request in waiting:
+            await WaitingService(session, ACTOR).add(WaitingInput(person_id=None, site_id=None, **request))
+        await _history(session)
     return added
+
+
+async def _history(session: AsyncSession) -> None:
+    """90 past nights: tonight's figures, a little lower on milder nights (fictional, so the chart has a shape)."""
+    await session.flush()
+    rng = random.Random(90)
+    today = tonight()
+    await take_snapshot(session, today)
+    await session.flush()
+    current = list(await session.scalars(select(OccupancySnapshot).where(OccupancySnapshot.night == today)))
+    for days_ago in range(1, 90):
+        cold = 0.75 + 0.25 * (1 - days_ago / 90) + rng.uniform(-0.06, 0.06)
+        for snap in current:
+            occupied = max(0, min(snap.total - snap.out_of_service, round(snap.occupied * cold)))
+            session.add(
+                OccupancySnapshot(
+                    site_id=snap.site_id,
+                    night=today - timedelta(days=days_ago),
+                    category=snap.category,
+                    total=snap.total,
+                    occupied=occupied,
+                    held=0,
+                    out_of_service=snap.out_of_service,
+                    free=snap.total - snap.out_of_service - occupied,
+                    taken_at=snap.taken_at,
+                )
+            )
 
 
 async def _fill(session: AsyncSession, stays: StayService, site: Site, fill: dict[str, Any]) -> None:

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from logistics.accounts.models import Role
 from logistics.audit import services as audit
-from logistics.people.models import Person, Sex
+from logistics.people.models import HouseholdMember, Person, Sex
 from logistics.scheduler import register_job
 from logistics.shelter.models import (
     Bed,
@@ -39,17 +39,13 @@ DEFAULT_HOLD = timedelta(hours=2)
 MAX_HOLD = timedelta(days=7)
 #: Who may place someone in a room of another sex's category (audit-logged).
 OVERRIDE_ROLES = frozenset({Role.COORDINATOR, Role.ADMIN})
-PROPOSALS = 12
+PROPOSALS = 40
 
 
 class BedTaken(DomainError):
-    """The bed was taken (or held, or repaired) a moment ago; `alternatives` are the next fitting beds."""
+    """The bed was taken (or held, or repaired) a moment ago; the page offers the next fitting beds."""
 
     status_code = 409
-
-    def __init__(self, message: str, alternatives: list[Bed]) -> None:
-        super().__init__(message)
-        self.alternatives = alternatives
 
 
 @dataclass(frozen=True)
@@ -81,9 +77,7 @@ class StayService(ShelterService):
 
     # --- proposals ----------------------------------------------------------------------------------------
 
-    async def proposals(
-        self, person: Person, *, site_id: UUID | None = None, family: bool = False, exclude: UUID | None = None
-    ) -> list[Proposal]:
+    async def proposals(self, person: Person, *, site_id: UUID | None = None, family: bool = False) -> list[Proposal]:
         """Free beds that fit: room category for the person's sex (or family rooms), accessible beds first for
         those who need them, then lower bunks; at the sites the actor sees (or one site)."""
         query = (
@@ -100,8 +94,6 @@ class StayService(ShelterService):
             query = query.where(Bed.site_id == site_id)
         elif not self.actor.sees_all_sites:
             query = query.where(Bed.site_id.in_(self.actor.site_ids))
-        if exclude is not None:
-            query = query.where(Bed.id != exclude)
         if person.needs_accessible:
             query = query.order_by(Bed.accessible.desc())
         query = query.order_by(
@@ -119,6 +111,32 @@ class StayService(ShelterService):
                 reasons.append("lower")
             proposals.append(Proposal(bed=bed, room=room, reasons=reasons))
         return proposals
+
+    async def family_plan(self, person: Person) -> tuple[list[Person], list[Proposal]] | None:
+        """For a parent with children: the household members not staying anywhere, and a family room at one
+        site with enough free beds for all of them (its beds, in order). None when there is no family to place."""
+        membership = await self.session.scalar(select(HouseholdMember).where(HouseholdMember.person_id == person.id))
+        if membership is None:
+            return None
+        members = list(
+            await self.session.scalars(
+                select(Person)
+                .join(HouseholdMember, HouseholdMember.person_id == Person.id)
+                .where(
+                    HouseholdMember.household_id == membership.household_id,
+                    Person.id.not_in(select(Stay.person_id).where(Stay.ended_at.is_(None))),
+                )
+                .order_by(HouseholdMember.position)
+            )
+        )
+        if len(members) < 2:
+            return None
+        beds = await self.proposals(person, family=True)
+        by_room: dict[UUID, list[Proposal]] = {}
+        for proposal in beds:
+            by_room.setdefault(proposal.room.id, []).append(proposal)
+        room = next((room_beds for room_beds in by_room.values() if len(room_beds) >= len(members)), None)
+        return members, (room or [])[: len(members)]
 
     # --- check-in -----------------------------------------------------------------------------------------
 
@@ -182,13 +200,12 @@ class StayService(ShelterService):
             allowed.add(BedState.HELD)
         if not await self.gate(bed.id, allowed, BedState.OCCUPIED):
             await self.session.refresh(bed, ["state"])
-            alternatives = [p.bed for p in await self.proposals(person, site_id=bed.site_id, exclude=bed.id)][:3]
             messages = {
                 BedState.OCCUPIED: _("This bed was just taken. Choose another one."),
                 BedState.HELD: _("This bed is held for someone else. Choose another one."),
                 BedState.OUT_OF_SERVICE: _("This bed is out of service. Choose another one."),
             }
-            raise BedTaken(messages.get(BedState(bed.state), messages[BedState.OCCUPIED]), alternatives)
+            raise BedTaken(messages.get(BedState(bed.state), messages[BedState.OCCUPIED]))
         if hold is not None and hold.person_id == person.id:
             hold.ended_at, hold.end_reason = datetime.now(UTC), "used"
 
@@ -278,7 +295,7 @@ class StayService(ShelterService):
         if person_id is not None:
             await self._person(person_id)
         if not await self.gate(bed.id, {BedState.AVAILABLE}, BedState.HELD):
-            raise BedTaken(_("This bed is no longer free. Choose another one."), [])
+            raise BedTaken(_("This bed is no longer free. Choose another one."))
         now = datetime.now(UTC)
         hold = Hold(
             bed_id=bed.id,
