@@ -75,6 +75,7 @@ class Settings:
     retention_years: int
     public_free_places: bool
     absence_nights: int
+    board_refresh_seconds: int
     var_dir: Path
     debug: bool
     smtp: SmtpSettings = field(default_factory=SmtpSettings)
@@ -111,6 +112,7 @@ def load_settings() -> Settings:
         retention_years=_env_int("RETENTION_YEARS", 5),
         public_free_places=_env_bool("PUBLIC_FREE_PLACES", False),
         absence_nights=_env_int("ABSENCE_NIGHTS", 3),
+        board_refresh_seconds=max(_env_int("BOARD_REFRESH_SECONDS", 20), 1),
         var_dir=var_dir,
         debug=_env_bool("DEBUG", False),
         smtp=SmtpSettings(

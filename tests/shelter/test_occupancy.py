@@ -52,7 +52,7 @@ async def test_board_and_api_figures(app, client, people):
     assert "Noclegownia A" in board.text
     partial = await client.get("/shelter/board", headers={"hx-request": "true"})
     assert partial.text.lstrip().startswith('<div id="board"')
-    assert 'hx-trigger="every 20s"' in partial.text
+    assert 'hx-trigger="every 20s"' in partial.text  # LOGISTICS_BOARD_REFRESH_SECONDS
     by_kind = await client.get("/shelter/board?kind=shelter", headers={"hx-request": "true"})
     assert "Noclegownia A" not in by_kind.text
 

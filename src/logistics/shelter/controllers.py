@@ -82,7 +82,15 @@ class ShelterController(Controller):
     ) -> Any:
         """Every site with total / occupied / held / out of service / free; the table refreshes itself."""
         rows = await occupancy(db_session, actor_from_request(request), kind or None)
-        return render(request, "shelter/board.html", block="board", rows=rows, kind=kind, labels=labels)
+        return render(
+            request,
+            "shelter/board.html",
+            block="board",
+            rows=rows,
+            kind=kind,
+            labels=labels,
+            refresh=get_settings().board_refresh_seconds,
+        )
 
     @get("/free", guards=[requires(*BOARD_ROLES)])
     async def free_places(self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession]) -> Any:
