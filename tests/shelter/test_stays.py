@@ -223,3 +223,24 @@ async def test_a_family_is_checked_in_together_into_one_family_room(app, client,
     more = {"person": [str(son.id)], "bed": [str(beds["Damska"][0].id)]}
     assert (await post_form(client, "/shelter/check-in/family", more)).status_code == 303
     assert await count(app, Stay) == 3
+
+
+async def test_a_hold_past_its_time_no_longer_keeps_the_bed(app, client, people):
+    beds = await _setup(app, people)
+    bed = beds["Męska"][0]
+    man = await make_person(app, "Marek", "male")
+    await login(client, "shelter")
+    zero = await post_form(client, f"/shelter/beds/{bed.id}/hold", {"note": "skierowanie", "hours": "0"})
+    assert zero.status_code == 303
+    assert await bed_state(app, bed.id) == "available"
+    await post_form(client, f"/shelter/beds/{bed.id}/hold", {"note": "skierowanie"})
+    async with db_session(app) as session:
+        await session.execute(update(Hold).values(until=datetime.now(UTC) - timedelta(minutes=5)))
+        await session.commit()
+    # The release job has not run yet; the desk may still give the bed to someone else.
+    assert (
+        await post_form(client, "/shelter/check-in", {"person": str(man.id), "bed": str(bed.id)})
+    ).status_code == 303
+    async with db_session(app) as session:
+        assert (await session.scalar(select(Hold))).end_reason == "expired"
+    assert await bed_state(app, bed.id) == "occupied"

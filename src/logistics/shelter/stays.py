@@ -196,7 +196,13 @@ class StayService(ShelterService):
         """Occupy the bed: free, or held for this very person (the hold is then used)."""
         hold = await self.session.scalar(select(Hold).where(Hold.bed_id == bed.id, Hold.ended_at.is_(None)))
         allowed: set[str] = {BedState.AVAILABLE}
-        if hold is not None and hold.person_id == person.id:
+        if hold is not None and hold.until < datetime.now(UTC):
+            # Past its time (the release job has not run yet): the hold no longer keeps the bed.
+            hold.ended_at, hold.end_reason = datetime.now(UTC), "expired"
+            await audit.record(self.session, self.actor, "bed.hold_expired", "bed", bed.id, ["state"])
+            allowed.add(BedState.HELD)
+            hold = None
+        elif hold is not None and hold.person_id == person.id:
             allowed.add(BedState.HELD)
         if not await self.gate(bed.id, allowed, BedState.OCCUPIED):
             await self.session.refresh(bed, ["state"])
