@@ -28,7 +28,7 @@ from logistics.people.services import (
 )
 from logistics.web.actor import actor_from_request
 from logistics.web.errors import DomainError
-from logistics.web.forms import Form
+from logistics.web.forms import Form, options
 from logistics.web.guards import requires
 from logistics.web.i18n import _
 from logistics.web.layout import register_nav
@@ -42,11 +42,11 @@ WRITES = {"writes": True}  # GET pages that write an audit entry (viewing a reco
 
 def _choices() -> dict[str, Any]:
     return {
-        "sex_options": forms.labels(forms.SEX_LABELS),
-        "language_options": forms.labels(forms.LANGUAGE_LABELS),
-        "basis_options": forms.labels(forms.BASIS_LABELS),
+        "sex_options": options(forms.SEX_LABELS),
+        "language_options": options(forms.LANGUAGE_LABELS),
+        "basis_options": options(forms.BASIS_LABELS),
         "country_options": forms.country_options(),
-        "relationship_options": forms.labels(forms.RELATIONSHIP_LABELS)[1:],
+        "relationship_options": options(forms.RELATIONSHIP_LABELS)[1:],
     }
 
 
@@ -79,7 +79,7 @@ class PeopleController(Controller):
             q=q[:100],
             results=results,
             household=household[:36] if request.scope["user"].role in EDIT_ROLES else "",
-            relationship_options=forms.labels(forms.RELATIONSHIP_LABELS)[1:],
+            relationship_options=options(forms.RELATIONSHIP_LABELS)[1:],
         )
 
     @get("/stats", guards=[requires(Role.COORDINATOR, Role.CASE_WORKER)])
@@ -127,7 +127,7 @@ class PeopleController(Controller):
 
     @get("/quick", guards=[requires(*QUICK_ROLES)])
     async def quick_form(self, request: Request[Any, Any, Any]) -> Any:
-        return render(request, "people/quick.html", form=Form(), sex_options=forms.labels(forms.SEX_LABELS))
+        return render(request, "people/quick.html", form=Form(), sex_options=options(forms.SEX_LABELS))
 
     @post("/quick", guards=[requires(*QUICK_ROLES)])
     async def quick_register(self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession]) -> Any:
@@ -154,7 +154,7 @@ class PeopleController(Controller):
             block="form",
             status_code=422,
             form=form,
-            sex_options=forms.labels(forms.SEX_LABELS),
+            sex_options=options(forms.SEX_LABELS),
         )
 
     @get("/card", guards=[requires(*SEARCH_ROLES)])

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from babel import Locale
 
 from logistics.people.households import HouseholdInput, ThresholdInput
@@ -64,10 +62,6 @@ def country_options() -> list[tuple[str, str]]:
     names = Locale.parse(get_locale()).territories
     codes = sorted(country_codes() - {"PL", "UA"}, key=lambda code: names.get(code, code))
     return [(code, names.get(code, code)) for code in ["PL", "UA", *codes]]
-
-
-def labels(mapping: dict[Any, Any]) -> list[tuple[str, str]]:
-    return [(str(key), str(label)) for key, label in mapping.items()]
 
 
 def read_person_form(form: Form) -> PersonInput | None:

@@ -17,7 +17,7 @@ from logistics.people.models import Household
 from logistics.people.services import EDIT_ROLES, VIEW_ROLES
 from logistics.web.actor import actor_from_request
 from logistics.web.errors import DomainError
-from logistics.web.forms import Form
+from logistics.web.forms import Form, options
 from logistics.web.guards import requires
 from logistics.web.i18n import _
 from logistics.web.layout import register_nav
@@ -51,9 +51,9 @@ class HouseholdController(Controller):
             form=form,
             eligibility=await eligibility(db_session, household),
             case_worker_options=[(str(u.id), u.full_name or u.username) for u in await service.case_workers()],
-            reason_options=forms.labels(forms.REASON_LABELS),
+            reason_options=options(forms.REASON_LABELS),
             relationship_labels=forms.RELATIONSHIP_LABELS,
-            relationship_options=forms.labels(forms.RELATIONSHIP_LABELS)[1:],
+            relationship_options=options(forms.RELATIONSHIP_LABELS)[1:],
         )
 
     @post("/new", guards=[requires(*EDIT_ROLES)])

@@ -25,7 +25,7 @@ from logistics.web.forms import Form
 from logistics.web.guards import requires
 from logistics.web.i18n import _
 from logistics.web.layout import register_nav
-from logistics.web.responses import flash, see_other
+from logistics.web.responses import attempt, flash, see_other
 from logistics.web.templating import render
 
 register_nav(lambda: _("Beds"), "/shelter/board", BOARD_ROLES, order=10)
@@ -71,6 +71,11 @@ def _free_places_csv(rows: list[Any]) -> str:
             ]
         )
     return out.getvalue()
+
+
+async def _refuse(reason: Form | str) -> None:
+    """A refusal for `attempt`: the form's first error, or a message."""
+    raise DomainError(next(iter(reason.errors.values())) if isinstance(reason, Form) else reason)
 
 
 class ShelterController(Controller):
@@ -197,14 +202,15 @@ class ShelterController(Controller):
         expected_back = form.date("expected_back")
         note = form.text("note", required=False, max_length=200)
         bed = await places.bed(bed_id)
-        try:
-            if form.errors:
-                raise DomainError(next(iter(form.errors.values())))
-            await places.take_out_of_service(bed.id, reason, expected_back, note)
-        except DomainError as error:
-            flash(request, error.message, "error")
-            return see_other(request, f"/shelter/sites/{bed.site_id}")
-        return see_other(request, f"/shelter/sites/{bed.site_id}", _("The bed is out of service."))
+        back = f"/shelter/sites/{bed.site_id}"
+        if not form.valid:
+            return await attempt(request, _refuse(form), back)
+        return await attempt(
+            request,
+            places.take_out_of_service(bed.id, reason, expected_back, note),
+            back,
+            _("The bed is out of service."),
+        )
 
     @post("/beds/{bed_id:uuid}/back-in-service", guards=[requires(*(DESK_ROLES | PLACES_ROLES))])
     async def back_in_service(
@@ -212,12 +218,9 @@ class ShelterController(Controller):
     ) -> Any:
         places = PlacesService(db_session, actor_from_request(request))
         bed = await places.bed(bed_id)
-        try:
-            await places.return_to_service(bed.id)
-        except DomainError as error:
-            flash(request, error.message, "error")
-            return see_other(request, f"/shelter/sites/{bed.site_id}")
-        return see_other(request, f"/shelter/sites/{bed.site_id}", _("The bed is back in service."))
+        return await attempt(
+            request, places.return_to_service(bed.id), f"/shelter/sites/{bed.site_id}", _("The bed is back in service.")
+        )
 
     # --- holds --------------------------------------------------------------------------------------------
 
@@ -231,14 +234,12 @@ class ShelterController(Controller):
         person = form.uuids("person")
         note = form.text("note", required=False, max_length=200)
         hours = form.integer("hours", minimum=1, maximum=168)
-        try:
-            if form.errors:
-                raise DomainError(next(iter(form.errors.values())))
-            await stays.hold(bed.id, person[0] if person else None, note, hours)
-        except DomainError as error:
-            flash(request, error.message, "error")
-            return see_other(request, f"/shelter/sites/{bed.site_id}")
-        return see_other(request, f"/shelter/sites/{bed.site_id}", _("The bed is held."))
+        back = f"/shelter/sites/{bed.site_id}"
+        if not form.valid:
+            return await attempt(request, _refuse(form), back)
+        return await attempt(
+            request, stays.hold(bed.id, person[0] if person else None, note, hours), back, _("The bed is held.")
+        )
 
     @post("/beds/{bed_id:uuid}/release", guards=[requires(*HOLD_ROLES)])
     async def release(
@@ -246,11 +247,7 @@ class ShelterController(Controller):
     ) -> Any:
         stays = StayService(db_session, actor_from_request(request))
         bed = await stays.bed(bed_id)
-        try:
-            await stays.release_hold(bed.id)
-        except DomainError as error:
-            flash(request, error.message, "error")
-        return see_other(request, f"/shelter/sites/{bed.site_id}")
+        return await attempt(request, stays.release_hold(bed.id), f"/shelter/sites/{bed.site_id}")
 
     # --- check-in, check-out, move ------------------------------------------------------------------------
 
@@ -372,12 +369,9 @@ class ShelterController(Controller):
         reason = form.raw("reason")
         destination = form.text("destination", required=False, max_length=200)
         stay = await stays._stay(stay_id)
-        try:
-            await stays.check_out(stay.id, reason, destination)
-        except DomainError as error:
-            flash(request, error.message, "error")
-            return see_other(request, f"/shelter/sites/{stay.site_id}")
-        return see_other(request, f"/shelter/sites/{stay.site_id}", _("Checked out."))
+        return await attempt(
+            request, stays.check_out(stay.id, reason, destination), f"/shelter/sites/{stay.site_id}", _("Checked out.")
+        )
 
     @post("/stays/{stay_id:uuid}/move", guards=[requires(*DESK_ROLES)])
     async def move(
@@ -387,14 +381,12 @@ class ShelterController(Controller):
         form = Form(await request.form())
         bed_ids = form.uuids("bed")
         stay = await stays._stay(stay_id)
-        try:
-            if not bed_ids:
-                raise DomainError(_("Choose a bed."))
-            await stays.move(stay.id, bed_ids[0], override=form.boolean("override"))
-        except DomainError as error:
-            flash(request, error.message, "error")
-            return see_other(request, f"/shelter/sites/{stay.site_id}")
-        return see_other(request, f"/shelter/sites/{stay.site_id}", _("Moved."))
+        back = f"/shelter/sites/{stay.site_id}"
+        if not bed_ids:
+            return await attempt(request, _refuse(_("Choose a bed.")), back)
+        return await attempt(
+            request, stays.move(stay.id, bed_ids[0], override=form.boolean("override")), back, _("Moved.")
+        )
 
 
 @get("/api/v1/occupancy", guards=[requires(*BOARD_ROLES)], media_type=MediaType.JSON)

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from logistics.shelter.models import BedState, Bunk, CheckoutReason, PlaceKind, RoomCategory, ServiceReason
 from logistics.shelter.places import BulkBeds, RoomInput
-from logistics.web.forms import Form
+from logistics.web.forms import Form, options
 from logistics.web.i18n import _l
+
+__all__ = ["options"]
 
 CATEGORY = {
     RoomCategory.MEN: _l("Men"),
@@ -36,10 +38,6 @@ CHECKOUT_REASON = {
     CheckoutReason.DEATH: _l("Death"),
     CheckoutReason.OTHER: _l("Other"),
 }
-
-
-def options(mapping: dict[str, object]) -> list[tuple[str, str]]:
-    return [(str(key), str(label)) for key, label in mapping.items()]
 
 
 def read_room_form(form: Form) -> RoomInput | None:

@@ -18,6 +18,11 @@ from logistics.web.i18n import gettext as _
 MAX_FIELD_LENGTH = 2000
 
 
+def options(mapping: Mapping[Any, Any]) -> list[tuple[str, str]]:
+    """(value, label) pairs for a select or checkboxes, labels translated now."""
+    return [(str(key), str(label)) for key, label in mapping.items()]
+
+
 class Form:
     def __init__(self, data: Mapping[str, Any] | None = None) -> None:
         self._data = data

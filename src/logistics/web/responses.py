@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from typing import Any
 from urllib.parse import urlsplit
 
 from litestar import Request, Response
 from litestar.plugins.htmx import ClientRedirect
 from litestar.response import Redirect
+
+from logistics.web.errors import DomainError
 
 
 def flash(request: Request[Any, Any, Any], message: str, category: str = "success") -> None:
@@ -32,6 +35,19 @@ def see_other(request: Request[Any, Any, Any], path: str, message: str | None = 
         response.status_code = 200  # htmx follows HX-Redirect on a 200; the POST default would be 201
         return response
     return Redirect(path=path, status_code=303)
+
+
+async def attempt(
+    request: Request[Any, Any, Any], action: Awaitable[object], back: str, success: str | None = None
+) -> Response[Any]:
+    """Run a use case from a small form (a button on a page): back to `back` with `success`, or with the rule's
+    message when it refused — nothing was changed then."""
+    try:
+        await action
+    except DomainError as error:
+        flash(request, error.message, "error")
+        return see_other(request, back)
+    return see_other(request, back, success)
 
 
 def local_path(target: str | None, default: str = "/") -> str:
