@@ -21,7 +21,7 @@ from logistics.web.forms import Form, options
 from logistics.web.guards import requires
 from logistics.web.i18n import _
 from logistics.web.layout import register_nav
-from logistics.web.responses import flash, see_other
+from logistics.web.responses import attempt, flash, refusal, see_other
 from logistics.web.templating import render
 
 register_nav(lambda: _("Income criteria"), "/admin/thresholds", {Role.ADMIN}, order=91)
@@ -114,17 +114,16 @@ class HouseholdController(Controller):
     ) -> Any:
         form = Form(await request.form())
         person = form.uuids("person")
-        relationship = form.raw("relationship")
-        try:
-            if not person:
-                raise DomainError(_("Choose a person."))
-            await HouseholdService(db_session, actor_from_request(request)).add_member(
-                household_id, person[0], relationship
-            )
-        except DomainError as error:
-            flash(request, error.message, "error")
-            return see_other(request, f"/households/{household_id}")
-        return see_other(request, f"/households/{household_id}", _("The member has been added."))
+        back = f"/households/{household_id}"
+        if not person:
+            return await attempt(request, refusal(_("Choose a person.")), back)
+        service = HouseholdService(db_session, actor_from_request(request))
+        return await attempt(
+            request,
+            service.add_member(household_id, person[0], form.raw("relationship")),
+            back,
+            _("The member has been added."),
+        )
 
     @post("/{household_id:uuid}/members/{person_id:uuid}/remove", guards=[requires(*EDIT_ROLES)])
     async def remove_member(
@@ -134,12 +133,13 @@ class HouseholdController(Controller):
         household_id: FromPath[UUID],
         person_id: FromPath[UUID],
     ) -> Any:
-        try:
-            await HouseholdService(db_session, actor_from_request(request)).remove_member(household_id, person_id)
-        except DomainError as error:
-            flash(request, error.message, "error")
-            return see_other(request, f"/households/{household_id}")
-        return see_other(request, f"/households/{household_id}", _("The member has been removed."))
+        service = HouseholdService(db_session, actor_from_request(request))
+        return await attempt(
+            request,
+            service.remove_member(household_id, person_id),
+            f"/households/{household_id}",
+            _("The member has been removed."),
+        )
 
 
 class ThresholdController(Controller):

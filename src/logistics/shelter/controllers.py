@@ -25,7 +25,7 @@ from logistics.web.forms import Form
 from logistics.web.guards import requires
 from logistics.web.i18n import _
 from logistics.web.layout import register_nav
-from logistics.web.responses import attempt, flash, see_other
+from logistics.web.responses import attempt, flash, refusal, see_other
 from logistics.web.templating import render
 
 register_nav(lambda: _("Beds"), "/shelter/board", BOARD_ROLES, order=10)
@@ -71,11 +71,6 @@ def _free_places_csv(rows: list[Any]) -> str:
             ]
         )
     return out.getvalue()
-
-
-async def _refuse(reason: Form | str) -> None:
-    """A refusal for `attempt`: the form's first error, or a message."""
-    raise DomainError(next(iter(reason.errors.values())) if isinstance(reason, Form) else reason)
 
 
 class ShelterController(Controller):
@@ -204,7 +199,7 @@ class ShelterController(Controller):
         bed = await places.bed(bed_id)
         back = f"/shelter/sites/{bed.site_id}"
         if not form.valid:
-            return await attempt(request, _refuse(form), back)
+            return await attempt(request, refusal(form), back)
         return await attempt(
             request,
             places.take_out_of_service(bed.id, reason, expected_back, note),
@@ -236,7 +231,7 @@ class ShelterController(Controller):
         hours = form.integer("hours", minimum=1, maximum=168)
         back = f"/shelter/sites/{bed.site_id}"
         if not form.valid:
-            return await attempt(request, _refuse(form), back)
+            return await attempt(request, refusal(form), back)
         return await attempt(
             request, stays.hold(bed.id, person[0] if person else None, note, hours), back, _("The bed is held.")
         )
@@ -383,7 +378,7 @@ class ShelterController(Controller):
         stay = await stays._stay(stay_id)
         back = f"/shelter/sites/{stay.site_id}"
         if not bed_ids:
-            return await attempt(request, _refuse(_("Choose a bed.")), back)
+            return await attempt(request, refusal(_("Choose a bed.")), back)
         return await attempt(
             request, stays.move(stay.id, bed_ids[0], override=form.boolean("override")), back, _("Moved.")
         )

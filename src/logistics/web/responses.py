@@ -11,6 +11,7 @@ from litestar.plugins.htmx import ClientRedirect
 from litestar.response import Redirect
 
 from logistics.web.errors import DomainError
+from logistics.web.forms import Form
 
 
 def flash(request: Request[Any, Any, Any], message: str, category: str = "success") -> None:
@@ -48,6 +49,12 @@ async def attempt(
         flash(request, error.message, "error")
         return see_other(request, back)
     return see_other(request, back, success)
+
+
+async def refusal(reason: Form | str) -> None:
+    """A refusal to hand to `attempt` when the input is wrong before any use case runs: a message, or the form's
+    first error."""
+    raise DomainError(next(iter(reason.errors.values())) if isinstance(reason, Form) else reason)
 
 
 def local_path(target: str | None, default: str = "/") -> str:
