@@ -244,3 +244,24 @@ async def test_a_hold_past_its_time_no_longer_keeps_the_bed(app, client, people)
     async with db_session(app) as session:
         assert (await session.scalar(select(Hold))).end_reason == "expired"
     assert await bed_state(app, bed.id) == "occupied"
+
+
+async def test_move_to_another_site_keeps_the_stay(app, client, people):
+    here = await make_rooms(app, people.site_a.id, [("Męska", "men", 1, False)])
+    there = await make_rooms(app, people.site_b.id, [("Męska B", "men", 1, False)])
+    man = await make_person(app, "Marek", "male")
+    await login(client, "coordinator")
+    await post_form(client, "/shelter/check-in", {"person": str(man.id), "bed": str(here["Męska"][0].id)})
+    async with db_session(app) as session:
+        stay = await session.scalar(select(Stay))
+    page = await client.get(f"/shelter/stays/{stay.id}/move")
+    assert page.status_code == 200
+    assert "Schronisko B" in page.text
+    assert (
+        await post_form(client, f"/shelter/stays/{stay.id}/move", {"bed": str(there["Męska B"][0].id)})
+    ).status_code == 303
+    async with db_session(app) as session:
+        moved = await session.get(Stay, stay.id)
+    assert moved.site_id == people.site_b.id
+    assert await count(app, Stay) == 1
+    assert await bed_state(app, here["Męska"][0].id) == "available"

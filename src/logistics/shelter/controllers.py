@@ -368,6 +368,20 @@ class ShelterController(Controller):
             request, stays.check_out(stay.id, reason, destination), f"/shelter/sites/{stay.site_id}", _("Checked out.")
         )
 
+    @get("/stays/{stay_id:uuid}/move", guards=[requires(*DESK_ROLES)])
+    async def move_page(
+        self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], stay_id: FromPath[UUID]
+    ) -> Any:
+        """Beds that fit the person at every site the staff member sees — to move them to another site."""
+        stays = StayService(db_session, actor_from_request(request))
+        stay = await stays._stay(stay_id)
+        person = await stays._person(stay.person_id)
+        proposals = await stays.proposals(person, family=stay.group_id is not None)
+        sites = {row.site.id: row.site.name for row in await occupancy(db_session, actor_from_request(request))}
+        return render(
+            request, "shelter/move.html", stay=stay, person=person, proposals=proposals, sites=sites, labels=labels
+        )
+
     @post("/stays/{stay_id:uuid}/move", guards=[requires(*DESK_ROLES)])
     async def move(
         self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], stay_id: FromPath[UUID]
