@@ -27,6 +27,7 @@ from logistics.cli import CLIPlugin
 from logistics.db import make_alchemy_config
 from logistics.db.transaction import TransactionMiddleware
 from logistics.health.controllers import healthz, readyz
+from logistics.inventory import models as _inventory_models  # noqa: F401 — the ledger's tables (pages to come)
 from logistics.people.controllers import PeopleController
 from logistics.people.household_controllers import HouseholdController, ThresholdController
 from logistics.scheduler import JobRunner, create_scheduler

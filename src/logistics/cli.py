@@ -60,6 +60,7 @@ class CLIPlugin(CLIPluginProtocol):
         cli.add_command(users)
         cli.add_command(sites)
         cli.add_command(scheduler)
+        cli.add_command(inventory)
 
 
 @click.command(name="serve")
@@ -232,3 +233,25 @@ def scheduler_run(app: Litestar, job: str) -> None:
     click.echo(f"{job}: {record.outcome} {record.message}")
     if record.outcome != "ok":
         sys.exit(1)
+
+
+@click.group(name="inventory", cls=LitestarGroup)
+def inventory() -> None:
+    """Stock: the append-only ledger of movements and the balances kept beside it."""
+
+
+@inventory.command(name="verify")
+def inventory_verify(app: Litestar) -> None:
+    """Replay the whole ledger and compare it with the stored balances; exit 1 and list every difference."""
+    from logistics.inventory.ledger import verify
+
+    differences = run_with_session(app, verify)
+    for difference in differences:
+        click.echo(
+            f"location {difference.location_id} lot {difference.lot_id}: "
+            f"balance {difference.balance} != ledger {difference.ledger}"
+        )
+    if differences:
+        click.echo(f"{len(differences)} differences between the balances and the ledger.", err=True)
+        sys.exit(1)
+    click.echo("The balances agree with the ledger.")

@@ -1,0 +1,358 @@
+"""The stock ledger: receipts, issues (first-expiry-first-out), transfers, adjustments, write-offs, reversals.
+
+Each use case writes one movement with its lines and changes the balances in the same transaction. A balance
+goes down only through `UPDATE ... SET quantity = quantity - :n WHERE ... AND quantity >= :n`: when two issues
+race for the last units, one statement finds too little and the whole movement is refused — never a negative
+balance, on SQLite and PostgreSQL alike (and the CHECK constraint refuses one anyway).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from uuid import UUID
+
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from logistics.accounts.models import Role
+from logistics.audit import services as audit
+from logistics.inventory.models import NO_EXPIRY, Balance, Item, Lot, Movement, MovementKind, MovementLine
+from logistics.sites.models import Site, SiteKind
+from logistics.sites.services import SiteService
+from logistics.web.actor import Actor
+from logistics.web.errors import DomainError, Forbidden, NotFound
+from logistics.web.i18n import gettext as _
+
+STOCK_ROLES = frozenset({Role.WAREHOUSE, Role.COORDINATOR, Role.ADMIN})
+#: Sites that hold stock: warehouses, distribution points, and the pantries of shelters.
+STOCK_KINDS = frozenset(
+    {
+        SiteKind.WAREHOUSE,
+        SiteKind.DISTRIBUTION_POINT,
+        SiteKind.SHELTER,
+        SiteKind.NIGHT_SHELTER,
+        SiteKind.WARMING_CENTRE,
+        SiteKind.COLLECTIVE_ACCOMMODATION,
+    }
+)
+MAX_QUANTITY = Decimal("1000000")
+
+
+@dataclass(frozen=True)
+class ReceiptLine:
+    item_id: UUID
+    quantity: Decimal  # in the item's base unit
+    expiry: date | None = None
+    producer_lot: str = ""
+
+
+@dataclass(frozen=True)
+class Missing:
+    item: str
+    wanted: Decimal
+    available: Decimal
+
+    @property
+    def short(self) -> Decimal:
+        return self.wanted - self.available
+
+
+class Shortage(DomainError):
+    """Not enough usable stock; nothing was changed. `missing` says what is short, item by item."""
+
+    status_code = 409
+
+    def __init__(self, missing: list[Missing]) -> None:
+        details = "; ".join(_("%(item)s: %(n)s missing", item=m.item, n=_number(m.short)) for m in missing)
+        super().__init__(_("Not enough stock. %(details)s", details=details))
+        self.missing = missing
+
+
+def _number(value: Decimal) -> str:
+    return format(value.normalize(), "f")
+
+
+@dataclass(frozen=True)
+class Difference:
+    location_id: UUID
+    lot_id: UUID
+    balance: Decimal
+    ledger: Decimal
+
+
+class LedgerService:
+    def __init__(self, session: AsyncSession, actor: Actor) -> None:
+        self.session = session
+        self.actor = actor
+
+    # --- checks -------------------------------------------------------------------------------------------
+
+    def _require(self) -> None:
+        if self.actor.role not in STOCK_ROLES:
+            raise Forbidden(_("You do not have access to this page."))
+
+    async def location(self, site_id: UUID) -> Site:
+        site = await SiteService(self.session, self.actor).get_site(site_id)
+        if not set(site.kinds) & STOCK_KINDS:
+            raise NotFound(_("This site holds no stock."))
+        return site
+
+    async def item(self, item_id: UUID) -> Item:
+        item = await self.session.get(Item, item_id)
+        if item is None:
+            raise NotFound(_("This item is not in the catalogue."))
+        return item
+
+    @staticmethod
+    def _positive(quantity: Decimal, field: str = "quantity") -> None:
+        if not quantity.is_finite() or quantity <= 0:
+            raise DomainError(_("The quantity must be more than zero."), field)
+        if quantity > MAX_QUANTITY:
+            raise DomainError(_("This quantity is too large."), field)
+
+    # --- writing the ledger -------------------------------------------------------------------------------
+
+    async def _movement(
+        self, kind: str, source: str = "", reference: str = "", reverses: UUID | None = None
+    ) -> Movement:
+        movement = Movement(
+            kind=kind,
+            at=datetime.now(UTC),
+            user_name=self.actor.username,
+            source=source[:200],
+            reference=reference[:80],
+            reverses_id=reverses,
+            lines=[],
+        )
+        self.session.add(movement)
+        try:
+            await self.session.flush()
+        except IntegrityError as error:  # reverses_id is unique
+            raise DomainError(_("This movement has already been reversed.")) from error
+        return movement
+
+    async def _line(self, movement: Movement, location_id: UUID, item_id: UUID, lot_id: UUID, delta: Decimal) -> None:
+        """Record a line and change the balance; a decrease that finds too little raises Shortage."""
+        if delta > 0:
+            await self._increase(location_id, item_id, lot_id, delta)
+        else:
+            result = await self.session.execute(
+                update(Balance)
+                .where(Balance.location_id == location_id, Balance.lot_id == lot_id, Balance.quantity >= -delta)
+                .values(quantity=Balance.quantity + delta)
+                .execution_options(synchronize_session=False)
+            )
+            if not result.rowcount:  # type: ignore[attr-defined]
+                item = await self.item(item_id)
+                available = await self.session.scalar(
+                    select(Balance.quantity).where(Balance.location_id == location_id, Balance.lot_id == lot_id)
+                )
+                raise Shortage([Missing(item.name, -delta, available or Decimal(0))])
+        self.session.add(
+            MovementLine(
+                movement_id=movement.id, location_id=location_id, item_id=item_id, lot_id=lot_id, quantity=delta
+            )
+        )
+
+    async def _increase(self, location_id: UUID, item_id: UUID, lot_id: UUID, delta: Decimal) -> None:
+        values = {"location_id": location_id, "item_id": item_id, "lot_id": lot_id, "quantity": delta}
+        dialect = self.session.bind.dialect.name if self.session.bind else "sqlite"
+        if dialect == "postgresql":
+            statement = pg_insert(Balance).values(**values)
+        else:
+            statement = sqlite_insert(Balance).values(**values)  # type: ignore[assignment]
+        statement = statement.on_conflict_do_update(
+            index_elements=["location_id", "lot_id"], set_={"quantity": Balance.quantity + statement.excluded.quantity}
+        )
+        await self.session.execute(statement)
+
+    async def lot(self, item: Item, expiry: date | None, producer_lot: str = "") -> Lot:
+        """The lot of this item with this expiry (and producer's lot number), created on first receipt."""
+        key = (Lot.item_id == item.id, Lot.expiry == (expiry or NO_EXPIRY), Lot.producer_lot == producer_lot)
+        lot = await self.session.scalar(select(Lot).where(*key))
+        if lot is not None:
+            return lot
+        try:
+            async with self.session.begin_nested():
+                await self.session.execute(
+                    insert(Lot).values(item_id=item.id, expiry=expiry or NO_EXPIRY, producer_lot=producer_lot)
+                )
+        except IntegrityError:  # created by a concurrent receipt a moment ago
+            pass
+        lot = await self.session.scalar(select(Lot).where(*key))
+        assert lot is not None
+        return lot
+
+    # --- use cases ----------------------------------------------------------------------------------------
+
+    async def receive(self, location_id: UUID, source: str, lines: list[ReceiptLine], reference: str = "") -> Movement:
+        """A delivery or donation: perishable goods need an expiry date that has not passed."""
+        self._require()
+        location = await self.location(location_id)
+        if not lines:
+            raise DomainError(_("Add at least one line."))
+        if not source.strip():
+            raise DomainError(_("Name the donor or source of the goods."), "source")
+        today = date.today()
+        movement = await self._movement(MovementKind.RECEIPT, source, reference)
+        for number, line in enumerate(lines, start=1):
+            item = await self.item(line.item_id)
+            self._positive(line.quantity, f"quantity-{number}")
+            if item.perishable and line.expiry is None:
+                raise DomainError(
+                    _("%(item)s is perishable: enter the expiry date.", item=item.name), f"expiry-{number}"
+                )
+            if line.expiry is not None and line.expiry < today:
+                raise DomainError(
+                    _("The expiry date of %(item)s has passed: it cannot be received.", item=item.name),
+                    f"expiry-{number}",
+                )
+            lot = await self.lot(item, line.expiry, line.producer_lot)
+            await self._line(movement, location.id, item.id, lot.id, line.quantity)
+        await audit.record(self.session, self.actor, "stock.receipt", "movement", movement.id, ["lines"])
+        return movement
+
+    async def fefo(
+        self, location_id: UUID, item_id: UUID, quantity: Decimal, today: date | None = None
+    ) -> list[tuple[UUID, Decimal]]:
+        """The lots to take `quantity` from: earliest expiry first, never an expired lot. Raises Shortage."""
+        today = today or date.today()
+        rows = (
+            await self.session.execute(
+                select(Balance.lot_id, Balance.quantity)
+                .join(Lot, Lot.id == Balance.lot_id)
+                .where(
+                    Balance.location_id == location_id,
+                    Balance.item_id == item_id,
+                    Balance.quantity > 0,
+                    Lot.expiry >= today,
+                )
+                .order_by(Lot.expiry, Lot.id)
+            )
+        ).all()
+        plan, left = [], quantity
+        for lot_id, available in rows:
+            take = min(available, left)
+            plan.append((lot_id, take))
+            left -= take
+            if left <= 0:
+                return plan
+        item = await self.item(item_id)
+        raise Shortage([Missing(item.name, quantity, quantity - left)])
+
+    async def issue(
+        self, location_id: UUID, wants: list[tuple[UUID, Decimal]], reference: str = "", source: str = ""
+    ) -> Movement:
+        """Hand out goods (to a household, a shelter kitchen): FEFO per item; all lines or nothing."""
+        self._require()
+        location = await self.location(location_id)
+        return await self._take(MovementKind.ISSUE, location.id, wants, reference, source)
+
+    async def _take(
+        self,
+        kind: str,
+        location_id: UUID,
+        wants: list[tuple[UUID, Decimal]],
+        reference: str,
+        source: str,
+        to_location: UUID | None = None,
+    ) -> Movement:
+        totals: dict[UUID, Decimal] = defaultdict(Decimal)
+        for item_id, quantity in wants:
+            self._positive(quantity)
+            totals[item_id] += quantity
+        plans, missing = {}, []
+        for item_id, quantity in totals.items():
+            try:
+                plans[item_id] = await self.fefo(location_id, item_id, quantity)
+            except Shortage as shortage:
+                missing.extend(shortage.missing)
+        if missing:
+            raise Shortage(missing)
+        movement = await self._movement(kind, source, reference)
+        for item_id, plan in plans.items():
+            for lot_id, quantity in plan:
+                await self._line(movement, location_id, item_id, lot_id, -quantity)
+                if to_location is not None:
+                    await self._line(movement, to_location, item_id, lot_id, quantity)
+        await audit.record(self.session, self.actor, f"stock.{kind}", "movement", movement.id, ["lines"])
+        return movement
+
+    async def transfer(
+        self, from_id: UUID, to_id: UUID, wants: list[tuple[UUID, Decimal]], reference: str = ""
+    ) -> Movement:
+        """Move goods between locations (FEFO at the sending one); the lots travel with the goods."""
+        self._require()
+        if from_id == to_id:
+            raise DomainError(_("Choose two different locations."), "to")
+        sender, receiver = await self.location(from_id), await self.location(to_id)
+        return await self._take(
+            MovementKind.TRANSFER, sender.id, wants, reference, receiver.name, to_location=receiver.id
+        )
+
+    async def correct(self, kind: str, location_id: UUID, lot_id: UUID, delta: Decimal, reason: str) -> Movement:
+        """An adjustment (+ or -) or a write-off (expired, damaged, recalled) of one lot at one location."""
+        self._require()
+        if kind not in {MovementKind.ADJUSTMENT, MovementKind.WRITE_OFF}:
+            raise DomainError(_("This option is not available."), "kind")
+        if not reason.strip():
+            raise DomainError(_("Give the reason."), "reason")
+        location = await self.location(location_id)
+        lot = await self.session.get(Lot, lot_id)
+        if lot is None:
+            raise NotFound(_("This lot does not exist."))
+        self._positive(abs(delta))
+        if kind == MovementKind.WRITE_OFF and delta > 0:
+            raise DomainError(_("A write-off removes goods: the quantity must be negative."), "quantity")
+        movement = await self._movement(kind, reason)
+        await self._line(movement, location.id, lot.item_id, lot.id, delta)
+        await audit.record(self.session, self.actor, f"stock.{kind}", "movement", movement.id, ["lines"])
+        return movement
+
+    async def reverse(self, movement_id: UUID, reason: str) -> Movement:
+        """Undo a movement with a new one of opposite lines that points to it; a movement is reversed once."""
+        self._require()
+        original = await self.session.get(Movement, movement_id)
+        if original is None:
+            raise NotFound(_("This movement does not exist."))
+        if original.kind == MovementKind.REVERSAL:
+            raise DomainError(_("A reversal cannot be reversed; record a new movement instead."))
+        for line in original.lines:
+            if not self.actor.can_see_site(line.location_id):
+                raise NotFound(_("This movement does not exist."))
+        reversal = await self._movement(MovementKind.REVERSAL, reason, original.reference, reverses=original.id)
+        for line in sorted(original.lines, key=lambda line: line.quantity):  # take goods back before returning them
+            await self._line(reversal, line.location_id, line.item_id, line.lot_id, -line.quantity)
+        await audit.record(self.session, self.actor, "stock.reversal", "movement", reversal.id, ["lines"])
+        return reversal
+
+
+async def verify(session: AsyncSession) -> list[Difference]:
+    """Balances compared with the replayed ledger (the sum of all lines per location and lot)."""
+    ledger = {
+        (location, lot): total
+        for location, lot, total in (
+            await session.execute(
+                select(MovementLine.location_id, MovementLine.lot_id, func.sum(MovementLine.quantity)).group_by(
+                    MovementLine.location_id, MovementLine.lot_id
+                )
+            )
+        ).all()
+    }
+    balances = {
+        (row.location_id, row.lot_id): row.quantity
+        for row in (await session.execute(select(Balance.location_id, Balance.lot_id, Balance.quantity))).all()
+    }
+    differences = []
+    for key in sorted(set(ledger) | set(balances), key=str):
+        ledger_total = Decimal(ledger.get(key) or 0)
+        balance = Decimal(balances.get(key) or 0)
+        if ledger_total != balance:
+            differences.append(Difference(key[0], key[1], balance, ledger_total))
+    return differences

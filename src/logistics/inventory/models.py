@@ -1,0 +1,149 @@
+"""Inventory: the catalogue (items, barcodes, kits), lots with expiry dates, and the append-only ledger.
+
+Every change of stock is a `Movement` with lines (item, lot, location, signed quantity in the item's base unit).
+Movements are never edited or deleted; a mistake is corrected by a reversing movement that points to the
+original (at most once: `reverses_id` is unique). `Balance` holds the current quantity per (location, lot),
+changed in the same transaction as the movement, and the database refuses a negative balance (CHECK).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+from uuid import UUID
+
+from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Index, Numeric, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from logistics.db.base import DateTimeUTC, UUIDv7AuditBase, UUIDv7Base
+
+QUANTITY = Numeric(14, 3)
+
+
+class ItemCategory(StrEnum):
+    FOOD = "food"
+    HYGIENE = "hygiene"
+    BABY = "baby"
+    CLOTHING = "clothing"
+    BEDDING = "bedding"
+    CLEANING = "cleaning"
+    OTHER = "other"
+
+
+class Unit(StrEnum):
+    PIECE = "szt"
+    KG = "kg"
+    LITRE = "l"
+    PACK = "opak"
+
+
+class MovementKind(StrEnum):
+    RECEIPT = "receipt"
+    TRANSFER = "transfer"
+    ISSUE = "issue"
+    ADJUSTMENT = "adjustment"
+    WRITE_OFF = "write_off"
+    STOCKTAKE = "stocktake"
+    REVERSAL = "reversal"
+
+
+class Item(UUIDv7AuditBase):
+    __tablename__ = "items"
+
+    name: Mapped[str] = mapped_column(String(120), unique=True)  # Polish
+    name_en: Mapped[str] = mapped_column(String(120), default="")
+    name_uk: Mapped[str] = mapped_column(String(120), default="")
+    category: Mapped[str] = mapped_column(String(12))
+    unit: Mapped[str] = mapped_column(String(6))
+    #: Base units in one pack (a carton of 12), so quantities can be typed in packs.
+    pack_size: Mapped[Decimal] = mapped_column(QUANTITY, default=Decimal(1))
+    perishable: Mapped[bool] = mapped_column(Boolean, default=False)
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    barcodes: Mapped[list[ItemBarcode]] = relationship(lazy="selectin", cascade="all, delete-orphan")
+
+
+class ItemBarcode(UUIDv7Base):
+    __tablename__ = "item_barcodes"
+
+    item_id: Mapped[UUID] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), index=True)
+    code: Mapped[str] = mapped_column(String(14), unique=True)  # EAN-8 / EAN-13 / GTIN-14
+
+
+class Kit(UUIDv7AuditBase):
+    """A named composition of items (a food package); issuing a kit issues its components."""
+
+    __tablename__ = "kits"
+
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    lines: Mapped[list[KitLine]] = relationship(lazy="selectin", cascade="all, delete-orphan")
+
+
+class KitLine(UUIDv7Base):
+    __tablename__ = "kit_lines"
+    __table_args__ = (UniqueConstraint("kit_id", "item_id"), CheckConstraint("quantity > 0", name="positive"))
+
+    kit_id: Mapped[UUID] = mapped_column(ForeignKey("kits.id", ondelete="CASCADE"), index=True)
+    item_id: Mapped[UUID] = mapped_column(ForeignKey("items.id"))
+    quantity: Mapped[Decimal] = mapped_column(QUANTITY)
+
+
+class Lot(UUIDv7Base):
+    """Stock of one item with one expiry date (and the producer's lot number when known)."""
+
+    __tablename__ = "lots"
+    __table_args__ = (
+        UniqueConstraint("item_id", "expiry", "producer_lot"),
+        Index("ix_lots_item_expiry", "item_id", "expiry"),
+    )
+
+    item_id: Mapped[UUID] = mapped_column(ForeignKey("items.id"))
+    #: The last day the goods may be handed out; 9999-12-31 for goods that do not expire (keeps the key unique).
+    expiry: Mapped[date] = mapped_column(Date)
+    producer_lot: Mapped[str] = mapped_column(String(40), default="")
+
+
+NO_EXPIRY = date(9999, 12, 31)
+
+
+class Movement(UUIDv7Base):
+    __tablename__ = "movements"
+    __table_args__ = (Index("ix_movements_at", "at"), Index("ix_movements_kind_at", "kind", "at"))
+
+    kind: Mapped[str] = mapped_column(String(12))
+    at: Mapped[datetime] = mapped_column(DateTimeUTC)
+    user_name: Mapped[str] = mapped_column(String(64), default="")
+    #: Donor or source of a receipt, reason of an adjustment or write-off, voucher of an issue ...
+    source: Mapped[str] = mapped_column(String(200), default="")
+    reference: Mapped[str] = mapped_column(String(80), default="")
+    reverses_id: Mapped[UUID | None] = mapped_column(ForeignKey("movements.id"), unique=True, default=None)
+    lines: Mapped[list[MovementLine]] = relationship(lazy="selectin", order_by="MovementLine.id")
+
+
+class MovementLine(UUIDv7Base):
+    __tablename__ = "movement_lines"
+    __table_args__ = (
+        Index("ix_movement_lines_location_item", "location_id", "item_id"),
+        CheckConstraint("quantity <> 0", name="not_zero"),
+    )
+
+    movement_id: Mapped[UUID] = mapped_column(ForeignKey("movements.id"), index=True)
+    location_id: Mapped[UUID] = mapped_column(ForeignKey("sites.id"))
+    item_id: Mapped[UUID] = mapped_column(ForeignKey("items.id"))
+    lot_id: Mapped[UUID] = mapped_column(ForeignKey("lots.id"), index=True)
+    quantity: Mapped[Decimal] = mapped_column(QUANTITY)  # + into the location, - out of it
+
+
+class Balance(UUIDv7Base):
+    __tablename__ = "balances"
+    __table_args__ = (
+        UniqueConstraint("location_id", "lot_id"),
+        Index("ix_balances_location_item", "location_id", "item_id"),
+        CheckConstraint("quantity >= 0", name="not_negative"),
+    )
+
+    location_id: Mapped[UUID] = mapped_column(ForeignKey("sites.id"))
+    item_id: Mapped[UUID] = mapped_column(ForeignKey("items.id"))
+    lot_id: Mapped[UUID] = mapped_column(ForeignKey("lots.id"))
+    quantity: Mapped[Decimal] = mapped_column(QUANTITY, default=Decimal(0))
