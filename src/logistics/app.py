@@ -27,7 +27,7 @@ from logistics.cli import CLIPlugin
 from logistics.db import make_alchemy_config
 from logistics.db.transaction import TransactionMiddleware
 from logistics.health.controllers import healthz, readyz
-from logistics.inventory import models as _inventory_models  # noqa: F401 — the ledger's tables (pages to come)
+from logistics.inventory.controllers import StockController
 from logistics.people.controllers import PeopleController
 from logistics.people.household_controllers import HouseholdController, ThresholdController
 from logistics.scheduler import JobRunner, create_scheduler
@@ -87,6 +87,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             HouseholdController,
             ThresholdController,
             ShelterController,
+            StockController,
             RollCallController,
             HistoryController,
             ReviewController,

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from logistics.accounts.models import User
 from logistics.accounts.passwords import hash_password
+from logistics.inventory.seeding import load_catalogue_demo
 from logistics.people.models import EligibilityThreshold, Person
 from logistics.settings import get_settings
 from logistics.shelter.seeding import load_shelter_demo
@@ -57,9 +58,10 @@ async def load_demo(session: AsyncSession, *, only_if_empty: bool = False, house
     thresholds = await _load_thresholds(session)
     added_households = await _load_households(session) if households else 0
     beds = await load_shelter_demo(session, _load("shelter.json")) if households else 0
+    items = await load_catalogue_demo(session, _load("catalogue.json")) if households else 0
     return (
         f"Demo data: {created_sites} sites and {created_users} users added, {thresholds} income criteria, "
-        f"{added_households} households, {beds} beds (password for demo users: {DEMO_PASSWORD})."
+        f"{added_households} households, {beds} beds, {items} items (password for demo users: {DEMO_PASSWORD})."
     )
 
 

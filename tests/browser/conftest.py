@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from playwright.async_api import Browser, async_playwright
 
+from ..inventory.conftest import stock  # noqa: F401 — the fixture, for the receiving test
 from ..live import serve
 
 SCREENSHOTS = Path(__file__).parent / "screenshots"

@@ -39,6 +39,9 @@ def test_seed_demo_is_idempotent(cli):
     assert "0 sites and 0 users added" in second.output
     assert _sites_csv(cli) == rows
     assert "The database already has users" in cli("seed", "demo", "--if-empty").output
+    assert "64 items" in first.output
+    verified = cli("inventory", "verify")  # the demo stock history was written through the ledger
+    assert verified.exit_code == 0, verified.output
 
 
 def test_sites_list_formats(cli):

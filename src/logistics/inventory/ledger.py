@@ -87,9 +87,17 @@ class Difference:
 
 
 class LedgerService:
-    def __init__(self, session: AsyncSession, actor: Actor) -> None:
+    """`as_of` backdates the use cases to a past day (importing paper records, the demo history): expiry checks,
+    FEFO and the movement's time use that day instead of today."""
+
+    def __init__(self, session: AsyncSession, actor: Actor, as_of: datetime | None = None) -> None:
         self.session = session
         self.actor = actor
+        self.as_of_time = as_of
+
+    @property
+    def today(self) -> date:
+        return self.as_of_time.date() if self.as_of_time else date.today()
 
     # --- checks -------------------------------------------------------------------------------------------
 
@@ -123,7 +131,7 @@ class LedgerService:
     ) -> Movement:
         movement = Movement(
             kind=kind,
-            at=datetime.now(UTC),
+            at=self.as_of_time or datetime.now(UTC),
             user_name=self.actor.username,
             source=source[:200],
             reference=reference[:80],
@@ -199,7 +207,7 @@ class LedgerService:
             raise DomainError(_("Add at least one line."))
         if not source.strip():
             raise DomainError(_("Name the donor or source of the goods."), "source")
-        today = date.today()
+        today = self.today
         movement = await self._movement(MovementKind.RECEIPT, source, reference)
         for number, line in enumerate(lines, start=1):
             item = await self.item(line.item_id)
@@ -222,7 +230,7 @@ class LedgerService:
         self, location_id: UUID, item_id: UUID, quantity: Decimal, today: date | None = None
     ) -> list[tuple[UUID, Decimal]]:
         """The lots to take `quantity` from: earliest expiry first, never an expired lot. Raises Shortage."""
-        today = today or date.today()
+        today = today or self.today
         rows = (
             await self.session.execute(
                 select(Balance.lot_id, Balance.quantity)

@@ -94,7 +94,7 @@ class Form:
 
     def uuids(self, name: str) -> list[UUID]:
         result: list[UUID] = []
-        values = self._all(name)
+        values = [value for value in self._all(name) if value.strip()]  # an empty select means "none chosen"
         self.values[name] = values
         for value in values:
             try:

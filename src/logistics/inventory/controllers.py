@@ -1,0 +1,237 @@
+"""Stock pages (tablet first): the locations, a location's stock by lot, and receiving goods line by line.
+
+A receipt being entered is a draft in the server-side session (works without JavaScript; htmx only swaps the
+form): scan an EAN (a handheld scanner types it and Enter) or pick the item, type the quantity in packs or
+base units and the expiry date, next line; *Finish* writes one receipt movement with all lines.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+from litestar import Controller, Request, Response, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from logistics.audit import services as audit
+from logistics.inventory.ledger import STOCK_KINDS, STOCK_ROLES, LedgerService, ReceiptLine
+from logistics.inventory.models import NO_EXPIRY, Balance, Item, ItemBarcode, Lot
+from logistics.sites.services import SiteService
+from logistics.web.actor import actor_from_request
+from logistics.web.errors import DomainError
+from logistics.web.forms import Form
+from logistics.web.guards import requires
+from logistics.web.i18n import _
+from logistics.web.layout import register_nav
+from logistics.web.responses import see_other
+from logistics.web.templating import render
+
+register_nav(lambda: _("Stock"), "/stock", STOCK_ROLES, order=30)
+
+EXPIRING_DAYS = 14
+
+
+def _draft_key(location_id: UUID) -> str:
+    return f"receipt:{location_id}"
+
+
+class StockController(Controller):
+    path = "/stock"
+    guards = [requires(*STOCK_ROLES)]
+
+    @get("/")
+    async def locations(self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession]) -> Any:
+        sites = await SiteService(db_session, actor_from_request(request)).list_sites(include_inactive=False)
+        return render(
+            request, "inventory/locations.html", sites=[site for site in sites if set(site.kinds) & STOCK_KINDS]
+        )
+
+    async def _stock(self, db_session: AsyncSession, location_id: UUID) -> list[tuple[Item, Lot, Decimal]]:
+        rows = await db_session.execute(
+            select(Item, Lot, Balance.quantity)
+            .join(Balance, Balance.item_id == Item.id)
+            .join(Lot, Lot.id == Balance.lot_id)
+            .where(Balance.location_id == location_id, Balance.quantity > 0)
+            .order_by(Item.category, Item.name, Lot.expiry)
+        )
+        return [(item, lot, quantity) for item, lot, quantity in rows.all()]
+
+    @get("/{location_id:uuid}")
+    async def location_stock(
+        self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], location_id: FromPath[UUID]
+    ) -> Any:
+        """Stock at a location by item and lot, with expiry dates; soon-expiring and expired lots marked."""
+        location = await LedgerService(db_session, actor_from_request(request)).location(location_id)
+        today = date.today()
+        return render(
+            request,
+            "inventory/stock.html",
+            location=location,
+            rows=await self._stock(db_session, location.id),
+            today=today,
+            soon=today + timedelta(days=EXPIRING_DAYS),
+            no_expiry=NO_EXPIRY,
+        )
+
+    @get("/{location_id:uuid}/stock.csv", media_type="text/csv")
+    async def location_stock_csv(
+        self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], location_id: FromPath[UUID]
+    ) -> Response[str]:
+        location = await LedgerService(db_session, actor_from_request(request)).location(location_id)
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(["item", "category", "unit", "expiry", "lot", "quantity"])
+        for item, lot, quantity in await self._stock(db_session, location.id):
+            expiry = "" if lot.expiry == NO_EXPIRY else lot.expiry.isoformat()
+            writer.writerow(
+                [item.name, item.category, item.unit, expiry, lot.producer_lot, format(quantity.normalize(), "f")]
+            )
+        return Response(
+            out.getvalue(),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": 'attachment; filename="stock.csv"'},
+        )
+
+    # --- receiving ----------------------------------------------------------------------------------------
+
+    async def _receive_page(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: AsyncSession,
+        location_id: UUID,
+        form: Form,
+        status_code: int = 200,
+        unknown_ean: str = "",
+    ) -> Any:
+        location = await LedgerService(db_session, actor_from_request(request)).location(location_id)
+        items = list(await db_session.scalars(select(Item).where(Item.is_active.is_(True)).order_by(Item.name)))
+        names = {str(item.id): item for item in items}
+        draft = (
+            request.session.get(_draft_key(location.id), []) if isinstance(request.scope.get("session"), dict) else []
+        )
+        return render(
+            request,
+            "inventory/receive.html",
+            block="receipt",
+            status_code=status_code,
+            location=location,
+            items=items,
+            item_options=[(str(item.id), item.name) for item in items],
+            names=names,
+            draft=draft,
+            form=form,
+            unknown_ean=unknown_ean,
+        )
+
+    @get("/{location_id:uuid}/receive")
+    async def receive_page(
+        self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], location_id: FromPath[UUID]
+    ) -> Any:
+        return await self._receive_page(request, db_session, location_id, Form.filled(unit="packs"))
+
+    @post("/{location_id:uuid}/receive/line")
+    async def add_line(
+        self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], location_id: FromPath[UUID]
+    ) -> Any:
+        """One scanned or chosen line: the EAN (or the item), quantity in packs or units, expiry date."""
+        form = Form(await request.form())
+        ean = form.pattern(
+            "ean", r"\d{8}|\d{12,14}", _("A barcode has 8, 12, 13 or 14 digits."), required=False, max_length=14
+        )
+        chosen = form.uuids("item")
+        quantity = form.decimal("quantity", required=True, places=3)
+        in_packs = form.raw("unit") == "packs"
+        expiry = form.date("expiry")
+        item = None
+        if ean and not form.errors:
+            item = await db_session.scalar(select(Item).join(ItemBarcode).where(ItemBarcode.code == ean))
+            if item is None:
+                form.error("ean", _("Unknown barcode %(ean)s. Choose the item it belongs to and add it.", ean=ean))
+                return await self._receive_page(request, db_session, location_id, form, 422, unknown_ean=ean)
+        elif chosen:
+            item = await db_session.get(Item, chosen[0])
+        if item is None and not form.errors:
+            form.error("ean", _("Scan a barcode or choose the item."))
+        if not form.valid or item is None or quantity is None:
+            return await self._receive_page(request, db_session, location_id, form, 422)
+        base = quantity * item.pack_size if in_packs else quantity
+        if base <= 0:
+            form.error("quantity", _("The quantity must be more than zero."))
+            return await self._receive_page(request, db_session, location_id, form, 422)
+        if item.perishable and expiry is None:
+            form.error("expiry", _("%(item)s is perishable: enter the expiry date.", item=item.name))
+            return await self._receive_page(request, db_session, location_id, form, 422)
+        if expiry is not None and expiry < date.today():
+            form.error("expiry", _("The expiry date of %(item)s has passed: it cannot be received.", item=item.name))
+            return await self._receive_page(request, db_session, location_id, form, 422)
+        draft = list(request.session.get(_draft_key(location_id), []))
+        draft.append({"item": str(item.id), "quantity": str(base), "expiry": expiry.isoformat() if expiry else ""})
+        request.session[_draft_key(location_id)] = draft
+        return await self._receive_page(request, db_session, location_id, Form.filled(unit=form.raw("unit") or "packs"))
+
+    @post("/{location_id:uuid}/receive/remove")
+    async def remove_line(
+        self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], location_id: FromPath[UUID]
+    ) -> Any:
+        form = Form(await request.form())
+        index = form.integer("index", minimum=0, maximum=999)
+        draft = list(request.session.get(_draft_key(location_id), []))
+        if index is not None and index < len(draft):
+            draft.pop(index)
+            request.session[_draft_key(location_id)] = draft
+        return await self._receive_page(request, db_session, location_id, Form.filled(unit="packs"))
+
+    @post("/{location_id:uuid}/receive/finish")
+    async def finish(
+        self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], location_id: FromPath[UUID]
+    ) -> Any:
+        """Write the receipt: one movement with every line of the draft."""
+        form = Form(await request.form())
+        source = form.text("source", max_length=200)
+        reference = form.text("reference", required=False, max_length=80)
+        draft = list(request.session.get(_draft_key(location_id), []))
+        lines = [
+            ReceiptLine(
+                UUID(line["item"]),
+                Decimal(line["quantity"]),
+                date.fromisoformat(line["expiry"]) if line["expiry"] else None,
+            )
+            for line in draft
+        ]
+        if form.valid:
+            try:
+                await LedgerService(db_session, actor_from_request(request)).receive(
+                    location_id, source, lines, reference
+                )
+                request.session.pop(_draft_key(location_id), None)
+                return see_other(
+                    request, f"/stock/{location_id}", _("The goods have been received (%(n)s lines).", n=len(lines))
+                )
+            except DomainError as error:
+                form.error("source", error.message)  # a line's problem is named in the message
+        return await self._receive_page(request, db_session, location_id, form, 422)
+
+    @post("/barcodes")
+    async def add_barcode(self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession]) -> Any:
+        """Attach an unknown EAN to an item of the catalogue, then go on receiving."""
+        form = Form(await request.form())
+        ean = form.pattern("ean", r"\d{8}|\d{12,14}", _("A barcode has 8, 12, 13 or 14 digits."), max_length=14)
+        item_ids = form.uuids("item")
+        location = form.uuids("location")
+        back = f"/stock/{location[0]}/receive" if location else "/stock"
+        item = await db_session.get(Item, item_ids[0]) if item_ids else None
+        if not form.valid or item is None:
+            return see_other(request, back)
+        if await db_session.scalar(select(ItemBarcode.id).where(ItemBarcode.code == ean)) is None:
+            db_session.add(ItemBarcode(item_id=item.id, code=ean))
+            await audit.record(
+                db_session, actor_from_request(request), "item.add_barcode", "item", item.id, ["barcodes"]
+            )
+        return see_other(request, back, _("Barcode %(ean)s now belongs to %(item)s.", ean=ean, item=item.name))
