@@ -37,6 +37,7 @@ JOB_MODULES = (
     "logistics.people.rodo",
     "logistics.shelter.stays",
     "logistics.shelter.rollcall",
+    "logistics.inventory.alerts",
 )
 
 JobFunction = Callable[[AsyncSession], Awaitable[str]]

@@ -21,6 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from logistics.audit import services as audit
+from logistics.inventory.alerts import EXPIRY_DAYS, below_minimum, expiring
 from logistics.inventory.ledger import STOCK_KINDS, STOCK_ROLES, LedgerService, ReceiptLine
 from logistics.inventory.models import NO_EXPIRY, Balance, Item, ItemBarcode, Lot
 from logistics.sites.services import SiteService
@@ -62,6 +63,18 @@ class StockController(Controller):
             .order_by(Item.category, Item.name, Lot.expiry)
         )
         return [(item, lot, quantity) for item, lot, quantity in rows.all()]
+
+    @get("/alerts")
+    async def alerts(self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession]) -> Any:
+        """Below minimum level, expiring within 14 days, expired — at the locations the user sees."""
+        actor = actor_from_request(request)
+        return render(
+            request,
+            "inventory/alerts.html",
+            low=await below_minimum(db_session, actor),
+            lots=await expiring(db_session, actor),
+            days=EXPIRY_DAYS,
+        )
 
     @get("/{location_id:uuid}")
     async def location_stock(

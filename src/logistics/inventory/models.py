@@ -147,3 +147,14 @@ class Balance(UUIDv7Base):
     item_id: Mapped[UUID] = mapped_column(ForeignKey("items.id"))
     lot_id: Mapped[UUID] = mapped_column(ForeignKey("lots.id"))
     quantity: Mapped[Decimal] = mapped_column(QUANTITY, default=Decimal(0))
+
+
+class MinimumLevel(UUIDv7Base):
+    """The least stock of an item a location should hold; below it, the item shows on the alerts."""
+
+    __tablename__ = "minimum_levels"
+    __table_args__ = (UniqueConstraint("location_id", "item_id"), CheckConstraint("quantity >= 0", name="not_negative"))
+
+    location_id: Mapped[UUID] = mapped_column(ForeignKey("sites.id"))
+    item_id: Mapped[UUID] = mapped_column(ForeignKey("items.id"))
+    quantity: Mapped[Decimal] = mapped_column(QUANTITY)

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from logistics.inventory.ledger import LedgerService, ReceiptLine
-from logistics.inventory.models import Item, ItemBarcode, Kit, KitLine
+from logistics.inventory.models import Item, ItemBarcode, Kit, KitLine, MinimumLevel
 from logistics.sites.models import Site
 from logistics.web.actor import Actor
 
@@ -46,6 +46,11 @@ async def load_catalogue_demo(session: AsyncSession, data: dict[str, Any]) -> in
         )
     await session.flush()
     sites = {site.name: site.id for site in await session.scalars(select(Site))}
+    for row in data["items"]:
+        for location, quantity in row.get("min_level", {}).items():
+            session.add(
+                MinimumLevel(location_id=sites[location], item_id=items[row["name"]].id, quantity=Decimal(quantity))
+            )
     events = [("receipt", row) for row in data["receipts"]] + [("transfer", row) for row in data["transfers"]]
     for kind, row in sorted(events, key=lambda event: (-event[1]["days_ago"], event[0] != "receipt")):
         day = date.today() - timedelta(days=row["days_ago"])
