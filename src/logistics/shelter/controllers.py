@@ -126,9 +126,7 @@ class ShelterController(Controller):
             occupants=await stays.occupants(site.id),
             holds=await stays.open_holds(site.id),
             repairs=await places.out_of_service_periods(site.id),
-            waiting=await first_fitting(db_session, WaitingService(db_session, actor))
-            if actor.role in HOLD_ROLES
-            else {},
+            waiting=await first_fitting(WaitingService(db_session, actor)) if actor.role in HOLD_ROLES else {},
             labels=labels,
             form=Form(),
         )

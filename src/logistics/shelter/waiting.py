@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from uuid import UUID
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from logistics.audit import services as audit
 from logistics.people.models import Person
@@ -72,44 +71,52 @@ class WaitingService(ShelterService):
         return request
 
     async def open_requests(self) -> list[Match]:
-        """Open requests, most urgent and oldest first, each with the first free bed that fits it."""
+        """Open requests, most urgent and oldest first, each with the first free bed that fits it.
+
+        Two queries whatever the length of the list: the requests, and the free beds at the sites the actor sees;
+        earlier requests take the first fitting beds."""
         self._require(HOLD_ROLES)
-        query = (
-            select(WaitingRequest)
-            .where(WaitingRequest.status == WaitingStatus.OPEN)
-            .order_by(WaitingRequest.priority, WaitingRequest.created_at)
-            .limit(200)
+        requests = list(
+            await self.session.scalars(
+                select(WaitingRequest)
+                .where(WaitingRequest.status == WaitingStatus.OPEN)
+                .order_by(WaitingRequest.priority, WaitingRequest.created_at)
+                .limit(200)
+            )
         )
-        requests = list(await self.session.scalars(query))
+        free = (
+            select(Bed, Room.category)
+            .join(Room, Room.id == Bed.room_id)
+            .where(Bed.state == BedState.AVAILABLE, Bed.is_active.is_(True), Room.is_active.is_(True))
+        )
+        if not self.actor.sees_all_sites:
+            free = free.where(Bed.site_id.in_(self.actor.site_ids))
+        beds = (
+            [
+                (bed, category)
+                for bed, category in (await self.session.execute(free.order_by(Room.name, Bed.label))).all()
+            ]
+            if requests
+            else []
+        )
         taken: set[UUID] = set()
         matches = []
-        for request in requests:  # earlier requests get the first fitting beds
-            bed = await self._fitting_bed(request, taken)
+        for request in requests:
+            bed = next(
+                (
+                    bed
+                    for bed, category in beds
+                    if bed.id not in taken
+                    and category == request.category
+                    and (request.site_id is None or bed.site_id == request.site_id)
+                    and (bed.accessible or not request.needs_accessible)
+                ),
+                None,
+            )
             if bed is not None:
                 taken.add(bed.id)
             matches.append(Match(request, bed))
         return matches
-
-    async def _fitting_bed(self, request: WaitingRequest, taken: set[UUID]) -> Bed | None:
-        query = (
-            select(Bed)
-            .join(Room, Room.id == Bed.room_id)
-            .where(
-                Bed.state == BedState.AVAILABLE,
-                Bed.is_active.is_(True),
-                Room.is_active.is_(True),
-                Room.category == request.category,
-            )
-        )
-        if taken:
-            query = query.where(Bed.id.not_in(taken))
-        if request.site_id is not None:
-            query = query.where(Bed.site_id == request.site_id)
-        elif not self.actor.sees_all_sites:
-            query = query.where(Bed.site_id.in_(self.actor.site_ids))
-        if request.needs_accessible:
-            query = query.where(Bed.accessible.is_(True))
-        return await self.session.scalar(query.order_by(Room.name, Bed.label).limit(1))
 
     async def offer(self, request_id: UUID, bed_id: UUID) -> WaitingRequest:
         """Offer a bed to the request: the bed is held for the person (or the described referral)."""
@@ -141,6 +148,6 @@ class WaitingService(ShelterService):
         return request
 
 
-async def first_fitting(session: AsyncSession, service: WaitingService) -> dict[UUID, WaitingRequest]:
+async def first_fitting(service: WaitingService) -> dict[UUID, WaitingRequest]:
     """Free bed id → the request it should go to first (highlighted on a site's map)."""
     return {match.bed.id: match.request for match in await service.open_requests() if match.bed is not None}
