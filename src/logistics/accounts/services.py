@@ -9,7 +9,6 @@ from uuid import UUID
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from logistics.accounts.models import LoginFailure, Role, User
 from logistics.accounts.passwords import (
@@ -21,7 +20,7 @@ from logistics.accounts.passwords import (
 from logistics.audit import services as audit
 from logistics.settings import LOCALES, get_settings
 from logistics.sites.models import Site
-from logistics.web.actor import Actor
+from logistics.web.actor import Actor, Service
 from logistics.web.errors import DomainError, Forbidden, NotFound
 from logistics.web.i18n import gettext as _
 
@@ -48,11 +47,7 @@ def check_password_rules(password: str, field: str = "password") -> None:
         raise DomainError(_("At most %(n)s characters.", n=MAX_PASSWORD_LENGTH), field)
 
 
-class AccountService:
-    def __init__(self, session: AsyncSession, actor: Actor) -> None:
-        self.session = session
-        self.actor = actor
-
+class AccountService(Service):
     # --- signing in -------------------------------------------------------------------------------------------
 
     async def authenticate(self, username: str, password: str) -> User:

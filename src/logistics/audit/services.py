@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
@@ -77,12 +76,3 @@ async def browse(session: AsyncSession, query: AuditFilter) -> tuple[list[AuditE
         .offset((max(query.page, 1) - 1) * PAGE_SIZE)
     )
     return list(rows), total
-
-
-async def entries_about(session: AsyncSession, entity_type: str, entity_id: UUID) -> list[AuditEntry]:
-    rows = await session.scalars(
-        select(AuditEntry)
-        .where(AuditEntry.entity_type == entity_type, AuditEntry.entity_id == str(entity_id))
-        .order_by(AuditEntry.at)
-    )
-    return list(rows)

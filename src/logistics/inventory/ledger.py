@@ -25,8 +25,8 @@ from logistics.audit import services as audit
 from logistics.inventory.models import NO_EXPIRY, Balance, Item, Lot, Movement, MovementKind, MovementLine
 from logistics.sites.models import Site, SiteKind
 from logistics.sites.services import SiteService
-from logistics.web.actor import Actor
-from logistics.web.errors import DomainError, Forbidden, NotFound
+from logistics.web.actor import Actor, Service
+from logistics.web.errors import DomainError, NotFound
 from logistics.web.i18n import gettext as _
 
 STOCK_ROLES = frozenset({Role.WAREHOUSE, Role.COORDINATOR, Role.ADMIN})
@@ -86,13 +86,12 @@ class Difference:
     ledger: Decimal
 
 
-class LedgerService:
+class LedgerService(Service):
     """`as_of` backdates the use cases to a past day (importing paper records, the demo history): expiry checks,
     FEFO and the movement's time use that day instead of today."""
 
     def __init__(self, session: AsyncSession, actor: Actor, as_of: datetime | None = None) -> None:
-        self.session = session
-        self.actor = actor
+        super().__init__(session, actor)
         self.as_of_time = as_of
 
     @property
@@ -100,10 +99,6 @@ class LedgerService:
         return self.as_of_time.date() if self.as_of_time else date.today()
 
     # --- checks -------------------------------------------------------------------------------------------
-
-    def _require(self) -> None:
-        if self.actor.role not in STOCK_ROLES:
-            raise Forbidden(_("You do not have access to this page."))
 
     async def location(self, site_id: UUID) -> Site:
         site = await SiteService(self.session, self.actor).get_site(site_id)
@@ -201,7 +196,7 @@ class LedgerService:
 
     async def receive(self, location_id: UUID, source: str, lines: list[ReceiptLine], reference: str = "") -> Movement:
         """A delivery or donation: perishable goods need an expiry date that has not passed."""
-        self._require()
+        self._require(STOCK_ROLES)
         location = await self.location(location_id)
         if not lines:
             raise DomainError(_("Add at least one line."))
@@ -258,7 +253,7 @@ class LedgerService:
         self, location_id: UUID, wants: list[tuple[UUID, Decimal]], reference: str = "", source: str = ""
     ) -> Movement:
         """Hand out goods (to a household, a shelter kitchen): FEFO per item; all lines or nothing."""
-        self._require()
+        self._require(STOCK_ROLES)
         location = await self.location(location_id)
         return await self._take(MovementKind.ISSUE, location.id, wants, reference, source)
 
@@ -296,7 +291,7 @@ class LedgerService:
         self, from_id: UUID, to_id: UUID, wants: list[tuple[UUID, Decimal]], reference: str = ""
     ) -> Movement:
         """Move goods between locations (FEFO at the sending one); the lots travel with the goods."""
-        self._require()
+        self._require(STOCK_ROLES)
         if from_id == to_id:
             raise DomainError(_("Choose two different locations."), "to")
         sender, receiver = await self.location(from_id), await self.location(to_id)
@@ -306,7 +301,7 @@ class LedgerService:
 
     async def correct(self, kind: str, location_id: UUID, lot_id: UUID, delta: Decimal, reason: str) -> Movement:
         """An adjustment (+ or -) or a write-off (expired, damaged, recalled) of one lot at one location."""
-        self._require()
+        self._require(STOCK_ROLES)
         if kind not in {MovementKind.ADJUSTMENT, MovementKind.WRITE_OFF}:
             raise DomainError(_("This option is not available."), "kind")
         if not reason.strip():
@@ -325,7 +320,7 @@ class LedgerService:
 
     async def reverse(self, movement_id: UUID, reason: str) -> Movement:
         """Undo a movement with a new one of opposite lines that points to it; a movement is reversed once."""
-        self._require()
+        self._require(STOCK_ROLES)
         original = await self.session.get(Movement, movement_id)
         if original is None:
             raise NotFound(_("This movement does not exist."))

@@ -26,8 +26,8 @@ from logistics.people.models import (
     Relationship,
 )
 from logistics.people.services import EDIT_ROLES, VIEW_ROLES, RegistryService
-from logistics.web.actor import Actor
-from logistics.web.errors import DomainError, Forbidden, NotFound
+from logistics.web.actor import Service
+from logistics.web.errors import DomainError, NotFound
 from logistics.web.i18n import gettext as _
 
 CENT = Decimal("0.01")
@@ -180,19 +180,14 @@ class HouseholdService(RegistryService):
         )
 
 
-class ThresholdService:
+class ThresholdService(Service):
     """Administrators keep the income criteria and the food-aid percentage, each valid from a date."""
-
-    def __init__(self, session: AsyncSession, actor: Actor) -> None:
-        self.session = session
-        self.actor = actor
 
     async def list(self) -> list[EligibilityThreshold]:
         return list(await self.session.scalars(select(EligibilityThreshold).order_by(EligibilityThreshold.valid_from)))
 
     async def add(self, data: ThresholdInput) -> EligibilityThreshold:
-        if self.actor.role != Role.ADMIN:
-            raise Forbidden(_("You do not have access to this page."))
+        self._require(frozenset({Role.ADMIN}))
         if await self.session.scalar(
             select(EligibilityThreshold.id).where(EligibilityThreshold.valid_from == data.valid_from)
         ):

@@ -14,7 +14,7 @@ from functools import lru_cache
 from uuid import UUID
 
 from babel import Locale
-from sqlalchemy import and_, delete, func, or_, select
+from sqlalchemy import and_, delete, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -25,7 +25,7 @@ from logistics.people.models import BeneficiaryCard, Language, LegalBasis, Perso
 from logistics.people.names import fold, query_tokens, search_tokens
 from logistics.people.pesel import PeselError, parse_pesel
 from logistics.people.privacy import PROVIDERS, linked_sites
-from logistics.web.actor import Actor
+from logistics.web.actor import Service
 from logistics.web.errors import DomainError, Forbidden, NotFound
 from logistics.web.i18n import gettext as _
 
@@ -178,23 +178,19 @@ def validate(data: PersonInput, today: date | None = None) -> PersonInput:
     )
 
 
-class RegistryService:
+async def current_person(session: AsyncSession, person_id: UUID, *, current: bool = True) -> Person:
+    """The person, or NotFound; `current` also refuses anonymised records and those merged into another."""
+    person = await session.get(Person, person_id)
+    if person is None or (current and (person.merged_into_id or person.anonymised_at)):
+        raise NotFound(_("This person is not in the registry."))
+    return person
+
+
+class RegistryService(Service):
     """What every registry service shares: the session, the actor, the role check, finding a person."""
 
-    def __init__(self, session: AsyncSession, actor: Actor) -> None:
-        self.session = session
-        self.actor = actor
-
-    def _require(self, roles: frozenset[str]) -> None:
-        if self.actor.role not in roles:
-            raise Forbidden(_("You do not have access to this page."))
-
     async def _person(self, person_id: UUID, *, current: bool = True) -> Person:
-        """The person, or NotFound; `current` also refuses anonymised records and those merged into another."""
-        person = await self.session.get(Person, person_id)
-        if person is None or (current and (person.merged_into_id or person.anonymised_at)):
-            raise NotFound(_("This person is not in the registry."))
-        return person
+        return await current_person(self.session, person_id, current=current)
 
 
 class PersonService(RegistryService):
@@ -414,8 +410,3 @@ class PersonService(RegistryService):
         await audit.record(self.session, self.actor, "person.merge_in", "person", keep.id, filled)
         await audit.record(self.session, self.actor, "person.merged_into", "person", other.id)
         return keep
-
-
-async def count_people(session: AsyncSession) -> int:
-    active = and_(Person.merged_into_id.is_(None), Person.anonymised_at.is_(None))
-    return int(await session.scalar(select(func.count()).select_from(Person).where(active)) or 0)

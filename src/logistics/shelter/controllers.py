@@ -260,7 +260,7 @@ class ShelterController(Controller):
         chosen = proposals = family = None
         current = None
         try:
-            chosen = await stays._person(UUID(person)) if person else None
+            chosen = await stays.person(UUID(person)) if person else None
         except (ValueError, NotFound):
             chosen = None
         if chosen is not None:
@@ -301,7 +301,7 @@ class ShelterController(Controller):
         try:
             stay = await stays.check_in(person_ids[0], bed_ids[0], override=override)
         except BedTaken as taken:
-            person = await stays._person(person_ids[0])
+            person = await stays.person(person_ids[0])
             return render(
                 request,
                 "shelter/check_in.html",
@@ -317,7 +317,7 @@ class ShelterController(Controller):
                 message=taken.message,
             )
         except DomainError as error:
-            person = await stays._person(person_ids[0])
+            person = await stays.person(person_ids[0])
             return render(
                 request,
                 "shelter/check_in.html",
@@ -361,7 +361,7 @@ class ShelterController(Controller):
         form = Form(await request.form())
         reason = form.raw("reason")
         destination = form.text("destination", required=False, max_length=200)
-        stay = await stays._stay(stay_id)
+        stay = await stays.stay(stay_id)
         return await attempt(
             request, stays.check_out(stay.id, reason, destination), f"/shelter/sites/{stay.site_id}", _("Checked out.")
         )
@@ -372,8 +372,8 @@ class ShelterController(Controller):
     ) -> Any:
         """Beds that fit the person at every site the staff member sees — to move them to another site."""
         stays = StayService(db_session, actor_from_request(request))
-        stay = await stays._stay(stay_id)
-        person = await stays._person(stay.person_id)
+        stay = await stays.stay(stay_id)
+        person = await stays.person(stay.person_id)
         proposals = await stays.proposals(person, family=stay.group_id is not None)
         sites = {row.site.id: row.site.name for row in await occupancy(db_session, actor_from_request(request))}
         return render(
@@ -387,7 +387,7 @@ class ShelterController(Controller):
         stays = StayService(db_session, actor_from_request(request))
         form = Form(await request.form())
         bed_ids = form.uuids("bed")
-        stay = await stays._stay(stay_id)
+        stay = await stays.stay(stay_id)
         back = f"/shelter/sites/{stay.site_id}"
         if not bed_ids:
             return await attempt(request, refusal(_("Choose a bed.")), back)

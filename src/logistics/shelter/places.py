@@ -8,15 +8,14 @@ from datetime import UTC, date, datetime
 from uuid import UUID
 
 from sqlalchemy import select, update
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from logistics.accounts.models import Role
 from logistics.audit import services as audit
 from logistics.shelter.models import Bed, BedState, Bunk, OutOfService, PlaceKind, Room, RoomCategory, ServiceReason
 from logistics.sites.models import Site, SiteKind
 from logistics.sites.services import SiteService
-from logistics.web.actor import Actor
-from logistics.web.errors import DomainError, Forbidden, NotFound
+from logistics.web.actor import Service
+from logistics.web.errors import DomainError, NotFound
 from logistics.web.i18n import gettext as _
 
 SHELTER_KINDS = frozenset(
@@ -56,16 +55,8 @@ class BulkBeds:
     accessible: bool = False
 
 
-class ShelterService:
-    """The session, the actor, and the checks every shelter use case starts with."""
-
-    def __init__(self, session: AsyncSession, actor: Actor) -> None:
-        self.session = session
-        self.actor = actor
-
-    def _require(self, roles: frozenset[str]) -> None:
-        if self.actor.role not in roles:
-            raise Forbidden(_("You do not have access to this page."))
+class ShelterService(Service):
+    """The checks every shelter use case starts with."""
 
     async def shelter_site(self, site_id: UUID) -> Site:
         """A shelter-kind site the actor may see, or NotFound."""

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from logistics.accounts.models import Role
 from logistics.audit import services as audit
 from logistics.people.models import HouseholdMember, Person, Sex
+from logistics.people.services import current_person
 from logistics.scheduler import register_job
 from logistics.shelter.models import (
     Bed,
@@ -66,11 +67,9 @@ def categories_for(sex: str, *, family: bool) -> set[str]:
 
 
 class StayService(ShelterService):
-    async def _person(self, person_id: UUID) -> Person:
-        person = await self.session.get(Person, person_id)
-        if person is None or person.merged_into_id or person.anonymised_at:
-            raise NotFound(_("This person is not in the registry."))
-        return person
+    async def person(self, person_id: UUID) -> Person:
+        """A current person of the registry, or NotFound."""
+        return await current_person(self.session, person_id)
 
     async def open_stay(self, person_id: UUID) -> Stay | None:
         return await self.session.scalar(select(Stay).where(Stay.person_id == person_id, Stay.ended_at.is_(None)))
@@ -157,7 +156,7 @@ class StayService(ShelterService):
         group_id = uuid4() if family else None
         stays = []
         for person_id, bed_id in placements:
-            person = await self._person(person_id)
+            person = await self.person(person_id)
             bed = await self.bed(bed_id)
             room = await self.session.get(Room, bed.room_id)
             assert room is not None
@@ -221,7 +220,7 @@ class StayService(ShelterService):
         self._require(DESK_ROLES)
         if reason not in {r.value for r in CheckoutReason}:
             raise DomainError(_("Choose the reason for leaving."), "reason")
-        stay = await self._stay(stay_id)
+        stay = await self.stay(stay_id)
         now = datetime.now(UTC)
         ended = await self.session.execute(
             update(Stay)
@@ -245,10 +244,10 @@ class StayService(ShelterService):
     async def move(self, stay_id: UUID, bed_id: UUID, *, override: bool = False) -> Stay:
         """Move to another bed, at this site or another; the stay continues, a new assignment starts."""
         self._require(DESK_ROLES)
-        stay = await self._stay(stay_id)
+        stay = await self.stay(stay_id)
         if stay.ended_at is not None:
             raise DomainError(_("This person has already been checked out."))
-        person = await self._person(stay.person_id)
+        person = await self.person(stay.person_id)
         bed = await self.bed(bed_id)
         room = await self.session.get(Room, bed.room_id)
         assert room is not None
@@ -276,7 +275,7 @@ class StayService(ShelterService):
         await audit.record(self.session, self.actor, "stay.move", "person", person.id, ["bed"])
         return stay
 
-    async def _stay(self, stay_id: UUID) -> Stay:
+    async def stay(self, stay_id: UUID) -> Stay:
         stay = await self.session.get(Stay, stay_id)
         if stay is None or not self.actor.can_see_site(stay.site_id):
             raise NotFound(_("This stay does not exist or is not at one of your sites."))
@@ -299,7 +298,7 @@ class StayService(ShelterService):
         if person_id is None and not note.strip():
             raise DomainError(_("Name the person or describe the referral."), "note")
         if person_id is not None:
-            await self._person(person_id)
+            await self.person(person_id)
         if not await self.gate(bed.id, {BedState.AVAILABLE}, BedState.HELD):
             raise BedTaken(_("This bed is no longer free. Choose another one."))
         now = datetime.now(UTC)

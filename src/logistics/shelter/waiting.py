@@ -9,7 +9,7 @@ from uuid import UUID
 from sqlalchemy import select
 
 from logistics.audit import services as audit
-from logistics.people.models import Person
+from logistics.people.services import current_person
 from logistics.shelter.models import Bed, BedState, Room, RoomCategory, WaitingRequest, WaitingStatus
 from logistics.shelter.places import HOLD_ROLES, ShelterService
 from logistics.shelter.stays import StayService
@@ -47,9 +47,7 @@ class WaitingService(ShelterService):
         if data.person_id is None and not data.description.strip():
             raise DomainError(_("Name the person or describe the request."), "description")
         if data.person_id is not None:
-            person = await self.session.get(Person, data.person_id)
-            if person is None or person.merged_into_id or person.anonymised_at:
-                raise NotFound(_("This person is not in the registry."))
+            await current_person(self.session, data.person_id)
         if data.site_id is not None:
             await self.shelter_site(data.site_id)
         request = WaitingRequest(

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from logistics.audit import services as audit
 from logistics.sites.models import Site, SiteKind, SiteKindRow
-from logistics.web.actor import Actor
+from logistics.web.actor import Service
 from logistics.web.errors import DomainError, NotFound
 from logistics.web.i18n import gettext as _
 
@@ -25,11 +25,7 @@ class SiteInput:
     kinds: list[str]
 
 
-class SiteService:
-    def __init__(self, session: AsyncSession, actor: Actor) -> None:
-        self.session = session
-        self.actor = actor
-
+class SiteService(Service):
     async def list_sites(self, *, include_inactive: bool = True, kind: str | None = None) -> list[Site]:
         """The sites this actor may see (all for admins and coordinators), by name."""
         query = select(Site).order_by(Site.name)

@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
+
+from logistics.web.errors import Forbidden
+from logistics.web.i18n import gettext as _
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
 
 
 @dataclass(frozen=True)
@@ -37,3 +43,16 @@ def actor_from_request(request: Any) -> Actor:
         site_ids=user.site_ids,
         sees_all_sites=user.sees_all_sites,
     )
+
+
+class Service:
+    """What every use-case class starts with: the session (one transaction) and who is acting."""
+
+    def __init__(self, session: AsyncSession, actor: Actor) -> None:
+        self.session = session
+        self.actor = actor
+
+    def _require(self, roles: frozenset[str]) -> None:
+        """Forbidden unless the actor has one of `roles`."""
+        if self.actor.role not in roles:
+            raise Forbidden(_("You do not have access to this page."))
