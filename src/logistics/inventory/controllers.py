@@ -7,8 +7,6 @@ base units and the expiry date, next line; *Finish* writes one receipt movement 
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -31,7 +29,7 @@ from logistics.web.forms import Form
 from logistics.web.guards import requires
 from logistics.web.i18n import _
 from logistics.web.layout import register_nav
-from logistics.web.responses import see_other
+from logistics.web.responses import csv_response, see_other
 from logistics.web.templating import render
 
 register_nav(lambda: _("Stock"), "/stock", STOCK_ROLES, order=30)
@@ -98,18 +96,20 @@ class StockController(Controller):
         self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], location_id: FromPath[UUID]
     ) -> Response[str]:
         location = await LedgerService(db_session, actor_from_request(request)).location(location_id)
-        out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(["item", "category", "unit", "expiry", "lot", "quantity"])
-        for item, lot, quantity in await self._stock(db_session, location.id):
-            expiry = "" if lot.expiry == NO_EXPIRY else lot.expiry.isoformat()
-            writer.writerow(
-                [item.name, item.category, item.unit, expiry, lot.producer_lot, format(quantity.normalize(), "f")]
-            )
-        return Response(
-            out.getvalue(),
-            media_type="text/csv; charset=utf-8",
-            headers={"Content-Disposition": 'attachment; filename="stock.csv"'},
+        return csv_response(
+            "stock.csv",
+            ["item", "category", "unit", "expiry", "lot", "quantity"],
+            (
+                [
+                    item.name,
+                    item.category,
+                    item.unit,
+                    "" if lot.expiry == NO_EXPIRY else lot.expiry.isoformat(),
+                    lot.producer_lot,
+                    format(quantity.normalize(), "f"),
+                ]
+                for item, lot, quantity in await self._stock(db_session, location.id)
+            ),
         )
 
     # --- receiving ----------------------------------------------------------------------------------------

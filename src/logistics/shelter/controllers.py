@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from typing import Any
 from uuid import UUID
 
@@ -25,7 +23,7 @@ from logistics.web.forms import Form
 from logistics.web.guards import requires
 from logistics.web.i18n import _
 from logistics.web.layout import register_nav
-from logistics.web.responses import attempt, flash, refusal, see_other
+from logistics.web.responses import attempt, csv_response, flash, refusal, see_other
 from logistics.web.templating import render
 
 register_nav(lambda: _("Beds"), "/shelter/board", BOARD_ROLES, order=10)
@@ -49,28 +47,24 @@ FREE_PLACES_COLUMNS = [
 ]
 
 
-def _free_places_csv(rows: list[Any]) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(FREE_PLACES_COLUMNS)
-    for row in rows:
-        writer.writerow(
-            [
-                row.site.name,
-                row.site.address,
-                row.site.phone,
-                row.all.total,
-                row.all.out_of_service,
-                row.all.occupied,
-                row.all.held,
-                row.all.free,
-                row.by_category["men"].free,
-                row.by_category["women"].free,
-                row.by_category["family"].free,
-                row.accessible.free,
-            ]
-        )
-    return out.getvalue()
+def _free_places_rows(rows: list[Any]) -> list[list[object]]:
+    return [
+        [
+            row.site.name,
+            row.site.address,
+            row.site.phone,
+            row.all.total,
+            row.all.out_of_service,
+            row.all.occupied,
+            row.all.held,
+            row.all.free,
+            row.by_category["men"].free,
+            row.by_category["women"].free,
+            row.by_category["family"].free,
+            row.accessible.free,
+        ]
+        for row in rows
+    ]
 
 
 class ShelterController(Controller):
@@ -102,11 +96,7 @@ class ShelterController(Controller):
         self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession]
     ) -> Response[str]:
         rows = await occupancy(db_session, actor_from_request(request))
-        return Response(
-            _free_places_csv(rows),
-            media_type="text/csv; charset=utf-8",
-            headers={"Content-Disposition": 'attachment; filename="free-places.csv"'},
-        )
+        return csv_response("free-places.csv", FREE_PLACES_COLUMNS, _free_places_rows(rows))
 
     @get("/sites/{site_id:uuid}", guards=[requires(*BOARD_ROLES)])
     async def site_map(

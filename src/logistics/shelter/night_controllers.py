@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import date
 from typing import Any
 from uuid import UUID
@@ -27,7 +25,7 @@ from logistics.web.errors import DomainError
 from logistics.web.forms import Form
 from logistics.web.guards import requires
 from logistics.web.i18n import _
-from logistics.web.responses import flash, see_other
+from logistics.web.responses import csv_response, flash, see_other
 from logistics.web.templating import render
 
 
@@ -134,11 +132,11 @@ class HistoryController(Controller):
         chosen = _night(night)
         site_ids = None if actor.sees_all_sites else set(actor.site_ids)
         names = {row[0]: row[1] for row in (await db_session.execute(select(Site.id, Site.name))).all()}
-        out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(["night", "site", "total", "out_of_service", "occupied", "held", "free"])
-        for snap in await snapshots_of_night(db_session, chosen, site_ids):
-            writer.writerow(
+        snapshots = await snapshots_of_night(db_session, chosen, site_ids)
+        return csv_response(
+            f"occupancy-{chosen.isoformat()}.csv",
+            ["night", "site", "total", "out_of_service", "occupied", "held", "free"],
+            (
                 [
                     snap.night.isoformat(),
                     names.get(snap.site_id, str(snap.site_id)),
@@ -148,11 +146,8 @@ class HistoryController(Controller):
                     snap.held,
                     snap.free,
                 ]
-            )
-        return Response(
-            out.getvalue(),
-            media_type="text/csv; charset=utf-8",
-            headers={"Content-Disposition": f'attachment; filename="occupancy-{chosen.isoformat()}.csv"'},
+                for snap in snapshots
+            ),
         )
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
+import csv
+import io
+from collections.abc import Awaitable, Iterable
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -55,6 +57,19 @@ async def refusal(reason: Form | str) -> None:
     """A refusal to hand to `attempt` when the input is wrong before any use case runs: a message, or the form's
     first error."""
     raise DomainError(next(iter(reason.errors.values())) if isinstance(reason, Form) else reason)
+
+
+def csv_response(filename: str, header: list[str], rows: Iterable[Iterable[object]]) -> Response[str]:
+    """A CSV download: the header, then one line per row."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    return Response(
+        out.getvalue(),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
 
 
 def local_path(target: str | None, default: str = "/") -> str:
