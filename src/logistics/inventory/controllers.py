@@ -21,7 +21,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from logistics.audit import services as audit
 from logistics.inventory.alerts import EXPIRY_DAYS, below_minimum, expiring
 from logistics.inventory.ledger import STOCK_KINDS, STOCK_ROLES, LedgerService, ReceiptLine
-from logistics.inventory.models import NO_EXPIRY, Balance, Item, ItemBarcode, Lot
+from logistics.inventory.models import NO_EXPIRY, Item, ItemBarcode
+from logistics.inventory.stock import stock_at
 from logistics.sites.services import SiteService
 from logistics.web.actor import actor_from_request
 from logistics.web.errors import DomainError
@@ -52,16 +53,6 @@ class StockController(Controller):
             request, "inventory/locations.html", sites=[site for site in sites if set(site.kinds) & STOCK_KINDS]
         )
 
-    async def _stock(self, db_session: AsyncSession, location_id: UUID) -> list[tuple[Item, Lot, Decimal]]:
-        rows = await db_session.execute(
-            select(Item, Lot, Balance.quantity)
-            .join(Balance, Balance.item_id == Item.id)
-            .join(Lot, Lot.id == Balance.lot_id)
-            .where(Balance.location_id == location_id, Balance.quantity > 0)
-            .order_by(Item.category, Item.name, Lot.expiry)
-        )
-        return [(item, lot, quantity) for item, lot, quantity in rows.all()]
-
     @get("/alerts")
     async def alerts(self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession]) -> Any:
         """Below minimum level, expiring within 14 days, expired — at the locations the user sees."""
@@ -85,7 +76,7 @@ class StockController(Controller):
             request,
             "inventory/stock.html",
             location=location,
-            rows=await self._stock(db_session, location.id),
+            rows=await stock_at(db_session, location.id),
             today=today,
             soon=today + timedelta(days=EXPIRING_DAYS),
             no_expiry=NO_EXPIRY,
@@ -108,7 +99,7 @@ class StockController(Controller):
                     lot.producer_lot,
                     format(quantity.normalize(), "f"),
                 ]
-                for item, lot, quantity in await self._stock(db_session, location.id)
+                for item, lot, quantity in await stock_at(db_session, location.id)
             ),
         )
 
