@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 
 from logistics.db import make_alchemy_config
 from logistics.inventory.ledger import LedgerService, ReceiptLine, Shortage, verify
-from logistics.inventory.models import Balance, Lot, Movement, MovementLine
+from logistics.inventory.models import Balance, Kit, KitLine, Lot, Movement, MovementLine
 from logistics.web.actor import Actor
 from logistics.web.errors import DomainError, NotFound
 
@@ -116,13 +116,71 @@ async def test_transfer_moves_lots_and_refuses_the_same_location(app, stock):
     async with db_session(app) as session:
         ledger = LedgerService(session, ADMIN)
         with pytest.raises(DomainError):
-            await ledger.transfer(stock.warehouse.id, stock.warehouse.id, [(stock.pasta.id, Decimal(1))])
-        await ledger.transfer(stock.warehouse.id, stock.point.id, [(stock.pasta.id, Decimal(10))])
+            await ledger.send(stock.warehouse.id, stock.warehouse.id, [(stock.pasta.id, Decimal(1))])
+        transfer = await ledger.send(stock.warehouse.id, stock.point.id, [(stock.pasta.id, Decimal(10))])
         await session.commit()
+    # In transit: gone from the warehouse, not yet at the point.
     assert await _balance(app, stock.warehouse, stock.pasta) == 14
-    assert await _balance(app, stock.point, stock.pasta) == 10
+    assert await _balance(app, stock.point, stock.pasta) == 0
     async with db_session(app) as session:
+        ledger = LedgerService(session, ADMIN)
+        line = (await ledger.transfer(transfer.id)).lines[0]
+        with pytest.raises(DomainError, match="Więcej niż wysłano"):
+            await ledger.receive_transfer(transfer.id, {line.id: Decimal(11)})
+        with pytest.raises(DomainError, match="ujemna"):
+            await ledger.receive_transfer(transfer.id, {line.id: Decimal(-1)})
+        await ledger.receive_transfer(transfer.id, {line.id: Decimal(9)})  # one packet lost on the way
+        await session.commit()
+    assert await _balance(app, stock.point, stock.pasta) == 9
+    async with db_session(app) as session:
+        ledger = LedgerService(session, ADMIN)
+        received = await ledger.transfer(transfer.id)
+        assert (received.status, received.lines[0].sent, received.lines[0].received) == ("received", 10, 9)
+        with pytest.raises(DomainError, match="już przyjęte"):  # confirmed twice: nothing changes
+            await ledger.receive_transfer(transfer.id)
+        with pytest.raises(DomainError, match="już przyjęte"):
+            await ledger.cancel_transfer(transfer.id, "too late")
+        with pytest.raises(DomainError, match="nie stornuje"):
+            await ledger.reverse(received.sent_movement_id, "mistake")
         assert await verify(session) == []
+    assert await _balance(app, stock.point, stock.pasta) == 9
+
+
+async def test_a_cancelled_transfer_returns_the_goods_to_the_sender(app, stock):
+    await _receive(app, stock, [ReceiptLine(stock.soap.id, Decimal(5))])
+    async with db_session(app) as session:
+        ledger = LedgerService(session, ADMIN)
+        transfer = await ledger.send(stock.warehouse.id, stock.point.id, [(stock.soap.id, Decimal(5))])
+        with pytest.raises(DomainError, match="Podaj powód"):
+            await ledger.cancel_transfer(transfer.id, " ")
+        await ledger.cancel_transfer(transfer.id, "wrong van")
+        await session.commit()
+    assert await _balance(app, stock.warehouse, stock.soap) == 5
+    assert await _balance(app, stock.point, stock.soap) == 0
+
+
+async def test_a_kit_is_issued_as_its_components(app, stock):
+    await _receive(
+        app, stock, [ReceiptLine(stock.pasta.id, Decimal(10), SOON), ReceiptLine(stock.soap.id, Decimal(10))]
+    )
+    async with db_session(app) as session:
+        kit = Kit(
+            name="Paczka A",
+            lines=[
+                KitLine(item_id=stock.pasta.id, quantity=Decimal(2)),
+                KitLine(item_id=stock.soap.id, quantity=Decimal(1)),
+            ],
+        )
+        session.add(kit)
+        await session.commit()
+        ledger = LedgerService(session, ADMIN)
+        movement = await ledger.issue(stock.warehouse.id, [(stock.soap.id, Decimal(1))], kits=[(kit.id, 3)])
+        await session.commit()
+        assert sorted(line.quantity for line in await ledger._lines(movement)) == [-6, -4]
+        with pytest.raises(Shortage, match="Makaron 500 g"):  # 4 pasta left, 6 wanted
+            await ledger.issue(stock.warehouse.id, [], kits=[(kit.id, 3)])
+    assert await _balance(app, stock.warehouse, stock.pasta) == 4
+    assert await _balance(app, stock.warehouse, stock.soap) == 6
 
 
 async def test_reversal_points_to_the_original_and_happens_once(app, stock):

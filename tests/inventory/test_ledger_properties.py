@@ -1,5 +1,6 @@
-"""Property test: any sequence of receipts, issues, transfers, write-offs and reversals leaves balances that equal
-the replayed ledger and an independent running total, and never a negative balance."""
+"""Property test: any sequence of receipts, issues, transfers (sent, then received short or called back), write-offs,
+stocktakes and reversals leaves balances that equal the replayed ledger and an independent running total, and
+never a negative balance."""
 
 from __future__ import annotations
 
@@ -15,7 +16,18 @@ from sqlalchemy import delete, func, select
 
 from logistics.db import make_alchemy_config
 from logistics.inventory.ledger import LedgerService, ReceiptLine, verify
-from logistics.inventory.models import Balance, Item, Lot, Movement, MovementLine
+from logistics.inventory.models import (
+    Balance,
+    Item,
+    Lot,
+    Movement,
+    MovementLine,
+    Stocktake,
+    StocktakeLine,
+    Transfer,
+    TransferLine,
+)
+from logistics.inventory.stocktake import StocktakeService
 from logistics.sites.services import SiteInput, SiteService
 from logistics.web.errors import DomainError
 
@@ -31,7 +43,10 @@ operations = st.tuples(
         st.one_of(
             receipts,
             st.tuples(st.just("issue"), st.integers(0, 1), st.integers(0, 1), quantities),
-            st.tuples(st.just("transfer"), st.integers(0, 1), st.integers(0, 1), quantities),
+            st.tuples(st.just("send"), st.integers(0, 1), st.integers(0, 1), quantities),
+            st.tuples(st.just("arrive"), st.integers(0, 10), st.integers(0, 3)),
+            st.tuples(st.just("call_back"), st.integers(0, 10)),
+            st.tuples(st.just("stocktake"), st.integers(0, 1), st.integers(0, 5), st.integers(0, 30).map(Decimal)),
             st.tuples(st.just("write_off"), st.integers(0, 1), st.integers(0, 5), quantities),
             st.tuples(st.just("reverse"), st.integers(0, 30)),
         ),
@@ -61,11 +76,12 @@ def test_balances_always_equal_the_replayed_ledger(settings):
 
     async def scenario(ops: list[tuple]) -> None:
         async with config.get_session() as session:
-            for table in (Balance, MovementLine, Movement, Lot):
+            for table in (TransferLine, Transfer, StocktakeLine, Stocktake, Balance, MovementLine, Movement, Lot):
                 await session.execute(delete(table))
             await session.commit()
         expected: dict[tuple, Decimal] = defaultdict(Decimal)
         done: list[tuple[object, dict[tuple, Decimal]]] = []  # movement id and its effect, for reversals
+        in_transit: list[tuple[object, int, int]] = []  # transfer id, receiving location, item
         for op in ops:
             async with config.get_session() as session:
                 ledger = LedgerService(session, ADMIN)
@@ -81,11 +97,44 @@ def test_balances_always_equal_the_replayed_ledger(settings):
                         _, loc, item, qty = op
                         movement = await ledger.issue(locations[loc], [(items[item], qty)])
                         effect[(loc, item)] -= qty
-                    elif op[0] == "transfer":
+                    elif op[0] == "send":
                         _, loc, item, qty = op
-                        movement = await ledger.transfer(locations[loc], locations[1 - loc], [(items[item], qty)])
+                        transfer = await ledger.send(locations[loc], locations[1 - loc], [(items[item], qty)])
+                        movement = await session.get(Movement, transfer.sent_movement_id)
                         effect[(loc, item)] -= qty
-                        effect[(1 - loc, item)] += qty
+                        in_transit.append((transfer.id, 1 - loc, item))
+                    elif op[0] in {"arrive", "call_back"}:
+                        if not in_transit:
+                            continue
+                        transfer_id, to, item = in_transit.pop(op[1] % len(in_transit))
+                        transfer = await ledger.transfer(transfer_id)
+                        if op[0] == "arrive":  # the last line arrives short by up to 3 units
+                            last = transfer.lines[-1]
+                            short = min(last.sent, Decimal(op[2]))
+                            transfer = await ledger.receive_transfer(transfer_id, {last.id: last.sent - short})
+                            arrived = sum((line.received or 0 for line in transfer.lines), Decimal(0))
+                            assert arrived == sum((line.sent for line in transfer.lines), Decimal(0)) - short
+                        else:
+                            transfer = await ledger.cancel_transfer(transfer_id, "called back")
+                            arrived, to = sum((line.sent for line in transfer.lines), Decimal(0)), 1 - to
+                        movement = await session.get(Movement, transfer.closed_movement_id)
+                        effect[(to, item)] += arrived
+                    elif op[0] == "stocktake":
+                        _, loc, pick, counted = op
+                        counting = StocktakeService(session, ADMIN)
+                        stocktake = await counting.open(locations[loc])
+                        await session.flush()
+                        await session.refresh(stocktake)
+                        if not stocktake.lines:
+                            continue
+                        line = stocktake.lines[pick % len(stocktake.lines)]
+                        await counting.count(stocktake.id, {line.id: counted})
+                        await counting.confirm(stocktake.id)
+                        effect[(loc, items.index(line.item_id))] += line.difference
+                        if stocktake.movement_id is None:
+                            await session.commit()
+                            continue
+                        movement = await session.get(Movement, stocktake.movement_id)
                     elif op[0] == "write_off":
                         _, loc, pick, qty = op
                         lots = list(

@@ -15,6 +15,13 @@ from advanced_alchemy.extensions.litestar._utils import delete_aa_scope_state, g
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 log = logging.getLogger("logistics.db")
+#: Set in a request's scope when a use case refused after writing part of its work (the response is still a
+#: redirect with the message): the unit of work is rolled back instead of committed.
+DISCARD_KEY = "logistics.discard_changes"
+
+
+def discard_changes(scope: Any) -> None:
+    scope[DISCARD_KEY] = True
 
 
 class TransactionMiddleware:
@@ -36,7 +43,7 @@ class TransactionMiddleware:
                 session: Any = get_aa_scope_state(scope, self.session_scope_key)
                 if session is not None:
                     try:
-                        if 200 <= message["status"] < 400:
+                        if 200 <= message["status"] < 400 and not scope.get(DISCARD_KEY):
                             await session.commit()
                         else:
                             await session.rollback()

@@ -22,7 +22,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from logistics.accounts.models import Role
 from logistics.audit import services as audit
-from logistics.inventory.models import NO_EXPIRY, Balance, Item, Lot, Movement, MovementKind, MovementLine
+from logistics.inventory.models import (
+    NO_EXPIRY,
+    Balance,
+    Item,
+    Kit,
+    Lot,
+    Movement,
+    MovementKind,
+    MovementLine,
+    Transfer,
+    TransferLine,
+    TransferStatus,
+)
 from logistics.sites.models import Site, SiteKind
 from logistics.sites.services import SiteService
 from logistics.web.actor import Actor, Service
@@ -100,8 +112,15 @@ class LedgerService(Service):
 
     # --- checks -------------------------------------------------------------------------------------------
 
-    async def location(self, site_id: UUID) -> Site:
-        site = await SiteService(self.session, self.actor).get_site(site_id)
+    async def location(self, site_id: UUID, visible_only: bool = True) -> Site:
+        """A site that holds stock; one of the user's sites unless `visible_only` is off (a transfer's receiver)."""
+        site = (
+            await SiteService(self.session, self.actor).get_site(site_id)
+            if visible_only
+            else await self.session.get(Site, site_id)
+        )
+        if site is None:
+            raise NotFound(_("This site does not exist."))
         if not set(site.kinds) & STOCK_KINDS:
             raise NotFound(_("This site holds no stock."))
         return site
@@ -250,12 +269,32 @@ class LedgerService(Service):
         raise Shortage([Missing(item.name, quantity, quantity - left)])
 
     async def issue(
-        self, location_id: UUID, wants: list[tuple[UUID, Decimal]], reference: str = "", source: str = ""
+        self,
+        location_id: UUID,
+        wants: list[tuple[UUID, Decimal]],
+        reference: str = "",
+        source: str = "",
+        kits: list[tuple[UUID, int]] | None = None,
     ) -> Movement:
-        """Hand out goods (to a household, a shelter kitchen): FEFO per item; all lines or nothing."""
+        """Hand out goods (to a household, a shelter kitchen): items, and kits as their components; FEFO per item;
+        all lines or nothing."""
         self._require(STOCK_ROLES)
         location = await self.location(location_id)
-        return await self._take(MovementKind.ISSUE, location.id, wants, reference, source)
+        return await self._take(
+            MovementKind.ISSUE, location.id, wants + await self.kit_items(kits or []), reference, source
+        )
+
+    async def kit_items(self, kits: list[tuple[UUID, int]]) -> list[tuple[UUID, Decimal]]:
+        """The items and quantities that `count` of each kit are made of."""
+        wants: list[tuple[UUID, Decimal]] = []
+        for kit_id, count in kits:
+            kit = await self.session.get(Kit, kit_id)
+            if kit is None or not kit.is_active:
+                raise NotFound(_("This kit does not exist."))
+            if count <= 0:
+                raise DomainError(_("The quantity must be more than zero."), "quantity")
+            wants.extend((line.item_id, line.quantity * count) for line in kit.lines)
+        return wants
 
     async def _take(
         self,
@@ -264,7 +303,6 @@ class LedgerService(Service):
         wants: list[tuple[UUID, Decimal]],
         reference: str,
         source: str,
-        to_location: UUID | None = None,
     ) -> Movement:
         totals: dict[UUID, Decimal] = defaultdict(Decimal)
         for item_id, quantity in wants:
@@ -282,22 +320,117 @@ class LedgerService(Service):
         for item_id, plan in plans.items():
             for lot_id, quantity in plan:
                 await self._line(movement, location_id, item_id, lot_id, -quantity)
-                if to_location is not None:
-                    await self._line(movement, to_location, item_id, lot_id, quantity)
         await audit.record(self.session, self.actor, f"stock.{kind}", "movement", movement.id, ["lines"])
         return movement
 
-    async def transfer(
-        self, from_id: UUID, to_id: UUID, wants: list[tuple[UUID, Decimal]], reference: str = ""
-    ) -> Movement:
-        """Move goods between locations (FEFO at the sending one); the lots travel with the goods."""
+    async def send(
+        self, from_id: UUID, to_id: UUID, wants: list[tuple[UUID, Decimal]], reference: str = "", note: str = ""
+    ) -> Transfer:
+        """Send goods to another location: out of the sender now (FEFO; the lots travel), in transit until the
+        receiver confirms what arrived."""
         self._require(STOCK_ROLES)
         if from_id == to_id:
             raise DomainError(_("Choose two different locations."), "to")
-        sender, receiver = await self.location(from_id), await self.location(to_id)
-        return await self._take(
-            MovementKind.TRANSFER, sender.id, wants, reference, receiver.name, to_location=receiver.id
+        sender = await self.location(from_id)
+        receiver = await self.location(to_id, visible_only=False)
+        if not receiver.is_active:
+            raise DomainError(_("This site is closed: it cannot receive goods."), "to")
+        movement = await self._take(MovementKind.TRANSFER, sender.id, wants, reference, receiver.name)
+        transfer = Transfer(
+            from_location_id=sender.id,
+            to_location_id=receiver.id,
+            reference=reference[:80],
+            note=note[:200],
+            sent_at=movement.at,
+            sent_by=self.actor.username,
+            sent_movement_id=movement.id,
+            lines=[
+                TransferLine(item_id=line.item_id, lot_id=line.lot_id, sent=-line.quantity)
+                for line in await self._lines(movement)
+            ],
         )
+        self.session.add(transfer)
+        await self.session.flush()
+        await audit.record(self.session, self.actor, "stock.transfer_sent", "transfer", transfer.id, ["lines"])
+        return transfer
+
+    async def _lines(self, movement: Movement) -> list[MovementLine]:
+        return list(
+            await self.session.scalars(
+                select(MovementLine).where(MovementLine.movement_id == movement.id).order_by(MovementLine.id)
+            )
+        )
+
+    async def transfer(self, transfer_id: UUID) -> Transfer:
+        """A transfer the user sees (from or to one of the user's sites)."""
+        transfer = await self.session.get(Transfer, transfer_id)
+        if transfer is None or not (
+            self.actor.can_see_site(transfer.from_location_id) or self.actor.can_see_site(transfer.to_location_id)
+        ):
+            raise NotFound(_("This transfer does not exist."))
+        return transfer
+
+    async def _close_transfer(self, transfer: Transfer, status: str) -> None:
+        """Move an in-transit transfer to `status` with one conditional UPDATE: a second confirmation finds none."""
+        result = await self.session.execute(
+            update(Transfer)
+            .where(Transfer.id == transfer.id, Transfer.status == TransferStatus.IN_TRANSIT)
+            .values(status=status, closed_by=self.actor.username, closed_at=self.as_of_time or datetime.now(UTC))
+            .execution_options(synchronize_session=False)
+        )
+        if not result.rowcount:  # type: ignore[attr-defined]
+            raise DomainError(_("This transfer has already been received or cancelled."))
+        await self.session.refresh(transfer)
+
+    async def receive_transfer(
+        self, transfer_id: UUID, received: dict[UUID, Decimal] | None = None, note: str = ""
+    ) -> Transfer:
+        """The receiving location confirms what arrived, line by line (all that was sent when not said); what
+        is missing stays recorded on the line as the difference."""
+        self._require(STOCK_ROLES)
+        transfer = await self.transfer(transfer_id)
+        receiver = await self.location(transfer.to_location_id)
+        received = received or {}
+        for line in transfer.lines:
+            quantity = received.get(line.id, line.sent)
+            if not quantity.is_finite() or quantity < 0:
+                raise DomainError(_("The quantity cannot be negative."), f"received-{line.id}")
+            if quantity > line.sent:
+                raise DomainError(
+                    _(
+                        "More than was sent (%(n)s): count again, or record the surplus as an adjustment.",
+                        n=_number(line.sent),
+                    ),
+                    f"received-{line.id}",
+                )
+        await self._close_transfer(transfer, TransferStatus.RECEIVED)
+        sender = await self.session.get(Site, transfer.from_location_id)
+        movement = await self._movement(MovementKind.TRANSFER_IN, sender.name if sender else "", transfer.reference)
+        for line in transfer.lines:
+            line.received = received.get(line.id, line.sent)
+            if line.received:
+                await self._line(movement, receiver.id, line.item_id, line.lot_id, line.received)
+        transfer.closed_movement_id = movement.id
+        if note:
+            transfer.note = note[:200]
+        await audit.record(self.session, self.actor, "stock.transfer_received", "transfer", transfer.id, ["lines"])
+        return transfer
+
+    async def cancel_transfer(self, transfer_id: UUID, reason: str) -> Transfer:
+        """Call back goods not yet received: everything returns to the sender."""
+        self._require(STOCK_ROLES)
+        if not reason.strip():
+            raise DomainError(_("Give the reason."), "reason")
+        transfer = await self.transfer(transfer_id)
+        sender = await self.location(transfer.from_location_id)
+        await self._close_transfer(transfer, TransferStatus.CANCELLED)
+        movement = await self._movement(MovementKind.TRANSFER_IN, reason, transfer.reference)
+        for line in transfer.lines:
+            await self._line(movement, sender.id, line.item_id, line.lot_id, line.sent)
+        transfer.closed_movement_id = movement.id
+        transfer.note = reason[:200]
+        await audit.record(self.session, self.actor, "stock.transfer_cancelled", "transfer", transfer.id, ["status"])
+        return transfer
 
     async def correct(self, kind: str, location_id: UUID, lot_id: UUID, delta: Decimal, reason: str) -> Movement:
         """An adjustment (+ or -) or a write-off (expired, damaged, recalled) of one lot at one location."""
@@ -326,6 +459,10 @@ class LedgerService(Service):
             raise NotFound(_("This movement does not exist."))
         if original.kind == MovementKind.REVERSAL:
             raise DomainError(_("A reversal cannot be reversed; record a new movement instead."))
+        if original.kind in {MovementKind.TRANSFER, MovementKind.TRANSFER_IN, MovementKind.STOCKTAKE}:
+            raise DomainError(
+                _("Transfers are cancelled before receipt and stocktakes are counted again; they are not reversed.")
+            )
         for line in original.lines:
             if not self.actor.can_see_site(line.location_id):
                 raise NotFound(_("This movement does not exist."))

@@ -13,7 +13,7 @@ from decimal import Decimal
 from enum import StrEnum
 from uuid import UUID
 
-from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Index, Numeric, String, UniqueConstraint
+from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Index, Numeric, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from logistics.db.base import DateTimeUTC, UUIDv7AuditBase, UUIDv7Base
@@ -40,7 +40,8 @@ class Unit(StrEnum):
 
 class MovementKind(StrEnum):
     RECEIPT = "receipt"
-    TRANSFER = "transfer"
+    TRANSFER = "transfer"  # out of the sending location; the goods are then in transit
+    TRANSFER_IN = "transfer_in"  # into the receiving location (or back to the sender when cancelled)
     ISSUE = "issue"
     ADJUSTMENT = "adjustment"
     WRITE_OFF = "write_off"
@@ -158,3 +159,98 @@ class MinimumLevel(UUIDv7Base):
     location_id: Mapped[UUID] = mapped_column(ForeignKey("sites.id"))
     item_id: Mapped[UUID] = mapped_column(ForeignKey("items.id"))
     quantity: Mapped[Decimal] = mapped_column(QUANTITY)
+
+
+class TransferStatus(StrEnum):
+    IN_TRANSIT = "in_transit"
+    RECEIVED = "received"
+    CANCELLED = "cancelled"
+
+
+class Transfer(UUIDv7AuditBase):
+    """Goods sent from one location to another: out of the sender when sent (a `transfer` movement), in transit,
+    then into the receiver when it confirms what arrived (a `transfer_in` movement); differences stay on the
+    lines. Cancelling before receipt returns everything to the sender."""
+
+    __tablename__ = "transfers"
+    __table_args__ = (Index("ix_transfers_to_status", "to_location_id", "status"),)
+
+    from_location_id: Mapped[UUID] = mapped_column(ForeignKey("sites.id"), index=True)
+    to_location_id: Mapped[UUID] = mapped_column(ForeignKey("sites.id"))
+    status: Mapped[str] = mapped_column(String(12), default=TransferStatus.IN_TRANSIT)
+    reference: Mapped[str] = mapped_column(String(80), default="")
+    sent_at: Mapped[datetime] = mapped_column(DateTimeUTC)
+    sent_by: Mapped[str] = mapped_column(String(64), default="")
+    sent_movement_id: Mapped[UUID] = mapped_column(ForeignKey("movements.id"))
+    closed_at: Mapped[datetime | None] = mapped_column(DateTimeUTC, default=None)
+    closed_by: Mapped[str] = mapped_column(String(64), default="")
+    #: The `transfer_in` movement: into the receiver, or back into the sender when cancelled.
+    closed_movement_id: Mapped[UUID | None] = mapped_column(ForeignKey("movements.id"), default=None)
+    note: Mapped[str] = mapped_column(String(200), default="")
+    lines: Mapped[list[TransferLine]] = relationship(lazy="selectin", order_by="TransferLine.id")
+
+
+class TransferLine(UUIDv7Base):
+    __tablename__ = "transfer_lines"
+    __table_args__ = (
+        CheckConstraint("sent > 0", name="sent_positive"),
+        CheckConstraint("received IS NULL OR (received >= 0 AND received <= sent)", name="received_range"),
+    )
+
+    transfer_id: Mapped[UUID] = mapped_column(ForeignKey("transfers.id"), index=True)
+    item_id: Mapped[UUID] = mapped_column(ForeignKey("items.id"))
+    lot_id: Mapped[UUID] = mapped_column(ForeignKey("lots.id"))
+    sent: Mapped[Decimal] = mapped_column(QUANTITY)
+    received: Mapped[Decimal | None] = mapped_column(QUANTITY, default=None)
+
+
+class StocktakeStatus(StrEnum):
+    OPEN = "open"
+    CONFIRMED = "confirmed"
+    CANCELLED = "cancelled"
+
+
+class Stocktake(UUIDv7AuditBase):
+    """A count of one location. Each line keeps the book quantity read when its count was typed, so goods moved
+    before a line is counted are in its book quantity and goods moved after it do not disturb its difference;
+    confirming applies the differences to the balances of that moment as one `stocktake` movement."""
+
+    __tablename__ = "stocktakes"
+    __table_args__ = (
+        Index(
+            "uq_stocktakes_one_open",
+            "location_id",
+            unique=True,
+            sqlite_where=text("status = 'open'"),
+            postgresql_where=text("status = 'open'"),
+        ),
+    )
+
+    location_id: Mapped[UUID] = mapped_column(ForeignKey("sites.id"), index=True)
+    status: Mapped[str] = mapped_column(String(12), default=StocktakeStatus.OPEN)
+    opened_by: Mapped[str] = mapped_column(String(64), default="")
+    closed_at: Mapped[datetime | None] = mapped_column(DateTimeUTC, default=None)
+    closed_by: Mapped[str] = mapped_column(String(64), default="")
+    movement_id: Mapped[UUID | None] = mapped_column(ForeignKey("movements.id"), default=None)
+    lines: Mapped[list[StocktakeLine]] = relationship(lazy="selectin", order_by="StocktakeLine.id")
+
+
+class StocktakeLine(UUIDv7Base):
+    __tablename__ = "stocktake_lines"
+    __table_args__ = (
+        UniqueConstraint("stocktake_id", "lot_id"),
+        CheckConstraint("counted IS NULL OR counted >= 0", name="counted_not_negative"),
+    )
+
+    stocktake_id: Mapped[UUID] = mapped_column(ForeignKey("stocktakes.id"), index=True)
+    item_id: Mapped[UUID] = mapped_column(ForeignKey("items.id"))
+    lot_id: Mapped[UUID] = mapped_column(ForeignKey("lots.id"))
+    #: The balance when the count was typed (None: not counted yet).
+    book: Mapped[Decimal | None] = mapped_column(QUANTITY, default=None)
+    counted: Mapped[Decimal | None] = mapped_column(QUANTITY, default=None)
+
+    @property
+    def difference(self) -> Decimal:
+        if self.counted is None or self.book is None:
+            return Decimal(0)
+        return self.counted - self.book

@@ -62,7 +62,9 @@ async def load_catalogue_demo(session: AsyncSession, data: dict[str, Any]) -> in
             ]
             await ledger.receive(sites[row["location"]], row["source"], lines)
         else:
-            await ledger.transfer(
+            transfer = await ledger.send(
                 sites[row["from"]], sites[row["to"]], [(items[name].id, Decimal(qty)) for name, qty in row["lines"]]
             )
+            if not row.get("in_transit"):
+                await ledger.receive_transfer(transfer.id)
     return len(items)

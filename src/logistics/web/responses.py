@@ -12,6 +12,7 @@ from litestar import Request, Response
 from litestar.plugins.htmx import ClientRedirect
 from litestar.response import Redirect
 
+from logistics.db.transaction import discard_changes
 from logistics.web.errors import DomainError
 from logistics.web.forms import Form
 
@@ -48,6 +49,7 @@ async def attempt(
     try:
         await action
     except DomainError as error:
+        discard_changes(request.scope)
         flash(request, error.message, "error")
         return see_other(request, back)
     return see_other(request, back, success)
