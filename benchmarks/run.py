@@ -2,6 +2,9 @@
 
 SQLite always; PostgreSQL too when LOGISTICS_BENCH_POSTGRES_URL is set (e.g. by scripts/with-postgres.sh, which
 exports LOGISTICS_TEST_POSTGRES_URL — used when the bench variable is not set).
+
+`python benchmarks/run.py [NAME ...]` runs only the benchmarks whose name contains one of the NAMEs (any case),
+e.g. `python benchmarks/run.py inventory`; without NAMEs, all of them.
 """
 
 from __future__ import annotations
@@ -9,11 +12,12 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks import bench_foundation, bench_registry, bench_shelter
+from benchmarks import bench_foundation, bench_inventory, bench_registry, bench_shelter
 from benchmarks.common import machine
 
 
@@ -37,18 +41,42 @@ def fresh_postgres(url: str, name: str = "logistics_bench") -> str:
     return url.rsplit("/", 1)[0] + f"/{name}"
 
 
-def main() -> None:
-    print(f"Machine: {machine()}")
-    results: dict[str, object] = {"foundation / SQLite, 1 process": bench_foundation.run()}
-    results["registry search / SQLite"] = bench_registry.run()
-    results["shelter board and fit / SQLite"] = bench_shelter.run()
-    postgres = os.environ.get("LOGISTICS_BENCH_POSTGRES_URL") or os.environ.get("LOGISTICS_TEST_POSTGRES_URL")
+def benchmarks(postgres: str | None) -> list[tuple[str, Callable[[], dict[str, object]]]]:
+    """Every benchmark by name, in the order they run: SQLite first, then PostgreSQL when `postgres` is set."""
+    runs: list[tuple[str, Callable[[], dict[str, object]]]] = [
+        ("foundation / SQLite, 1 process", lambda: bench_foundation.run()),
+        ("registry search / SQLite", lambda: bench_registry.run()),
+        ("shelter board and fit / SQLite", lambda: bench_shelter.run()),
+        ("inventory ledger / SQLite", lambda: bench_inventory.run()),
+    ]
     if postgres:
-        results["foundation / PostgreSQL, 2 processes"] = bench_foundation.run(fresh_postgres(postgres), workers=2)
-        results["registry search / PostgreSQL"] = bench_registry.run(database_url=fresh_postgres(postgres))
-        results["shelter board and fit / PostgreSQL"] = bench_shelter.run(
-            fresh_postgres(postgres, "logistics_bench_shelter")
-        )
+        runs += [
+            ("foundation / PostgreSQL, 2 processes", lambda: bench_foundation.run(fresh_postgres(postgres), workers=2)),
+            ("registry search / PostgreSQL", lambda: bench_registry.run(database_url=fresh_postgres(postgres))),
+            (
+                "shelter board and fit / PostgreSQL",
+                lambda: bench_shelter.run(fresh_postgres(postgres, "logistics_bench_shelter")),
+            ),
+            (
+                "inventory ledger / PostgreSQL",
+                lambda: bench_inventory.run(fresh_postgres(postgres, "logistics_bench_inventory")),
+            ),
+        ]
+    return runs
+
+
+def main() -> None:
+    postgres = os.environ.get("LOGISTICS_BENCH_POSTGRES_URL") or os.environ.get("LOGISTICS_TEST_POSTGRES_URL")
+    wanted = [name.lower() for name in sys.argv[1:]]
+    chosen = [(name, run) for name, run in benchmarks(postgres) if not wanted or any(w in name.lower() for w in wanted)]
+    if not chosen:
+        names = ", ".join(name for name, _run in benchmarks(postgres))
+        print(f"No benchmark matches {' '.join(sys.argv[1:])!r}; there are: {names}", file=sys.stderr)
+        sys.exit(2)
+    print(f"Machine: {machine()}")
+    results: dict[str, object] = {}
+    for name, run in chosen:
+        results[name] = run()
     print(json.dumps(results, indent=2, ensure_ascii=False))
     failures = sum(r["writes"]["failures"] for r in results.values() if "writes" in r)  # type: ignore[index,operator]
     if failures:

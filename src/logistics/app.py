@@ -28,6 +28,9 @@ from logistics.db import make_alchemy_config
 from logistics.db.transaction import TransactionMiddleware
 from logistics.health.controllers import healthz, readyz
 from logistics.inventory.controllers import StockController
+from logistics.inventory.history_controllers import StockHistoryController
+from logistics.inventory.outgoing_controllers import OutgoingController, TransferController
+from logistics.inventory.stocktake_controllers import StocktakeController
 from logistics.people.controllers import PeopleController
 from logistics.people.household_controllers import HouseholdController, ThresholdController
 from logistics.scheduler import JobRunner, create_scheduler
@@ -88,6 +91,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ThresholdController,
             ShelterController,
             StockController,
+            OutgoingController,
+            TransferController,
+            StocktakeController,
+            StockHistoryController,
             RollCallController,
             HistoryController,
             ReviewController,

@@ -35,8 +35,9 @@ async def test_receive_with_a_typed_ean(app, browser, live_url, people, stock, s
     await page.fill("#f-source", "Bank Żywności w Katowicach")
     await page.screenshot(path=str(screenshots / "receive-portrait.png"), full_page=True)
     await page.click("text=Zakończ: przyjmij wszystkie pozycje")
-    await page.wait_for_url(f"{live_url}/stock/{stock.warehouse.id}")
+    await page.wait_for_url(f"{live_url}/stock/movements/**")  # the receipt, with its record to print
     assert "Makaron 500 g" in await page.content()
+    assert await page.locator("text=Drukuj protokół przyjęcia").count() == 1
     async with db_session(app) as session:
         assert await session.scalar(select(Balance.quantity)) == Decimal(24)
     await context.close()

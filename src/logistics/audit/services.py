@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from logistics.audit.models import AuditEntry
-from logistics.settings import get_settings
 from logistics.web.actor import Actor
+from logistics.web.i18n import day_start
 
 PAGE_SIZE = 50
 
@@ -53,7 +52,6 @@ class AuditFilter:
 
 async def browse(session: AsyncSession, query: AuditFilter) -> tuple[list[AuditEntry], int]:
     """Entries matching the filter, newest first, one page at a time; and the total count."""
-    zone = ZoneInfo(get_settings().timezone)
     conditions = []
     if query.actor:
         conditions.append(AuditEntry.actor_name == query.actor.strip().lower())
@@ -64,9 +62,9 @@ async def browse(session: AsyncSession, query: AuditFilter) -> tuple[list[AuditE
     if query.entity_id:
         conditions.append(AuditEntry.entity_id == query.entity_id.strip())
     if query.day_from:
-        conditions.append(AuditEntry.at >= datetime.combine(query.day_from, time(), zone))
+        conditions.append(AuditEntry.at >= day_start(query.day_from))
     if query.day_to:
-        conditions.append(AuditEntry.at < datetime.combine(query.day_to + timedelta(days=1), time(), zone))
+        conditions.append(AuditEntry.at < day_start(query.day_to + timedelta(days=1)))
     total = await session.scalar(select(func.count()).select_from(AuditEntry).where(*conditions)) or 0
     rows = await session.scalars(
         select(AuditEntry)

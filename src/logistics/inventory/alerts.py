@@ -9,13 +9,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Any
 
 from apscheduler.triggers.cron import CronTrigger
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from logistics.inventory.models import NO_EXPIRY, Balance, Item, Lot, MinimumLevel
+from logistics.inventory.stock import visible
 from logistics.scheduler import register_job
 from logistics.sites.models import Site
 from logistics.web.actor import Actor
@@ -45,13 +45,6 @@ class Expiring:
         return self.expiry < date.today()
 
 
-def _visible(actor: Actor | None, column: Any) -> list[ColumnElement[bool]]:
-    """No condition for everyone-seeing roles (and jobs); the actor's sites for the others."""
-    if actor is None or actor.sees_all_sites:
-        return []
-    return [column.in_(actor.site_ids)]
-
-
 async def below_minimum(session: AsyncSession, actor: Actor | None, today: date | None = None) -> list[BelowMinimum]:
     """Usable stock (not expired) under the minimum level, per location and item."""
     today = today or date.today()
@@ -70,7 +63,7 @@ async def below_minimum(session: AsyncSession, actor: Actor | None, today: date 
         .outerjoin(
             usable, (usable.c.location_id == MinimumLevel.location_id) & (usable.c.item_id == MinimumLevel.item_id)
         )
-        .where(func.coalesce(usable.c.quantity, 0) < MinimumLevel.quantity, *_visible(actor, MinimumLevel.location_id))
+        .where(func.coalesce(usable.c.quantity, 0) < MinimumLevel.quantity, *visible(actor, MinimumLevel.location_id))
         .order_by(Site.name, Item.name)
     )
     return [
@@ -93,7 +86,7 @@ async def expiring(
             Balance.quantity > 0,
             Lot.expiry <= today + timedelta(days=days),
             Lot.expiry != NO_EXPIRY,
-            *_visible(actor, Balance.location_id),
+            *visible(actor, Balance.location_id),
         )
         .order_by(Lot.expiry, Site.name, Item.name)
     )

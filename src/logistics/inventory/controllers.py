@@ -21,14 +21,23 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from logistics.audit import services as audit
 from logistics.inventory.alerts import EXPIRY_DAYS, below_minimum, expiring
 from logistics.inventory.ledger import STOCK_KINDS, STOCK_ROLES, LedgerService, ReceiptLine
-from logistics.inventory.models import NO_EXPIRY, Item, ItemBarcode
+from logistics.inventory.models import (
+    NO_EXPIRY,
+    Balance,
+    Item,
+    ItemBarcode,
+    Lot,
+    MovementKind,
+    Transfer,
+    TransferStatus,
+)
 from logistics.inventory.stock import stock_at
 from logistics.sites.services import SiteService
 from logistics.web.actor import actor_from_request
-from logistics.web.errors import DomainError
-from logistics.web.forms import Form
+from logistics.web.errors import DomainError, NotFound
+from logistics.web.forms import Form, options
 from logistics.web.guards import requires
-from logistics.web.i18n import _
+from logistics.web.i18n import _, _l
 from logistics.web.layout import register_nav
 from logistics.web.responses import csv_response, see_other
 from logistics.web.templating import render
@@ -36,6 +45,14 @@ from logistics.web.templating import render
 register_nav(lambda: _("Stock"), "/stock", STOCK_ROLES, order=30)
 
 EXPIRING_DAYS = 14
+#: Why a lot is corrected: three kinds of write-off, and an adjustment up or down.
+CORRECTIONS = {
+    "expired": _l("Write-off: expired"),
+    "damaged": _l("Write-off: damaged"),
+    "recalled": _l("Write-off: recalled by the producer"),
+    "found": _l("Adjustment: more than in the records (+)"),
+    "missing": _l("Adjustment: less than in the records (−)"),
+}
 
 
 def _draft_key(location_id: UUID) -> str:
@@ -72,10 +89,16 @@ class StockController(Controller):
         """Stock at a location by item and lot, with expiry dates; soon-expiring and expired lots marked."""
         location = await LedgerService(db_session, actor_from_request(request)).location(location_id)
         today = date.today()
+        incoming = await db_session.scalars(
+            select(Transfer)
+            .where(Transfer.to_location_id == location.id, Transfer.status == TransferStatus.IN_TRANSIT)
+            .order_by(Transfer.sent_at)
+        )
         return render(
             request,
             "inventory/stock.html",
             location=location,
+            incoming=list(incoming),
             rows=await stock_at(db_session, location.id),
             today=today,
             soon=today + timedelta(days=EXPIRING_DAYS),
@@ -102,6 +125,73 @@ class StockController(Controller):
                 for item, lot, quantity in await stock_at(db_session, location.id)
             ),
         )
+
+    # --- write-offs and adjustments ------------------------------------------------------------------------
+
+    async def _correct_page(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: AsyncSession,
+        location_id: UUID,
+        lot_id: UUID,
+        form: Form,
+        status_code: int = 200,
+    ) -> Any:
+        location = await LedgerService(db_session, actor_from_request(request)).location(location_id)
+        lot = await db_session.get(Lot, lot_id)
+        if lot is None:
+            raise NotFound(_("This lot does not exist."))
+        quantity = await db_session.scalar(
+            select(Balance.quantity).where(Balance.location_id == location.id, Balance.lot_id == lot.id)
+        )
+        return render(
+            request,
+            "inventory/correct.html",
+            status_code=status_code,
+            location=location,
+            lot=lot,
+            item=await db_session.get(Item, lot.item_id),
+            quantity=quantity or Decimal(0),
+            form=form,
+            reasons=options(CORRECTIONS),
+        )
+
+    @get("/{location_id:uuid}/correct/{lot_id:uuid}")
+    async def correct_page(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        location_id: FromPath[UUID],
+        lot_id: FromPath[UUID],
+    ) -> Any:
+        return await self._correct_page(request, db_session, location_id, lot_id, Form())
+
+    @post("/{location_id:uuid}/correct/{lot_id:uuid}")
+    async def correct(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        location_id: FromPath[UUID],
+        lot_id: FromPath[UUID],
+    ) -> Any:
+        """Write off (expired, damaged, recalled) or adjust (found, missing) one lot; the reason is recorded."""
+        form = Form(await request.form())
+        reason = form.choice("reason", list(CORRECTIONS))
+        quantity = form.decimal("quantity", required=True, places=3, minimum=Decimal("0.001"))
+        note = form.text("note", required=False, max_length=150)
+        status = 422
+        if form.valid and quantity is not None:
+            kind = MovementKind.ADJUSTMENT if reason in {"found", "missing"} else MovementKind.WRITE_OFF
+            delta = quantity if reason == "found" else -quantity
+            try:
+                await LedgerService(db_session, actor_from_request(request)).correct(
+                    kind, location_id, lot_id, delta, " — ".join(filter(None, [str(CORRECTIONS[reason]), note]))
+                )
+                return see_other(request, f"/stock/{location_id}", _("Recorded."))
+            except DomainError as error:
+                form.error(error.field or "lines", error.message)
+                status = error.status_code
+        return await self._correct_page(request, db_session, location_id, lot_id, form, status)
 
     # --- receiving ----------------------------------------------------------------------------------------
 
@@ -211,12 +301,14 @@ class StockController(Controller):
         ]
         if form.valid:
             try:
-                await LedgerService(db_session, actor_from_request(request)).receive(
+                movement = await LedgerService(db_session, actor_from_request(request)).receive(
                     location_id, source, lines, reference
                 )
                 request.session.pop(_draft_key(location_id), None)
                 return see_other(
-                    request, f"/stock/{location_id}", _("The goods have been received (%(n)s lines).", n=len(lines))
+                    request,
+                    f"/stock/movements/{movement.id}",
+                    _("The goods have been received (%(n)s lines).", n=len(lines)),
                 )
             except DomainError as error:
                 form.error("source", error.message)  # a line's problem is named in the message

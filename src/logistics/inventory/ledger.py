@@ -81,12 +81,12 @@ class Shortage(DomainError):
     status_code = 409
 
     def __init__(self, missing: list[Missing]) -> None:
-        details = "; ".join(_("%(item)s: %(n)s missing", item=m.item, n=_number(m.short)) for m in missing)
+        details = "; ".join(_("%(item)s: %(n)s missing", item=m.item, n=number(m.short)) for m in missing)
         super().__init__(_("Not enough stock. %(details)s", details=details))
         self.missing = missing
 
 
-def _number(value: Decimal) -> str:
+def number(value: Decimal) -> str:
     return format(value.normalize(), "f")
 
 
@@ -399,7 +399,7 @@ class LedgerService(Service):
                 raise DomainError(
                     _(
                         "More than was sent (%(n)s): count again, or record the surplus as an adjustment.",
-                        n=_number(line.sent),
+                        n=number(line.sent),
                     ),
                     f"received-{line.id}",
                 )

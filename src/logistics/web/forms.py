@@ -47,6 +47,10 @@ class Form:
         raw = getall(name, []) if getall else ([self._data[name]] if name in self._data else [])
         return [value for value in raw if isinstance(value, str)]
 
+    def has(self, name: str) -> bool:
+        """Whether the form sent the field at all (an emptied field is sent, an absent one is not)."""
+        return bool(self._all(name))
+
     def raw(self, name: str) -> str:
         values = self._all(name)
         return values[-1].strip() if values else ""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from contextvars import ContextVar
-from datetime import date, datetime
+from datetime import date, datetime, time
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any
@@ -55,6 +55,11 @@ _l = lazy_gettext
 
 def _zone() -> ZoneInfo:
     return ZoneInfo(get_settings().timezone)
+
+
+def day_start(day: date) -> datetime:
+    """Midnight at the start of `day` in the organisation's time zone (for filters by local day)."""
+    return datetime.combine(day, time(), _zone())
 
 
 def local_time(value: datetime) -> datetime:
