@@ -76,6 +76,8 @@ class Settings:
     public_free_places: bool
     absence_nights: int
     board_refresh_seconds: int
+    stock_alert_days: int
+    stock_alerts_to: tuple[str, ...]
     var_dir: Path
     debug: bool
     smtp: SmtpSettings = field(default_factory=SmtpSettings)
@@ -113,6 +115,8 @@ def load_settings() -> Settings:
         public_free_places=_env_bool("PUBLIC_FREE_PLACES", False),
         absence_nights=_env_int("ABSENCE_NIGHTS", 3),
         board_refresh_seconds=max(_env_int("BOARD_REFRESH_SECONDS", 20), 1),
+        stock_alert_days=max(_env_int("STOCK_ALERT_DAYS", 14), 0),
+        stock_alerts_to=tuple(address.strip() for address in _env("STOCK_ALERTS_TO", "").split(",") if address.strip()),
         var_dir=var_dir,
         debug=_env_bool("DEBUG", False),
         smtp=SmtpSettings(

@@ -8,6 +8,7 @@ from decimal import Decimal
 from logistics.inventory.alerts import below_minimum, expiring, stock_alerts
 from logistics.inventory.ledger import LedgerService, ReceiptLine
 from logistics.inventory.models import MinimumLevel
+from logistics.settings import get_settings
 from logistics.web.actor import Actor
 
 from ..conftest import login
@@ -61,3 +62,55 @@ async def test_alerts_page_and_site_limits(app, client, people, stock):
     client.cookies.clear()
     await login(client, "volunteer")
     assert (await client.get("/stock/alerts")).status_code == 403
+
+
+async def test_the_start_page_shows_stock_alerts_to_warehouse_staff_and_coordinators(app, client, people, stock):
+    await _stock_with_alerts(app, stock)
+    await login(client, "coordinator")
+    home = await client.get("/")
+    assert home.status_code == 200
+    assert 'id="stock-panel"' in home.text
+    assert "1 artykuł poniżej minimum" in home.text
+    assert "1 przeterminowana partia na stanie" in home.text
+    client.cookies.clear()
+    await login(client, "volunteer")
+    assert 'id="stock-panel"' not in (await client.get("/")).text
+
+
+async def test_the_daily_job_e_mails_the_alerts_when_configured(app, stock, monkeypatch):
+    sent = []
+
+    class FakeSMTP:
+        def __init__(self, host, port, timeout):
+            assert (host, port) == ("smtp.example.org", 587)
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
+        def starttls(self):
+            pass
+
+        def login(self, username, password):
+            pass
+
+        def send_message(self, message):
+            sent.append(message)
+
+    await _stock_with_alerts(app, stock)
+    async with db_session(app) as session:  # no SMTP host: nothing is sent
+        assert "e-mailed" not in await stock_alerts(session)
+    monkeypatch.setattr("logistics.mail.smtplib.SMTP", FakeSMTP)
+    monkeypatch.setenv("LOGISTICS_SMTP_HOST", "smtp.example.org")
+    monkeypatch.setenv("LOGISTICS_STOCK_ALERTS_TO", "magazyn@example.org, koordynacja@example.org")
+    get_settings.cache_clear()
+    async with db_session(app) as session:
+        message = await stock_alerts(session)
+    assert message.endswith("; e-mailed to 2")
+    assert len(sent) == 1
+    assert sent[0]["To"] == "magazyn@example.org, koordynacja@example.org"
+    body = sent[0].get_content()
+    assert "Magazyn: Makaron 500 g — 30 / 50 szt" in body
+    assert "przeterminowane" in body

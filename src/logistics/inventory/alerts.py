@@ -1,7 +1,9 @@
-"""Stock alerts: items below their minimum level, and lots that expire within N days (default 14) or already have.
+"""Stock alerts: items below their minimum level, and lots that expire within N days (LOGISTICS_STOCK_ALERT_DAYS,
+default 14) or already have.
 
-Computed on demand for the alerts page (two grouped queries), and by a daily job whose run history records the
-counts for the day.
+Computed on demand for the alerts page and the start page of warehouse staff and coordinators (grouped queries),
+and by a daily job whose run history records the counts for the day and which e-mails the list to
+LOGISTICS_STOCK_ALERTS_TO when e-mail is configured.
 """
 
 from __future__ import annotations
@@ -9,18 +11,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import Any
 
 from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from logistics.inventory.models import NO_EXPIRY, Balance, Item, Lot, MinimumLevel
+from logistics.inventory.models import NO_EXPIRY, Balance, Item, Lot, MinimumLevel, Transfer, TransferStatus
 from logistics.inventory.stock import visible
+from logistics.mail import mail_configured, send_mail
 from logistics.scheduler import register_job
+from logistics.settings import get_settings
 from logistics.sites.models import Site
 from logistics.web.actor import Actor
-
-EXPIRY_DAYS = 14
+from logistics.web.i18n import format_date, format_number
+from logistics.web.i18n import gettext as _
 
 
 @dataclass(frozen=True)
@@ -73,10 +78,11 @@ async def below_minimum(session: AsyncSession, actor: Actor | None, today: date 
 
 
 async def expiring(
-    session: AsyncSession, actor: Actor | None, days: int = EXPIRY_DAYS, today: date | None = None
+    session: AsyncSession, actor: Actor | None, days: int | None = None, today: date | None = None
 ) -> list[Expiring]:
-    """Lots in stock that expire within `days` days or have already expired, soonest first."""
+    """Lots in stock that expire within `days` days (the setting by default) or have already expired."""
     today = today or date.today()
+    days = get_settings().stock_alert_days if days is None else days
     rows = await session.execute(
         select(Site.name, Item.name, Item.unit, Lot.expiry, Balance.quantity)
         .join(Lot, Lot.id == Balance.lot_id)
@@ -96,10 +102,51 @@ async def expiring(
 @register_job(
     "inventory.stock_alerts",
     CronTrigger(hour=6, minute=15, timezone="Europe/Warsaw"),
-    "List items below their minimum level and lots expiring within 14 days or expired.",
+    "List items below their minimum level and lots expiring soon or expired; e-mail them when configured.",
 )
 async def stock_alerts(session: AsyncSession) -> str:
+    settings = get_settings()
     low = await below_minimum(session, None)
     soon = await expiring(session, None)
     expired = sum(1 for lot in soon if lot.expired)
-    return f"{len(low)} below minimum, {len(soon) - expired} lots expiring within {EXPIRY_DAYS} days, {expired} expired"
+    summary = (
+        f"{len(low)} below minimum, {len(soon) - expired} lots expiring within {settings.stock_alert_days} days,"
+        f" {expired} expired"
+    )
+    if (low or soon) and settings.stock_alerts_to and mail_configured():
+        await send_mail(settings.stock_alerts_to, _("Stock alerts"), alerts_text(low, soon))
+        summary += f"; e-mailed to {len(settings.stock_alerts_to)}"
+    return summary
+
+
+def alerts_text(low: list[BelowMinimum], soon: list[Expiring]) -> str:
+    """The e-mail: one line per item below minimum and per lot expiring or expired."""
+    lines = [_("Below the minimum level") + ":"]
+    lines += [
+        f"- {row.location}: {row.item} — {format_number(row.quantity)} / {format_number(row.minimum)} {row.unit}"
+        for row in low
+    ] or ["- —"]
+    lines += ["", _("Expired or expiring within %(n)s days", n=get_settings().stock_alert_days) + ":"]
+    lines += [
+        f"- {format_date(lot.expiry)}{' (' + _('expired') + ')' if lot.expired else ''}: {lot.location}, {lot.item}"
+        f" — {format_number(lot.quantity)} {lot.unit}"
+        for lot in soon
+    ] or ["- —"]
+    return "\n".join(lines) + "\n"
+
+
+async def home_panel(session: AsyncSession, actor: Actor) -> dict[str, Any]:
+    """The counts for the start page of warehouse staff and coordinators, at the locations they see."""
+    soon = await expiring(session, actor)
+    in_transit = await session.scalar(
+        select(func.count())
+        .select_from(Transfer)
+        .where(Transfer.status == TransferStatus.IN_TRANSIT, *visible(actor, Transfer.to_location_id))
+    )
+    return {
+        "low": len(await below_minimum(session, actor)),
+        "expiring": sum(1 for lot in soon if not lot.expired),
+        "expired": sum(1 for lot in soon if lot.expired),
+        "in_transit": in_transit or 0,
+        "days": get_settings().stock_alert_days,
+    }

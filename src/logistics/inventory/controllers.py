@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from logistics.audit import services as audit
-from logistics.inventory.alerts import EXPIRY_DAYS, below_minimum, expiring
+from logistics.inventory.alerts import below_minimum, expiring, home_panel
 from logistics.inventory.ledger import STOCK_KINDS, STOCK_ROLES, LedgerService, ReceiptLine
 from logistics.inventory.models import (
     NO_EXPIRY,
@@ -32,19 +32,20 @@ from logistics.inventory.models import (
     TransferStatus,
 )
 from logistics.inventory.stock import stock_at
+from logistics.settings import get_settings
 from logistics.sites.services import SiteService
 from logistics.web.actor import actor_from_request
 from logistics.web.errors import DomainError, NotFound
 from logistics.web.forms import Form, options
 from logistics.web.guards import requires
 from logistics.web.i18n import _, _l
-from logistics.web.layout import register_nav
+from logistics.web.layout import register_home_panel, register_nav
 from logistics.web.responses import csv_response, see_other
 from logistics.web.templating import render
 
 register_nav(lambda: _("Stock"), "/stock", STOCK_ROLES, order=30)
 
-EXPIRING_DAYS = 14
+register_home_panel("inventory/home_panel.html", STOCK_ROLES, home_panel, order=30)
 #: Why a lot is corrected: three kinds of write-off, and an adjustment up or down.
 CORRECTIONS = {
     "expired": _l("Write-off: expired"),
@@ -79,7 +80,7 @@ class StockController(Controller):
             "inventory/alerts.html",
             low=await below_minimum(db_session, actor),
             lots=await expiring(db_session, actor),
-            days=EXPIRY_DAYS,
+            days=get_settings().stock_alert_days,
         )
 
     @get("/{location_id:uuid}")
@@ -101,7 +102,7 @@ class StockController(Controller):
             incoming=list(incoming),
             rows=await stock_at(db_session, location.id),
             today=today,
-            soon=today + timedelta(days=EXPIRING_DAYS),
+            soon=today + timedelta(days=get_settings().stock_alert_days),
             no_expiry=NO_EXPIRY,
         )
 

@@ -1,16 +1,23 @@
-"""The start page after signing in: the navigation of the user's role as large tiles."""
+"""The start page after signing in: the panels of the user's role (stock alerts, ...) and the navigation as
+large tiles."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from litestar import Controller, Request, get
+from litestar.di import NamedDependency
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from logistics.web.actor import actor_from_request
 from logistics.web.guards import signed_in
+from logistics.web.layout import home_panels
 from logistics.web.templating import render
 
 
 class HomeController(Controller):
     @get("/", guards=[signed_in])
-    async def home(self, request: Request[Any, Any, Any]) -> Any:
-        return render(request, "home.html")
+    async def home(self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession]) -> Any:
+        actor = actor_from_request(request)
+        panels = [(panel.template, await panel.load(db_session, actor)) for panel in home_panels(actor.role)]
+        return render(request, "home.html", panels=panels)
