@@ -191,6 +191,7 @@ async def test_stocktake_counts_reviews_and_confirms_once(app, client, people, s
         app, stock.warehouse, [ReceiptLine(stock.pasta.id, Decimal(10), SOON), ReceiptLine(stock.soap.id, Decimal(8))]
     )
     await login(client, "admin")
+    assert (await client.get(f"/stock/{stock.warehouse.id}/stocktake")).status_code == 200
     opened = await post_form(client, f"/stock/{stock.warehouse.id}/stocktake")
     assert opened.status_code == 303
     sheet_url = opened.headers["location"]
@@ -199,9 +200,19 @@ async def test_stocktake_counts_reviews_and_confirms_once(app, client, people, s
     assert await count(app, Stocktake) == 1  # one open count per location
     sheet = await client.get(sheet_url)
     assert sheet.status_code == 200
+    listing = await client.get(f"/stock/{stock.warehouse.id}/stocktake")
+    assert f'href="{sheet_url}"' in listing.text  # "continue the open count"
     async with db_session(app) as session:
         lines = {line.item_id: line for line in await session.scalars(select(StocktakeLine))}
     pasta_line, soap_line = lines[stock.pasta.id], lines[stock.soap.id]
+    # Found goods not on the sheet: an item is needed, a perishable one needs its expiry, a lot is listed once.
+    await post_form(client, f"{sheet_url}/line", {"expiry": LATER.isoformat()})
+    await post_form(client, f"{sheet_url}/line", {"item": str(stock.pasta.id)})
+    await post_form(client, f"{sheet_url}/line", {"item": str(stock.soap.id)})
+    assert await count(app, StocktakeLine) == 2
+    added = await post_form(client, f"{sheet_url}/line", {"item": str(stock.pasta.id), "expiry": LATER.isoformat()})
+    assert added.status_code == 303
+    assert await count(app, StocktakeLine) == 3
     negative = await post_form(client, f"{sheet_url}/count", {f"count-{pasta_line.id}": "-2"})
     assert negative.status_code == 422
     saved = await post_form(client, f"{sheet_url}/count", {f"count-{pasta_line.id}": "7", f"count-{soap_line.id}": "8"})
