@@ -31,6 +31,7 @@ from logistics.inventory.controllers import StockController
 from logistics.inventory.history_controllers import StockHistoryController
 from logistics.inventory.outgoing_controllers import OutgoingController, TransferController
 from logistics.inventory.stocktake_controllers import StocktakeController
+from logistics.vouchers import issuing as _voucher_jobs  # noqa: F401 — models and the expiry job
 from logistics.people.controllers import PeopleController
 from logistics.people.household_controllers import HouseholdController, ThresholdController
 from logistics.scheduler import JobRunner, create_scheduler

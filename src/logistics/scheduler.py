@@ -38,6 +38,7 @@ JOB_MODULES = (
     "logistics.shelter.stays",
     "logistics.shelter.rollcall",
     "logistics.inventory.alerts",
+    "logistics.vouchers.issuing",
 )
 
 JobFunction = Callable[[AsyncSession], Awaitable[str]]

@@ -42,6 +42,8 @@ from logistics.web.errors import DomainError, NotFound
 from logistics.web.i18n import gettext as _
 
 STOCK_ROLES = frozenset({Role.WAREHOUSE, Role.COORDINATOR, Role.ADMIN})
+#: Who hands goods out on a voucher at a distribution point (the vouchers domain checks the voucher itself).
+HAND_OUT_ROLES = STOCK_ROLES | {Role.VOLUNTEER}
 #: Sites that hold stock: warehouses, distribution points, and the pantries of shelters.
 STOCK_KINDS = frozenset(
     {
@@ -284,6 +286,16 @@ class LedgerService(Service):
             MovementKind.ISSUE, location.id, wants + await self.kit_items(kits or []), reference, source
         )
 
+    async def hand_out(
+        self, location_id: UUID, wants: list[tuple[UUID, Decimal]], kits: list[tuple[UUID, int]], reference: str
+    ) -> Movement:
+        """An issue on a voucher at a distribution point, by a volunteer or a scanning device of that point."""
+        self._require(HAND_OUT_ROLES)
+        location = await self.location(location_id)
+        return await self._take(
+            MovementKind.ISSUE, location.id, wants + await self.kit_items(kits), reference, "voucher"
+        )
+
     async def kit_items(self, kits: list[tuple[UUID, int]]) -> list[tuple[UUID, Decimal]]:
         """The items and quantities that `count` of each kit are made of."""
         wants: list[tuple[UUID, Decimal]] = []
@@ -454,6 +466,14 @@ class LedgerService(Service):
     async def reverse(self, movement_id: UUID, reason: str) -> Movement:
         """Undo a movement with a new one of opposite lines that points to it; a movement is reversed once."""
         self._require(STOCK_ROLES)
+        return await self._reverse(movement_id, reason)
+
+    async def undo_hand_out(self, movement_id: UUID, reason: str) -> Movement:
+        """Reverse a voucher's issue (the vouchers domain decides who may and until when)."""
+        self._require(HAND_OUT_ROLES)
+        return await self._reverse(movement_id, reason)
+
+    async def _reverse(self, movement_id: UUID, reason: str) -> Movement:
         original = await self.session.get(Movement, movement_id)
         if original is None:
             raise NotFound(_("This movement does not exist."))

@@ -1,0 +1,354 @@
+"""Issuing vouchers: eligibility by a programme's rule, one voucher for a household, a batch for every eligible
+household of a cycle (previewed first: who gets one, who is left out and why), revoking and reissuing a lost one,
+and the nightly expiry.
+
+One voucher per household, programme and cycle is enforced by a partial unique index (revoked vouchers excluded),
+so running a batch twice, or two case workers issuing at once, never issues twice.
+"""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from uuid import UUID
+
+from apscheduler.triggers.cron import CronTrigger
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from logistics import codes
+from logistics.accounts.models import Role
+from logistics.audit import services as audit
+from logistics.people.households import threshold_on
+from logistics.people.models import Household
+from logistics.scheduler import register_job
+from logistics.vouchers.models import (
+    Cycle,
+    EligibilityDecision,
+    Programme,
+    Rule,
+    Voucher,
+    VoucherLine,
+    VoucherStatus,
+)
+from logistics.web.actor import Service
+from logistics.web.errors import DomainError, NotFound
+from logistics.web.i18n import format_money
+from logistics.web.i18n import gettext as _
+
+ISSUE_ROLES = frozenset({Role.CASE_WORKER, Role.COORDINATOR, Role.ADMIN})
+CODE_BITS = 80
+CODE_LENGTH = codes.code_length(CODE_BITS)
+DEFAULT_VALID_DAYS = 30  # a one-off programme without an end date
+
+
+@dataclass(frozen=True)
+class Verdict:
+    eligible: bool
+    reason: str  # why not (or the decision's reason)
+
+
+@dataclass(frozen=True)
+class BatchPreview:
+    programme: Programme
+    cycle: str
+    eligible: list[Household]
+    excluded: list[tuple[Household, str]]
+    already: int  # households that have this cycle's voucher already
+
+
+def cycle_of(programme: Programme, day: date, cycle: str | None = None) -> str:
+    """The cycle a voucher issued on `day` belongs to: "YYYY-MM" for monthly programmes, "once" for one-off."""
+    if programme.cycle == Cycle.ONE_OFF:
+        return "once"
+    if cycle is None:
+        return f"{day:%Y-%m}"
+    try:
+        parsed = datetime.strptime(cycle, "%Y-%m")
+    except ValueError as error:
+        raise DomainError(_("A cycle is a month written as YYYY-MM, e.g. 2026-11."), "cycle") from error
+    return f"{parsed:%Y-%m}"
+
+
+def validity(programme: Programme, cycle: str, today: date) -> tuple[date, date]:
+    """From today (or the cycle's first day, when issued ahead) to N days later or the end of the cycle's month."""
+    if cycle == "once":
+        start = today
+        end = programme.valid_until or start + timedelta(days=(programme.valid_days or DEFAULT_VALID_DAYS) - 1)
+        if programme.valid_days:
+            end = min(end, start + timedelta(days=programme.valid_days - 1))
+        return start, end
+    year, month = int(cycle[:4]), int(cycle[5:])
+    first, last = date(year, month, 1), date(year, month, calendar.monthrange(year, month)[1])
+    start = max(today, first)
+    end = start + timedelta(days=programme.valid_days - 1) if programme.valid_days else last
+    return start, end
+
+
+def holder_of(household: Household) -> str:
+    """First name and initial of the head: the most a scanning volunteer is shown."""
+    head = household.head
+    if head is None:
+        return ""
+    initial = f" {head.family_name[:1]}." if head.family_name else ""
+    return f"{head.given_name}{initial}"[:80]
+
+
+class VoucherService(Service):
+    async def programme(self, programme_id: UUID) -> Programme:
+        programme = await self.session.get(Programme, programme_id)
+        if programme is None:
+            raise NotFound(_("This programme does not exist."))
+        return programme
+
+    async def programme_by_code(self, code: str) -> Programme:
+        programme = await self.session.scalar(select(Programme).where(Programme.code == code.strip().upper()))
+        if programme is None:
+            raise NotFound(_("There is no programme with the code %(code)s.", code=code))
+        return programme
+
+    async def household(self, household_id: UUID) -> Household:
+        household = await self.session.get(Household, household_id)
+        if household is None:
+            raise NotFound(_("This household does not exist."))
+        return household
+
+    # --- eligibility -------------------------------------------------------------------------------------
+
+    async def verdict(self, programme: Programme, household: Household, day: date) -> Verdict:
+        if not household.members:
+            return Verdict(False, _("The household has no members."))
+        if programme.rule == Rule.DECISION:
+            decision = await self.session.scalar(
+                select(EligibilityDecision).where(
+                    EligibilityDecision.programme_id == programme.id,
+                    EligibilityDecision.household_id == household.id,
+                )
+            )
+            if decision is None:
+                return Verdict(False, _("No case worker's decision for this programme."))
+            if not decision.eligible:
+                return Verdict(False, _("Decided not eligible: %(reason)s", reason=decision.reason))
+            return Verdict(True, decision.reason)
+        if household.income_per_person is None:
+            return Verdict(False, _("The income is not known."))
+        threshold = await threshold_on(self.session, day)
+        if threshold is None:
+            return Verdict(False, _("No income criterion is in force on this day."))
+        criterion = threshold.single_person if household.size <= 1 else threshold.per_person_in_family
+        limit = (criterion * programme.income_percent / 100).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+        if household.income_per_person > limit:
+            return Verdict(
+                False,
+                _(
+                    "Income per person %(income)s is above %(limit)s.",
+                    income=format_money(household.income_per_person),
+                    limit=format_money(limit),
+                ),
+            )
+        return Verdict(True, "")
+
+    async def decide(self, programme_id: UUID, household_id: UUID, eligible: bool, reason: str) -> None:
+        """A case worker's decision for a programme whose rule is the decision (kept; a new one replaces it)."""
+        self._require(ISSUE_ROLES)
+        if not reason.strip():
+            raise DomainError(_("Give the reason."), "reason")
+        programme, household = await self.programme(programme_id), await self.household(household_id)
+        decision = await self.session.scalar(
+            select(EligibilityDecision).where(
+                EligibilityDecision.programme_id == programme.id, EligibilityDecision.household_id == household.id
+            )
+        )
+        if decision is None:
+            decision = EligibilityDecision(programme_id=programme.id, household_id=household.id)
+            self.session.add(decision)
+        decision.eligible, decision.reason, decision.decided_by = eligible, reason[:300], self.actor.username
+        await self.session.flush()
+        await audit.record(self.session, self.actor, "voucher.decision", "household", household.id, ["eligible"])
+
+    # --- issuing -----------------------------------------------------------------------------------------
+
+    async def current(self, programme: Programme, household_id: UUID, cycle: str) -> Voucher | None:
+        return await self.session.scalar(
+            select(Voucher).where(
+                Voucher.programme_id == programme.id,
+                Voucher.household_id == household_id,
+                Voucher.cycle == cycle,
+                Voucher.status != VoucherStatus.REVOKED,
+            )
+        )
+
+    async def issue(
+        self, programme_id: UUID, household_id: UUID, cycle: str | None = None, today: date | None = None
+    ) -> Voucher:
+        """This cycle's voucher for one eligible household; refused when it has one already."""
+        self._require(ISSUE_ROLES)
+        today = today or date.today()
+        programme, household = await self.programme(programme_id), await self.household(household_id)
+        if not programme.is_active:
+            raise DomainError(_("This programme is closed."))
+        cycle = cycle_of(programme, today, cycle)
+        if await self.current(programme, household.id, cycle) is not None:
+            raise DomainError(_("This household already has a voucher of this programme for %(cycle)s.", cycle=cycle))
+        verdict = await self.verdict(programme, household, today)
+        if not verdict.eligible:
+            raise DomainError(_("Not eligible: %(reason)s", reason=verdict.reason))
+        voucher = await self._create(programme, household, cycle, today)
+        await audit.record(self.session, self.actor, "voucher.issue", "household", household.id, ["voucher"])
+        return voucher
+
+    async def _create(
+        self, programme: Programme, household: Household, cycle: str, today: date, replaces: UUID | None = None
+    ) -> Voucher:
+        valid_from, valid_until = validity(programme, cycle, today)
+        if valid_until < valid_from:
+            raise DomainError(_("The programme's vouchers for %(cycle)s would already be expired.", cycle=cycle))
+        for _attempt in range(5):  # a new code on the (astronomically unlikely) clash with an existing one
+            voucher = Voucher(
+                code=codes.normalize(codes.generate(CODE_BITS)),
+                programme_id=programme.id,
+                household_id=household.id,
+                cycle=cycle,
+                valid_from=valid_from,
+                valid_until=valid_until,
+                household_size=household.size,
+                holder=holder_of(household),
+                issued_by=self.actor.username,
+                replaces_id=replaces,
+                lines=[
+                    VoucherLine(
+                        position=line.position,
+                        item_id=line.item_id,
+                        kit_id=line.kit_id,
+                        entitled=line.quantity * (household.size if line.per_person else 1),
+                    )
+                    for line in programme.lines
+                ],
+            )
+            try:
+                async with self.session.begin_nested():
+                    self.session.add(voucher)
+                    await self.session.flush()
+                return voucher
+            except IntegrityError as error:
+                if "code" not in str(error.orig).lower():  # not the code: the one-per-cycle index
+                    raise DomainError(
+                        _("This household already has a voucher of this programme for %(cycle)s.", cycle=cycle)
+                    ) from error
+        raise DomainError(_("No free code could be drawn; try again."))
+
+    async def preview(self, programme_id: UUID, cycle: str | None = None, today: date | None = None) -> BatchPreview:
+        """Who would get this cycle's voucher, who is left out and why, and how many have one already."""
+        self._require(ISSUE_ROLES)
+        today = today or date.today()
+        programme = await self.programme(programme_id)
+        cycle = cycle_of(programme, today, cycle)
+        have = set(
+            await self.session.scalars(
+                select(Voucher.household_id).where(
+                    Voucher.programme_id == programme.id,
+                    Voucher.cycle == cycle,
+                    Voucher.status != VoucherStatus.REVOKED,
+                )
+            )
+        )
+        eligible, excluded = [], []
+        for household in await self.session.scalars(select(Household).order_by(Household.created_at)):
+            if household.id in have:
+                continue
+            verdict = await self.verdict(programme, household, today)
+            if verdict.eligible:
+                eligible.append(household)
+            else:
+                excluded.append((household, verdict.reason))
+        return BatchPreview(programme, cycle, eligible, excluded, len(have))
+
+    async def issue_batch(
+        self,
+        programme_id: UUID,
+        cycle: str | None = None,
+        today: date | None = None,
+        households: list[UUID] | None = None,
+    ) -> list[Voucher]:
+        """Vouchers for every eligible household (or the listed ones) without one this cycle; a rerun adds none."""
+        today = today or date.today()
+        preview = await self.preview(programme_id, cycle, today)
+        if not preview.programme.is_active:
+            raise DomainError(_("This programme is closed."))
+        chosen = [h for h in preview.eligible if households is None or h.id in households]
+        vouchers = []
+        for household in chosen:
+            try:
+                vouchers.append(await self._create(preview.programme, household, preview.cycle, today))
+            except DomainError:  # issued a moment ago by someone else: not twice
+                continue
+        await audit.record(
+            self.session, self.actor, "voucher.issue_batch", "programme", preview.programme.id, [f"{len(vouchers)}"]
+        )
+        return vouchers
+
+    # --- lost vouchers -----------------------------------------------------------------------------------
+
+    async def voucher(self, voucher_id: UUID) -> Voucher:
+        voucher = await self.session.get(Voucher, voucher_id)
+        if voucher is None:
+            raise NotFound(_("This voucher does not exist."))
+        return voucher
+
+    async def revoke(self, voucher_id: UUID, reason: str) -> Voucher:
+        """The code stops working at once (one conditional UPDATE: a voucher being redeemed finishes first)."""
+        self._require(ISSUE_ROLES)
+        if not reason.strip():
+            raise DomainError(_("Give the reason."), "reason")
+        voucher = await self.voucher(voucher_id)
+        result = await self.session.execute(
+            update(Voucher)
+            .where(Voucher.id == voucher.id, Voucher.status == VoucherStatus.ISSUED)
+            .values(status=VoucherStatus.REVOKED, revoked_at=datetime.now(UTC), revoked_reason=reason[:200])
+            .execution_options(synchronize_session=False)
+        )
+        if not result.rowcount:  # type: ignore[attr-defined]
+            raise DomainError(_("Only a voucher that is still valid can be revoked."))
+        await self.session.refresh(voucher)
+        await audit.record(self.session, self.actor, "voucher.revoke", "household", voucher.household_id, ["status"])
+        return voucher
+
+    async def reissue(self, voucher_id: UUID, reason: str, today: date | None = None) -> Voucher:
+        """A lost voucher: revoke it and issue a new code with what was not yet redeemed."""
+        old = await self.revoke(voucher_id, reason)
+        if old.household_id is None:
+            raise DomainError(_("The household of this voucher no longer exists."))
+        programme, household = await self.programme(old.programme_id), await self.household(old.household_id)
+        new = await self._create(programme, household, old.cycle, today or date.today(), replaces=old.id)
+        remaining = {line.position: line.remaining for line in old.lines}
+        for line in list(new.lines):
+            line.entitled = min(line.entitled, remaining.get(line.position, line.entitled))
+            if line.entitled <= 0:
+                new.lines.remove(line)
+                await self.session.delete(line)
+        await self.session.flush()
+        await audit.record(self.session, self.actor, "voucher.reissue", "household", household.id, ["voucher"])
+        return new
+
+
+async def expire_vouchers(session: AsyncSession, today: date | None = None) -> int:
+    """Mark vouchers past their last valid day as expired."""
+    result = await session.execute(
+        update(Voucher)
+        .where(Voucher.status == VoucherStatus.ISSUED, Voucher.valid_until < (today or date.today()))
+        .values(status=VoucherStatus.EXPIRED)
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+@register_job(
+    "vouchers.expire",
+    CronTrigger(hour=0, minute=20, timezone="Europe/Warsaw"),
+    "Mark vouchers past their last valid day as expired.",
+)
+async def expire_job(session: AsyncSession) -> str:
+    return f"{await expire_vouchers(session)} vouchers expired"

@@ -1,0 +1,207 @@
+"""Vouchers: programmes that define what a voucher entitles to, vouchers issued to households (one per household,
+programme and cycle — a partial unique index), their lines (entitled and redeemed quantities, the database refusing
+more than entitled), redemptions at distribution points (idempotent by the client's request id), device tokens for
+scanners, and case workers' eligibility decisions.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+from uuid import UUID
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from logistics.db.base import DateTimeUTC, UUIDv7AuditBase, UUIDv7Base
+from logistics.inventory.models import QUANTITY
+
+
+class Cycle(StrEnum):
+    MONTHLY = "monthly"  # one voucher per household per calendar month ("2026-11")
+    ONE_OFF = "one_off"  # one voucher per household, ever ("once")
+
+
+class Rule(StrEnum):
+    INCOME = "income"  # income per person not above a percentage of the criterion in force
+    DECISION = "decision"  # a case worker's recorded decision (with a reason)
+
+
+class VoucherStatus(StrEnum):
+    ISSUED = "issued"  # valid; lines may be partly redeemed
+    REDEEMED = "redeemed"  # every line fully redeemed
+    EXPIRED = "expired"
+    REVOKED = "revoked"
+
+
+class Programme(UUIDv7AuditBase):
+    __tablename__ = "programmes"
+
+    code: Mapped[str] = mapped_column(String(20), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    cycle: Mapped[str] = mapped_column(String(10), default=Cycle.MONTHLY)
+    #: Days a voucher is valid from its issue; None: to the end of the cycle's month (monthly) or `valid_until`.
+    valid_days: Mapped[int | None] = mapped_column(Integer, default=None)
+    valid_until: Mapped[date | None] = mapped_column(Date, default=None)
+    rule: Mapped[str] = mapped_column(String(10), default=Rule.INCOME)
+    #: For the income rule: the percentage of the social-assistance criterion (e.g. 265 for FEPŻ).
+    income_percent: Mapped[Decimal] = mapped_column(Numeric(6, 2), default=Decimal(100))
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    lines: Mapped[list[ProgrammeLine]] = relationship(
+        lazy="selectin", cascade="all, delete-orphan", order_by="ProgrammeLine.position"
+    )
+    point_rows: Mapped[list[ProgrammePoint]] = relationship(lazy="selectin", cascade="all, delete-orphan")
+
+    @property
+    def point_ids(self) -> set[UUID]:
+        """The distribution points where its vouchers may be redeemed; empty: at every point."""
+        return {row.site_id for row in self.point_rows}
+
+
+class ProgrammeLine(UUIDv7Base):
+    """A kit or an item and its quantity; `per_person` multiplies it by the household's size."""
+
+    __tablename__ = "programme_lines"
+    __table_args__ = (
+        CheckConstraint("quantity > 0", name="positive"),
+        CheckConstraint("(item_id IS NULL) <> (kit_id IS NULL)", name="item_or_kit"),
+    )
+
+    programme_id: Mapped[UUID] = mapped_column(ForeignKey("programmes.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    item_id: Mapped[UUID | None] = mapped_column(ForeignKey("items.id"), default=None)
+    kit_id: Mapped[UUID | None] = mapped_column(ForeignKey("kits.id"), default=None)
+    quantity: Mapped[Decimal] = mapped_column(QUANTITY)
+    per_person: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class ProgrammePoint(UUIDv7Base):
+    __tablename__ = "programme_points"
+    __table_args__ = (UniqueConstraint("programme_id", "site_id"),)
+
+    programme_id: Mapped[UUID] = mapped_column(ForeignKey("programmes.id", ondelete="CASCADE"), index=True)
+    site_id: Mapped[UUID] = mapped_column(ForeignKey("sites.id"))
+
+
+class EligibilityDecision(UUIDv7AuditBase):
+    """A case worker's decision that a household may (or may not) receive a programme's vouchers, and why."""
+
+    __tablename__ = "eligibility_decisions"
+    __table_args__ = (UniqueConstraint("programme_id", "household_id"),)
+
+    programme_id: Mapped[UUID] = mapped_column(ForeignKey("programmes.id", ondelete="CASCADE"))
+    household_id: Mapped[UUID] = mapped_column(ForeignKey("households.id", ondelete="CASCADE"), index=True)
+    eligible: Mapped[bool] = mapped_column(Boolean)
+    reason: Mapped[str] = mapped_column(String(300))
+    decided_by: Mapped[str] = mapped_column(String(64))
+
+
+class Voucher(UUIDv7AuditBase):
+    __tablename__ = "vouchers"
+    __table_args__ = (
+        # One voucher per household, programme and cycle; a revoked one makes room for its replacement.
+        Index(
+            "uq_vouchers_one_per_cycle",
+            "programme_id",
+            "household_id",
+            "cycle",
+            unique=True,
+            sqlite_where=text("status <> 'revoked'"),
+            postgresql_where=text("status <> 'revoked'"),
+        ),
+        Index("ix_vouchers_status_valid_until", "status", "valid_until"),
+    )
+
+    code: Mapped[str] = mapped_column(String(24), unique=True)  # normalized: symbols only, no dashes
+    programme_id: Mapped[UUID] = mapped_column(ForeignKey("programmes.id"), index=True)
+    household_id: Mapped[UUID | None] = mapped_column(ForeignKey("households.id", ondelete="SET NULL"), index=True)
+    cycle: Mapped[str] = mapped_column(String(7))  # "2026-11" or "once"
+    status: Mapped[str] = mapped_column(String(10), default=VoucherStatus.ISSUED)
+    valid_from: Mapped[date] = mapped_column(Date)
+    valid_until: Mapped[date] = mapped_column(Date)
+    household_size: Mapped[int] = mapped_column(Integer, default=1)
+    #: First name and initial of the household's head, the most a scanning volunteer sees.
+    holder: Mapped[str] = mapped_column(String(80), default="")
+    issued_by: Mapped[str] = mapped_column(String(64), default="")
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTimeUTC, default=None)
+    revoked_reason: Mapped[str] = mapped_column(String(200), default="")
+    replaces_id: Mapped[UUID | None] = mapped_column(ForeignKey("vouchers.id"), default=None)
+    lines: Mapped[list[VoucherLine]] = relationship(lazy="selectin", order_by="VoucherLine.position")
+
+
+class VoucherLine(UUIDv7Base):
+    __tablename__ = "voucher_lines"
+    __table_args__ = (
+        CheckConstraint("entitled > 0", name="entitled_positive"),
+        CheckConstraint("redeemed >= 0 AND redeemed <= entitled", name="redeemed_range"),
+        CheckConstraint("(item_id IS NULL) <> (kit_id IS NULL)", name="item_or_kit"),
+    )
+
+    voucher_id: Mapped[UUID] = mapped_column(ForeignKey("vouchers.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    item_id: Mapped[UUID | None] = mapped_column(ForeignKey("items.id"), default=None)
+    kit_id: Mapped[UUID | None] = mapped_column(ForeignKey("kits.id"), default=None)
+    entitled: Mapped[Decimal] = mapped_column(QUANTITY)
+    redeemed: Mapped[Decimal] = mapped_column(QUANTITY, default=Decimal(0))
+
+    @property
+    def remaining(self) -> Decimal:
+        return self.entitled - self.redeemed
+
+    @property
+    def goods_id(self) -> UUID:
+        """The item or kit this line entitles to."""
+        return self.item_id or self.kit_id  # type: ignore[return-value]
+
+
+class Redemption(UUIDv7Base):
+    """Goods handed out on a voucher at a point; `request_id` (the scanning client's) makes a retry harmless."""
+
+    __tablename__ = "redemptions"
+    __table_args__ = (Index("ix_redemptions_point_at", "point_id", "at"),)
+
+    request_id: Mapped[str] = mapped_column(String(64), unique=True)
+    voucher_id: Mapped[UUID] = mapped_column(ForeignKey("vouchers.id"), index=True)
+    point_id: Mapped[UUID] = mapped_column(ForeignKey("sites.id"))
+    at: Mapped[datetime] = mapped_column(DateTimeUTC)
+    user_name: Mapped[str] = mapped_column(String(64))
+    device_id: Mapped[UUID | None] = mapped_column(ForeignKey("device_tokens.id"), default=None)
+    movement_id: Mapped[UUID | None] = mapped_column(ForeignKey("movements.id"), default=None)
+    undone_at: Mapped[datetime | None] = mapped_column(DateTimeUTC, default=None)
+    undone_by: Mapped[str] = mapped_column(String(64), default="")
+    undo_movement_id: Mapped[UUID | None] = mapped_column(ForeignKey("movements.id"), default=None)
+    lines: Mapped[list[RedemptionLine]] = relationship(lazy="selectin", order_by="RedemptionLine.id")
+
+
+class RedemptionLine(UUIDv7Base):
+    __tablename__ = "redemption_lines"
+    __table_args__ = (CheckConstraint("quantity > 0", name="positive"),)
+
+    redemption_id: Mapped[UUID] = mapped_column(ForeignKey("redemptions.id", ondelete="CASCADE"), index=True)
+    voucher_line_id: Mapped[UUID] = mapped_column(ForeignKey("voucher_lines.id"))
+    quantity: Mapped[Decimal] = mapped_column(QUANTITY)
+
+
+class DeviceToken(UUIDv7AuditBase):
+    """A scanner at one distribution point, authenticated by `Authorization: Bearer <token>` (only a hash kept)."""
+
+    __tablename__ = "device_tokens"
+
+    point_id: Mapped[UUID] = mapped_column(ForeignKey("sites.id"), index=True)
+    name: Mapped[str] = mapped_column(String(80))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_by: Mapped[str] = mapped_column(String(64))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTimeUTC, default=None)
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTimeUTC, default=None)

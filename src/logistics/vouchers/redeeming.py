@@ -1,0 +1,402 @@
+"""Scanning and redeeming vouchers at a distribution point.
+
+`look_up` tells what a code is worth at a point (what to hand out, or why not). `redeem` hands goods out: it
+records the redemption under the client's request id first (unique: a retried or doubled request finds the first
+one and returns it, changing nothing), then raises each voucher line's redeemed quantity with a conditional UPDATE
+that cannot pass the entitled quantity (and a CHECK constraint behind it), then issues the stock from the point's
+location first-expiry-first-out — all in one transaction, so a refusal anywhere leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from logistics import codes
+from logistics.accounts.models import Role
+from logistics.audit import services as audit
+from logistics.inventory.ledger import HAND_OUT_ROLES, LedgerService, Shortage, number
+from logistics.inventory.models import Item, Kit
+from logistics.sites.models import Site, SiteKind
+from logistics.vouchers.issuing import CODE_LENGTH
+from logistics.vouchers.models import Programme, Redemption, RedemptionLine, Voucher, VoucherLine, VoucherStatus
+from logistics.web.actor import Actor, Service
+from logistics.web.errors import DomainError, NotFound
+from logistics.web.i18n import day_start, format_datetime
+from logistics.web.i18n import gettext as _
+
+UNDO_MINUTES = 5
+
+
+class Refusal(DomainError):
+    """Why a voucher cannot be redeemed here and now; `error` is the machine-readable reason."""
+
+    def __init__(self, error: str, message: str, status_code: int, details: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.error = error
+        self.status_code = status_code
+        self.details = details or {}
+
+
+@dataclass(frozen=True)
+class LineState:
+    line_id: UUID
+    goods_id: UUID  # the item or kit
+    name: str
+    unit: str
+    is_kit: bool
+    entitled: Decimal
+    redeemed: Decimal
+
+    @property
+    def remaining(self) -> Decimal:
+        return self.entitled - self.redeemed
+
+
+@dataclass(frozen=True)
+class VoucherView:
+    """A voucher as the scanning volunteer sees it: no more personal data than a first name and initial."""
+
+    code: str
+    programme: str
+    holder: str
+    household_size: int
+    valid_from: date
+    valid_until: date
+    status: str
+    lines: list[LineState] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "programme": self.programme,
+            "holder": self.holder,
+            "household_size": self.household_size,
+            "valid_from": self.valid_from.isoformat(),
+            "valid_until": self.valid_until.isoformat(),
+            "status": self.status,
+            "lines": [
+                {
+                    "item": str(line.goods_id),
+                    "name": line.name,
+                    "unit": line.unit,
+                    "kit": line.is_kit,
+                    "entitled": number(line.entitled),
+                    "redeemed": number(line.redeemed),
+                    "remaining": number(line.remaining),
+                }
+                for line in self.lines
+            ],
+        }
+
+
+@dataclass(frozen=True)
+class Outcome:
+    redemption: Redemption
+    voucher: VoucherView
+    created: bool  # False: the same request came again; nothing changed
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "id": str(self.redemption.id),
+            "request_id": self.redemption.request_id,
+            "at": self.redemption.at.isoformat(),
+            "point": str(self.redemption.point_id),
+            "lines": [{"item": str(goods), "quantity": number(quantity)} for goods, quantity in self.handed_out()],
+            "undone": self.redemption.undone_at is not None,
+            "voucher": self.voucher.as_json(),
+        }
+
+    def handed_out(self) -> list[tuple[UUID, Decimal]]:
+        goods = {line.line_id: line.goods_id for line in self.voucher.lines}
+        return [(goods[line.voucher_line_id], line.quantity) for line in self.redemption.lines]
+
+
+class RedemptionService(Service):
+    def __init__(self, session: AsyncSession, actor: Actor, device_id: UUID | None = None) -> None:
+        super().__init__(session, actor)
+        self.device_id = device_id
+
+    async def point(self, point_id: UUID) -> Site:
+        """A distribution point the user (or device) works at."""
+        site = await self.session.get(Site, point_id)
+        if site is None or not self.actor.can_see_site(site.id) or SiteKind.DISTRIBUTION_POINT not in site.kinds:
+            raise NotFound(_("This distribution point does not exist or is not one of yours."))
+        return site
+
+    async def _voucher(self, code_text: str) -> Voucher:
+        if not codes.is_well_formed(code_text, CODE_LENGTH):
+            raise Refusal("malformed_code", _("This is not a valid voucher code: check it and type it again."), 422)
+        voucher = await self.session.scalar(select(Voucher).where(Voucher.code == codes.normalize(code_text)))
+        if voucher is None:
+            raise Refusal("unknown_code", _("There is no voucher with this code."), 404)
+        return voucher
+
+    async def view(self, voucher: Voucher) -> VoucherView:
+        programme = await self.session.get(Programme, voucher.programme_id)
+        items = {
+            item.id: item
+            for item in await self.session.scalars(
+                select(Item).where(Item.id.in_([line.item_id for line in voucher.lines if line.item_id]))
+            )
+        }
+        kits = {
+            kit.id: kit
+            for kit in await self.session.scalars(
+                select(Kit).where(Kit.id.in_([line.kit_id for line in voucher.lines if line.kit_id]))
+            )
+        }
+        lines = []
+        for line in await self._lines(voucher):
+            if line.kit_id:
+                kit = kits[line.kit_id]
+                lines.append(LineState(line.id, kit.id, kit.name, _("kit"), True, line.entitled, line.redeemed))
+            else:
+                item = items[line.item_id]  # type: ignore[index]
+                lines.append(LineState(line.id, item.id, item.name, item.unit, False, line.entitled, line.redeemed))
+        return VoucherView(
+            codes.format_code(voucher.code),
+            programme.name if programme else "",
+            voucher.holder,
+            voucher.household_size,
+            voucher.valid_from,
+            voucher.valid_until,
+            voucher.status,
+            lines,
+        )
+
+    async def _lines(self, voucher: Voucher) -> list[VoucherLine]:
+        """The lines as the database has them now (after conditional updates)."""
+        return list(
+            await self.session.scalars(
+                select(VoucherLine)
+                .where(VoucherLine.voucher_id == voucher.id)
+                .order_by(VoucherLine.position)
+                .execution_options(populate_existing=True)
+            )
+        )
+
+    async def _check(self, voucher: Voucher, point: Site, today: date) -> None:
+        """Refuse a voucher that cannot be redeemed at this point today, saying why."""
+        if voucher.status == VoucherStatus.REVOKED:
+            raise Refusal("revoked", _("This voucher was revoked; it no longer works."), 410)
+        if voucher.status == VoucherStatus.EXPIRED or voucher.valid_until < today:
+            raise Refusal(
+                "expired", _("This voucher expired on %(day)s.", day=voucher.valid_until.strftime("%d.%m.%Y")), 410
+            )
+        if voucher.valid_from > today:
+            raise Refusal(
+                "not_yet_valid",
+                _("This voucher is valid from %(day)s.", day=voucher.valid_from.strftime("%d.%m.%Y")),
+                409,
+            )
+        programme = await self.session.get(Programme, voucher.programme_id)
+        if programme is not None and programme.point_ids and point.id not in programme.point_ids:
+            names = await self.session.scalars(select(Site.name).where(Site.id.in_(programme.point_ids)))
+            raise Refusal(
+                "wrong_point",
+                _("This voucher is not valid at this point. It is valid at: %(points)s.", points=", ".join(names)),
+                409,
+            )
+        if voucher.status == VoucherStatus.REDEEMED or all(line.remaining <= 0 for line in await self._lines(voucher)):
+            last = await self.session.execute(
+                select(Redemption.at, Site.name)
+                .join(Site, Site.id == Redemption.point_id)
+                .where(Redemption.voucher_id == voucher.id, Redemption.undone_at.is_(None))
+                .order_by(Redemption.at.desc())
+                .limit(1)
+            )
+            row = last.first()
+            where = _("at %(point)s on %(when)s", point=row[1], when=format_datetime(row[0])) if row else ""
+            raise Refusal(
+                "already_redeemed",
+                _("Already redeemed %(where)s.", where=where),
+                409,
+                {"point": row[1] if row else None, "at": row[0].isoformat() if row else None},
+            )
+
+    async def look_up(self, code_text: str, point_id: UUID, today: date | None = None) -> VoucherView:
+        """What the voucher gives at this point now; raises Refusal with the reason otherwise."""
+        self._require(HAND_OUT_ROLES)
+        point = await self.point(point_id)
+        voucher = await self._voucher(code_text)
+        await audit.record(self.session, self.actor, "voucher.scan", "voucher", voucher.id)
+        await self._check(voucher, point, today or date.today())
+        return await self.view(voucher)
+
+    async def redeem(
+        self,
+        code_text: str,
+        point_id: UUID,
+        request_id: str,
+        wants: dict[UUID, Decimal] | None = None,
+        today: date | None = None,
+    ) -> Outcome:
+        """Hand out `wants` (item or kit → quantity; everything remaining when None), at most once per request id."""
+        self._require(HAND_OUT_ROLES)
+        request_id = request_id.strip()
+        if not 8 <= len(request_id) <= 64:
+            raise Refusal("bad_request_id", _("The request id must have 8 to 64 characters."), 422)
+        point = await self.point(point_id)
+        voucher = await self._voucher(code_text)
+        earlier = await self._earlier(request_id, voucher)
+        if earlier is not None:
+            return earlier
+        await self._check(voucher, point, today or date.today())
+        redemption = Redemption(
+            request_id=request_id,
+            voucher_id=voucher.id,
+            point_id=point.id,
+            at=datetime.now(UTC),
+            user_name=self.actor.username,
+            device_id=self.device_id,
+            lines=[],
+        )
+        try:
+            async with self.session.begin_nested():
+                self.session.add(redemption)
+                await self.session.flush()
+        except IntegrityError:  # the same request, a moment ago, in another transaction that has now committed
+            again = await self._earlier(request_id, voucher)
+            if again is None:
+                raise
+            return again
+        lines = {line.goods_id: line for line in await self._lines(voucher)}
+        plan = self._plan(lines, wants)
+        for line, quantity in plan:
+            result = await self.session.execute(
+                update(VoucherLine)
+                .where(VoucherLine.id == line.id, VoucherLine.redeemed + quantity <= VoucherLine.entitled)
+                .values(redeemed=VoucherLine.redeemed + quantity)
+                .execution_options(synchronize_session=False)
+            )
+            if not result.rowcount:  # type: ignore[attr-defined]  # redeemed a moment ago by another scanner
+                await self.session.refresh(voucher)
+                await self._check(voucher, point, today or date.today())
+                raise Refusal("over_remaining", _("More than remains on the voucher."), 422)
+            self.session.add(RedemptionLine(redemption_id=redemption.id, voucher_line_id=line.id, quantity=quantity))
+        ledger = LedgerService(self.session, self.actor)
+        try:
+            movement = await ledger.hand_out(
+                point.id,
+                [(line.item_id, quantity) for line, quantity in plan if line.item_id],
+                [(line.kit_id, int(quantity)) for line, quantity in plan if line.kit_id],
+                codes.format_code(voucher.code),
+            )
+        except Shortage as shortage:
+            raise Refusal(
+                "not_enough_stock",
+                shortage.message + " " + _("Hand out what there is: lower the quantities."),
+                409,
+                {"missing": [{"item": m.item, "missing": number(m.short)} for m in shortage.missing]},
+            ) from shortage
+        redemption.movement_id = movement.id
+        remaining = await self.session.scalar(
+            select(func.sum(VoucherLine.entitled - VoucherLine.redeemed)).where(VoucherLine.voucher_id == voucher.id)
+        )
+        if not remaining:
+            voucher.status = VoucherStatus.REDEEMED
+        await self.session.flush()
+        await audit.record(self.session, self.actor, "voucher.redeem", "voucher", voucher.id, ["lines"])
+        await self.session.refresh(redemption)
+        await self.session.refresh(voucher)
+        return Outcome(redemption, await self.view(voucher), True)
+
+    @staticmethod
+    def _plan(lines: dict[UUID, VoucherLine], wants: dict[UUID, Decimal] | None) -> list[tuple[VoucherLine, Decimal]]:
+        if wants is None:
+            return [(line, line.remaining) for line in lines.values() if line.remaining > 0]
+        plan = []
+        for goods_id, quantity in wants.items():
+            line = lines.get(goods_id)
+            if line is None:
+                raise Refusal("not_on_voucher", _("The voucher does not entitle to this item."), 422)
+            if not quantity.is_finite() or quantity < 0:
+                raise Refusal("bad_quantity", _("The quantity cannot be negative."), 422)
+            if line.kit_id and quantity != quantity.to_integral_value():
+                raise Refusal("bad_quantity", _("Kits are handed out whole."), 422)
+            if quantity > line.remaining:
+                raise Refusal(
+                    "over_remaining",
+                    _("More than remains on the voucher (%(n)s).", n=number(line.remaining)),
+                    422,
+                )
+            if quantity > 0:
+                plan.append((line, quantity))
+        if not plan:
+            raise Refusal("nothing_to_hand_out", _("Choose at least one thing to hand out."), 422)
+        return plan
+
+    async def _earlier(self, request_id: str, voucher: Voucher) -> Outcome | None:
+        earlier = await self.session.scalar(select(Redemption).where(Redemption.request_id == request_id))
+        if earlier is None:
+            return None
+        if earlier.voucher_id != voucher.id:
+            raise Refusal("request_id_reused", _("This request id was already used for another voucher."), 422)
+        await self.session.refresh(voucher)
+        return Outcome(earlier, await self.view(voucher), False)
+
+    # --- undo and the day's count ---------------------------------------------------------------------------
+
+    async def undo(self, redemption_id: UUID, now: datetime | None = None) -> Redemption:
+        """Within 5 minutes, by the one who redeemed or a coordinator: the goods go back, the voucher is whole."""
+        self._require(HAND_OUT_ROLES)
+        redemption = await self.session.get(Redemption, redemption_id)
+        if redemption is None or not self.actor.can_see_site(redemption.point_id):
+            raise NotFound(_("This redemption does not exist."))
+        now = now or datetime.now(UTC)
+        if self.actor.role not in {Role.COORDINATOR, Role.ADMIN}:
+            if redemption.user_name != self.actor.username:
+                raise DomainError(_("Only the one who handed it out or a coordinator can undo this."))
+            if now - redemption.at > timedelta(minutes=UNDO_MINUTES):
+                raise DomainError(_("It is too late to undo (more than 5 minutes): ask a coordinator."))
+        result = await self.session.execute(
+            update(Redemption)
+            .where(Redemption.id == redemption.id, Redemption.undone_at.is_(None))
+            .values(undone_at=now, undone_by=self.actor.username)
+            .execution_options(synchronize_session=False)
+        )
+        if not result.rowcount:  # type: ignore[attr-defined]
+            raise DomainError(_("This redemption has already been undone."))
+        for line in redemption.lines:
+            await self.session.execute(
+                update(VoucherLine)
+                .where(VoucherLine.id == line.voucher_line_id)
+                .values(redeemed=VoucherLine.redeemed - line.quantity)
+                .execution_options(synchronize_session=False)
+            )
+        await self.session.execute(
+            update(Voucher)
+            .where(Voucher.id == redemption.voucher_id, Voucher.status == VoucherStatus.REDEEMED)
+            .values(status=VoucherStatus.ISSUED)
+            .execution_options(synchronize_session=False)
+        )
+        if redemption.movement_id:
+            reversal = await LedgerService(self.session, self.actor).undo_hand_out(redemption.movement_id, "undo")
+            redemption.undo_movement_id = reversal.id
+        await audit.record(self.session, self.actor, "voucher.undo", "voucher", redemption.voucher_id, ["redemption"])
+        await self.session.refresh(redemption)
+        return redemption
+
+    async def today_count(self, point_id: UUID, today: date | None = None) -> int:
+        day = today or date.today()
+        return int(
+            await self.session.scalar(
+                select(func.count())
+                .select_from(Redemption)
+                .where(
+                    Redemption.point_id == point_id,
+                    Redemption.undone_at.is_(None),
+                    Redemption.at >= day_start(day),
+                    Redemption.at < day_start(day + timedelta(days=1)),
+                )
+            )
+            or 0
+        )
