@@ -4,3 +4,19 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 mkdir -p static/vendor
 cp node_modules/htmx.org/dist/htmx.min.js static/vendor/htmx.min.js
+
+# Camera scanning where the browser has no BarcodeDetector: the barcode-detector ponyfill (ES module, loaded by
+# static/js/scan.js with import() only when needed) and the ZXing *reader* wasm it runs, served from our own
+# static files (by default the module would fetch the wasm from a CDN; scan.js points it here instead).
+bd=static/vendor/barcode-detector
+rm -rf "$bd"
+mkdir -p "$bd"
+cp node_modules/barcode-detector/dist/es/ponyfill.js node_modules/barcode-detector/dist/es/zxing-exported.js "$bd/"
+cp node_modules/zxing-wasm/dist/reader/zxing_reader.wasm "$bd/"
+cp node_modules/barcode-detector/LICENSE "$bd/LICENSE"
+# The module's JS glue is bundled for one exact zxing-wasm build and records its sha256: refuse a mismatched wasm.
+wasm_sha256=$(sha256sum "$bd/zxing_reader.wasm" | cut -c1-64)
+if ! grep -q "$wasm_sha256" "$bd/zxing-exported.js"; then
+  echo "vendor.sh: zxing_reader.wasm (sha256 $wasm_sha256) is not the build barcode-detector expects" >&2
+  exit 1
+fi

@@ -31,7 +31,6 @@ from logistics.inventory.controllers import StockController
 from logistics.inventory.history_controllers import StockHistoryController
 from logistics.inventory.outgoing_controllers import OutgoingController, TransferController
 from logistics.inventory.stocktake_controllers import StocktakeController
-from logistics.vouchers import issuing as _voucher_jobs  # noqa: F401 — models and the expiry job
 from logistics.people.controllers import PeopleController
 from logistics.people.household_controllers import HouseholdController, ThresholdController
 from logistics.scheduler import JobRunner, create_scheduler
@@ -46,6 +45,8 @@ from logistics.shelter.night_controllers import (
 )
 from logistics.sites.controllers import SiteController
 from logistics.system.controllers import JobsController
+from logistics.vouchers.api import VoucherApi
+from logistics.vouchers.scan_controllers import ScanController
 from logistics.web.errors import DomainError, handle_domain_error, handle_http_exception, handle_server_error
 from logistics.web.guards import requires
 from logistics.web.home import HomeController
@@ -96,6 +97,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             TransferController,
             StocktakeController,
             StockHistoryController,
+            ScanController,
+            VoucherApi,
             RollCallController,
             HistoryController,
             ReviewController,

@@ -11,6 +11,7 @@ from playwright.async_api import Browser, async_playwright
 
 from ..inventory.conftest import stock  # noqa: F401 — the fixture, for the receiving test
 from ..live import serve
+from ..vouchers.conftest import aid  # noqa: F401 — the fixture, for the scanning test
 
 SCREENSHOTS = Path(__file__).parent / "screenshots"
 CHROMIUM_ARGS = [

@@ -16,7 +16,7 @@ from logistics.inventory.ledger import verify
 from logistics.inventory.models import Balance, Movement
 from logistics.vouchers.issuing import VoucherService
 from logistics.vouchers.models import Redemption, Voucher, VoucherLine
-from logistics.vouchers.redeeming import Refusal, RedemptionService
+from logistics.vouchers.redeeming import RedemptionService, Refusal
 from logistics.web.actor import Actor
 
 from ..helpers import count, db_session
@@ -167,7 +167,7 @@ async def test_undo_within_five_minutes_by_the_same_volunteer_or_a_coordinator(a
         outcome = await RedemptionService(session, volunteer(aid)).redeem(voucher.code, aid.point.id, "undo-000001")
         await session.commit()
     async with db_session(app) as session:
-        with pytest.raises(Exception, match="Tylko|Only"):
+        with pytest.raises(Exception, match="tylko"):
             await RedemptionService(session, volunteer(aid, "inny")).undo(outcome.redemption.id)
         late = datetime.now(UTC) + timedelta(minutes=6)
         with pytest.raises(Exception, match="5"):
@@ -207,7 +207,7 @@ async def test_two_scanners_at_once_and_a_doubled_request(app, aid, settings):
         different = await asyncio.gather(scan("scanner-a-01"), scan("scanner-b-01"))
         assert sorted(result.split(":")[0] for result in different) == ["already_redeemed", "ok"]
         async with db_session(app) as session:
-            await RedemptionService(session, ADMIN).undo((await session.scalar(select(Redemption.id))))
+            await RedemptionService(session, ADMIN).undo(await session.scalar(select(Redemption.id)))
             await session.commit()
         same = await asyncio.gather(scan("scanner-c-01"), scan("scanner-c-01"))
     finally:

@@ -55,11 +55,20 @@ def wants_json(request: Request[Any, Any, Any]) -> bool:
     return request.url.path.startswith("/api/") or "application/json" in request.headers.get("accept", "")
 
 
-def error_response(request: Request[Any, Any, Any], status: int, detail: str | None = None) -> Response[Any]:
+def error_response(
+    request: Request[Any, Any, Any],
+    status: int,
+    detail: str | None = None,
+    error: str | None = None,
+    details: dict[str, Any] | None = None,
+) -> Response[Any]:
+    """The error page, or for the API a JSON body: a machine-readable `error`, a `message` in the user's language
+    and, for some refusals, more `details`."""
     i18n.set_locale(locale_for_scope(request.scope))
     message = detail or _title(status)
     if wants_json(request):
-        return Response({"error": str(status), "message": message}, status_code=status, media_type=MediaType.JSON)
+        body = {"error": error or str(status), "message": message, **(details or {})}
+        return Response(body, status_code=status, media_type=MediaType.JSON)
     return Template(
         template_name="errors/error.html",
         context={"status": status, "message": message, "request": request},
@@ -83,7 +92,9 @@ def handle_http_exception(request: Request[Any, Any, Any], exc: HTTPException) -
 
 
 def handle_domain_error(request: Request[Any, Any, Any], exc: DomainError) -> Response[Any]:
-    return error_response(request, exc.status_code, exc.message)
+    return error_response(
+        request, exc.status_code, exc.message, getattr(exc, "error", None), getattr(exc, "details", None)
+    )
 
 
 def handle_server_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:

@@ -19,7 +19,7 @@ request_log = logging.getLogger("logistics.requests")
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 CONTENT_SECURITY_POLICY = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
+    "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data: blob:; "
     "media-src 'self' blob:; connect-src 'self'; font-src 'self'; object-src 'none'; "
     "base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
 )
@@ -100,4 +100,11 @@ def locale_for_scope(scope: Scope) -> str:
         name, _sep, value = part.strip().partition("=")
         if name == "lang" and value in i18n.LANGUAGE_NAMES:
             return value
+    # Scanning devices and other API clients say their language in Accept-Language ("uk", "en-GB;q=0.8", ...);
+    # pages keep the organisation's language for people who have not chosen one.
+    api = str(scope.get("path", "")).startswith("/api/")
+    for part in headers.get(b"accept-language", b"").decode("latin-1").split(",") if api else []:
+        language = part.split(";")[0].strip().lower()[:2]
+        if language in i18n.LANGUAGE_NAMES:
+            return language
     return get_settings().default_locale

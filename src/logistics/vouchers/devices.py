@@ -1,0 +1,127 @@
+"""Scanning devices: a token per device and distribution point, created by a coordinator, shown once, revocable.
+
+The API accepts either the signed-in user's session or `Authorization: Bearer <token>`; only the token's SHA-256
+is stored. A device acts as a volunteer of its one point.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID
+
+from advanced_alchemy.extensions.litestar import SQLAlchemyAsyncConfig, SQLAlchemyPlugin
+from litestar.connection import ASGIConnection
+from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
+from litestar.handlers.base import BaseRouteHandler
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from logistics.accounts.models import Role, User
+from logistics.audit import services as audit
+from logistics.db import write_intent
+from logistics.inventory.ledger import HAND_OUT_ROLES
+from logistics.sites.models import Site, SiteKind
+from logistics.vouchers.models import DeviceToken
+from logistics.web.actor import Actor, Service, actor_from_request
+from logistics.web.errors import DomainError, NotFound
+from logistics.web.i18n import gettext as _
+
+DEVICE_ROLES = frozenset({Role.COORDINATOR, Role.ADMIN})
+TOKEN_PREFIX = "przystan_"  # noqa: S105 — not a secret: marks the tokens in logs and configs
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class DeviceService(Service):
+    async def create(self, point_id: UUID, name: str) -> tuple[DeviceToken, str]:
+        """A new device of a distribution point; returns the token, which is never shown again."""
+        self._require(DEVICE_ROLES)
+        if not name.strip():
+            raise DomainError(_("Name the device (e.g. Tablet 1)."), "name")
+        point = await self.session.get(Site, point_id)
+        if point is None or SiteKind.DISTRIBUTION_POINT not in point.kinds:
+            raise NotFound(_("This distribution point does not exist."))
+        token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+        device = DeviceToken(
+            point_id=point.id, name=name.strip()[:80], token_hash=token_hash(token), created_by=self.actor.username
+        )
+        self.session.add(device)
+        await self.session.flush()
+        await audit.record(self.session, self.actor, "device.create", "device", device.id, ["token"])
+        return device, token
+
+    async def revoke(self, device_id: UUID) -> None:
+        self._require(DEVICE_ROLES)
+        result = await self.session.execute(
+            update(DeviceToken)
+            .where(DeviceToken.id == device_id, DeviceToken.revoked_at.is_(None))
+            .values(revoked_at=datetime.now(UTC))
+            .execution_options(synchronize_session=False)
+        )
+        if not result.rowcount:  # type: ignore[attr-defined]
+            raise DomainError(_("This device has already been revoked."))
+        await audit.record(self.session, self.actor, "device.revoke", "device", device_id, ["revoked_at"])
+
+    async def list(self) -> list[tuple[DeviceToken, str]]:
+        rows = await self.session.execute(
+            select(DeviceToken, Site.name).join(Site, Site.id == DeviceToken.point_id).order_by(DeviceToken.created_at)
+        )
+        return [(device, point) for device, point in rows.all()]
+
+
+async def device_for(session: AsyncSession, token: str) -> DeviceToken | None:
+    return await session.scalar(
+        select(DeviceToken).where(DeviceToken.token_hash == token_hash(token), DeviceToken.revoked_at.is_(None))
+    )
+
+
+def device_actor(device: DeviceToken, ip: str = "") -> Actor:
+    return Actor(
+        user_id=None,
+        username=f"device:{device.name}"[:64],
+        role=Role.VOLUNTEER,
+        ip=ip,
+        site_ids=frozenset({device.point_id}),
+    )
+
+
+async def api_caller(connection: ASGIConnection[Any, Any, Any, Any]) -> tuple[Actor, UUID | None]:
+    """The API's caller: a scanning device by its bearer token, or the signed-in user of the session."""
+    alchemy: SQLAlchemyAsyncConfig = connection.app.plugins.get(SQLAlchemyPlugin).config[0]  # type: ignore[assignment]
+    ip = connection.client.host if connection.client else ""
+    header = connection.headers.get("authorization", "")
+    token = write_intent.set(False)
+    try:
+        async with alchemy.get_session() as session:
+            if header.lower().startswith("bearer "):
+                device = await device_for(session, header[7:].strip())
+                if device is None:
+                    raise NotAuthorizedException(_("This device token is not valid (revoked or mistyped)."))
+                return device_actor(device, ip), device.id
+            data: dict[str, Any] = connection.scope.get("session") or {}  # type: ignore[assignment]
+            try:
+                user = await session.get(User, UUID(str(data.get("user_id"))))
+            except ValueError:
+                user = None
+            if user is None or not user.is_active or user.session_epoch != data.get("epoch"):
+                raise NotAuthorizedException(_("Please sign in."))
+            connection.scope["user"] = user
+            return actor_from_request(connection), None
+    finally:
+        write_intent.reset(token)
+
+
+async def scanner_guard(connection: ASGIConnection[Any, Any, Any, Any], _handler: BaseRouteHandler) -> None:
+    """Admit a device or a signed-in user who hands out goods; the caller is kept in the connection's state."""
+    actor, device_id = await api_caller(connection)
+    if actor.role not in HAND_OUT_ROLES:
+        raise PermissionDeniedException(_("You do not have access to this page."))
+    connection.state.scanner = (actor, device_id)
+
+
+scanner_guard.roles = tuple(HAND_OUT_ROLES)  # type: ignore[attr-defined]

@@ -1,0 +1,189 @@
+"""The scan page and the scanning API through HTTP: results, refusals, partial redemptions, idempotent retries,
+device tokens — the response and the database."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import uuid
+from decimal import Decimal
+
+from sqlalchemy import func, select
+
+from logistics import codes
+from logistics.inventory.models import Balance
+from logistics.vouchers.devices import DeviceService
+from logistics.vouchers.issuing import VoucherService
+from logistics.vouchers.models import Redemption, Voucher
+
+from ..conftest import login
+from ..helpers import count, db_session, post_form
+from .conftest import ADMIN
+
+
+async def _voucher(app, aid) -> Voucher:
+    async with db_session(app) as session:
+        voucher = await VoucherService(session, ADMIN).issue(aid.food.id, aid.poor.id)
+        await session.commit()
+        return voucher
+
+
+async def _oil(app, aid) -> Decimal:
+    async with db_session(app) as session:
+        total = await session.scalar(
+            select(func.sum(Balance.quantity)).where(Balance.location_id == aid.point.id, Balance.item_id == aid.oil.id)
+        )
+    return Decimal(total or 0)
+
+
+async def _token(app, aid, point=None) -> str:
+    async with db_session(app) as session:
+        _device, token = await DeviceService(session, ADMIN).create((point or aid.point).id, "Tablet 1")
+        await session.commit()
+        return token
+
+
+async def test_scan_look_confirm_and_the_second_scan_is_refused(app, client, people, aid):
+    voucher = await _voucher(app, aid)
+    await login(client, "wolontariusz")
+    to_scan = await client.get("/scan", follow_redirects=False)
+    assert to_scan.status_code == 303 and to_scan.headers["location"] == f"/scan/{aid.point.id}"  # the one point
+    page = await client.get(f"/scan/{aid.point.id}")
+    assert page.status_code == 200 and 'id="scan-code"' in page.text
+    htmx = {"hx-request": "true"}
+    look = await post_form(client, f"/scan/{aid.point.id}/look", {"code": voucher.code}, headers=htmx)
+    assert look.status_code == 200
+    assert 'data-outcome="ok"' in look.text and "Anna K." in look.text
+    assert "Kowalska" not in look.text  # a first name and initial, nothing more
+    request_id = re.search(r'name="request_id" value="([^"]+)"', look.text).group(1)
+    confirm = {"code": voucher.code, "request_id": request_id, f"qty-{aid.kit.id}": "1", f"qty-{aid.oil.id}": "3"}
+    done = await post_form(client, f"/scan/{aid.point.id}/redeem", confirm, headers=htmx)
+    assert done.status_code == 200 and 'data-outcome="ok"' in done.text
+    assert '<strong id="today-count" hx-swap-oob="true">1</strong>' in done.text
+    double_tap = await post_form(client, f"/scan/{aid.point.id}/redeem", confirm, headers=htmx)
+    assert double_tap.status_code == 200
+    assert await count(app, Redemption) == 1
+    assert await _oil(app, aid) == 36
+    again = await post_form(client, f"/scan/{aid.point.id}/look", {"code": voucher.code}, headers=htmx)
+    assert 'data-outcome="refused"' in again.text
+    assert "Punkt 1" in again.text
+
+
+async def test_partial_redemption_and_bad_quantities_on_the_page(app, client, people, aid):
+    voucher = await _voucher(app, aid)
+    await login(client, "wolontariusz")
+    url = f"/scan/{aid.point.id}/redeem"
+    base = {"code": voucher.code, f"qty-{aid.kit.id}": "0"}
+    negative = await post_form(client, url, {**base, "request_id": str(uuid.uuid4()), f"qty-{aid.oil.id}": "-1"})
+    assert negative.status_code == 422
+    too_many = await post_form(client, url, {**base, "request_id": str(uuid.uuid4()), f"qty-{aid.oil.id}": "4"})
+    assert 'data-outcome="refused"' in too_many.text
+    assert await count(app, Redemption) == 0
+    partial = await post_form(client, url, {**base, "request_id": str(uuid.uuid4()), f"qty-{aid.oil.id}": "1"})
+    assert 'data-outcome="ok"' in partial.text
+    async with db_session(app) as session:
+        stored = await session.get(Voucher, voucher.id)
+        assert [line.redeemed for line in stored.lines] == [0, 1]
+        assert stored.status == "issued"
+
+
+async def test_a_volunteer_scans_only_at_their_point(app, client, people, aid):
+    await _voucher(app, aid)
+    await login(client, "wolontariusz")
+    assert (await client.get(f"/scan/{aid.other_point.id}")).status_code == 404
+    client.cookies.clear()
+    await login(client, "caseworker")
+    assert (await client.get(f"/scan/{aid.point.id}")).status_code == 403
+
+
+async def test_api_with_a_device_token(app, client, people, aid):
+    voucher = await _voucher(app, aid)
+    token = await _token(app, aid)
+    auth = {"authorization": f"Bearer {token}", "accept-language": "en"}
+    state = await client.get(f"/api/v1/vouchers/{codes.format_code(voucher.code)}?point={aid.point.id}", headers=auth)
+    assert state.status_code == 200
+    body = state.json()
+    assert body["holder"] == "Anna K." and [line["remaining"] for line in body["lines"]] == ["1", "3"]
+    request = {
+        "code": voucher.code,
+        "point": str(aid.point.id),
+        "request_id": "device-req-0001",
+        "lines": [{"item": str(aid.oil.id), "quantity": "2"}],
+    }
+    created = await client.post("/api/v1/redemptions", json=request, headers=auth)
+    assert created.status_code == 201
+    repeat = await client.post("/api/v1/redemptions", json=request, headers=auth)
+    assert repeat.status_code == 200 and repeat.json() == created.json()
+    over = await client.post("/api/v1/redemptions", json={**request, "request_id": "device-req-0002"}, headers=auth)
+    assert over.status_code == 422 and over.json()["error"] == "over_remaining"
+    assert over.json()["message"].startswith("More than remains")  # the language asked for
+    rest = await client.post(
+        "/api/v1/redemptions",
+        json={"code": voucher.code, "point": str(aid.point.id), "request_id": "device-req-0003"},
+        headers=auth,
+    )
+    assert rest.status_code == 201 and rest.json()["voucher"]["status"] == "redeemed"
+    done = await client.post(
+        "/api/v1/redemptions",
+        json={"code": voucher.code, "point": str(aid.point.id), "request_id": "device-req-0004"},
+        headers=auth,
+    )
+    assert done.status_code == 409 and done.json()["error"] == "already_redeemed"
+    async with db_session(app) as session:
+        assert (await session.scalar(select(Redemption.user_name))) == "device:Tablet 1"
+    assert await count(app, Redemption) == 2
+    assert await _oil(app, aid) == 36
+
+
+async def test_api_refusals_and_authentication(app, client, people, aid):
+    voucher = await _voucher(app, aid)
+    token = await _token(app, aid)
+    auth = {"authorization": f"Bearer {token}"}
+    point = str(aid.point.id)
+    assert (await client.get(f"/api/v1/vouchers/{voucher.code}?point={point}")).status_code == 401
+    bad = await client.get(f"/api/v1/vouchers/{voucher.code}?point={point}", headers={"authorization": "Bearer nope"})
+    assert bad.status_code == 401 and bad.json()["error"] == "401"
+    malformed = await client.get(f"/api/v1/vouchers/ABCD-EFGH?point={point}", headers=auth)
+    assert malformed.status_code == 422 and malformed.json()["error"] == "malformed_code"
+    unknown = await client.get(f"/api/v1/vouchers/{codes.generate()}?point={point}", headers=auth)
+    assert unknown.status_code == 404 and unknown.json()["error"] == "unknown_code"
+    elsewhere = await client.get(f"/api/v1/vouchers/{voucher.code}?point={aid.other_point.id}", headers=auth)
+    assert elsewhere.status_code == 404  # the device belongs to Punkt 1
+    async with db_session(app) as session:
+        await VoucherService(session, ADMIN).revoke(voucher.id, "zgubiony")
+        await session.commit()
+    revoked = await client.post(
+        "/api/v1/redemptions", json={"code": voucher.code, "point": point, "request_id": "revoked-0001"}, headers=auth
+    )
+    assert revoked.status_code == 410 and revoked.json()["error"] == "revoked"
+    garbage = await client.post("/api/v1/redemptions", json={"code": 5}, headers=auth)
+    assert garbage.status_code == 400
+    assert await count(app, Redemption) == 0
+
+
+async def test_a_revoked_device_token_stops_working(app, client, people, aid):
+    voucher = await _voucher(app, aid)
+    async with db_session(app) as session:
+        device, token = await DeviceService(session, ADMIN).create(aid.point.id, "Telefon")
+        await session.commit()
+        await DeviceService(session, ADMIN).revoke(device.id)
+        await session.commit()
+    response = await client.get(
+        f"/api/v1/vouchers/{voucher.code}?point={aid.point.id}", headers={"authorization": f"Bearer {token}"}
+    )
+    assert response.status_code == 401
+
+
+async def test_api_with_the_volunteers_session_and_concurrent_duplicates(app, client, people, aid):
+    voucher = await _voucher(app, aid)
+    await login(client, "wolontariusz")
+    body = {"code": voucher.code, "point": str(aid.point.id), "request_id": "session-req-01"}
+    responses = await asyncio.gather(*(client.post("/api/v1/redemptions", json=body) for _ in range(3)))
+    assert sorted(r.status_code for r in responses) == [200, 200, 201]
+    assert len({r.json()["id"] for r in responses}) == 1
+    others = await asyncio.gather(
+        *(client.post("/api/v1/redemptions", json={**body, "request_id": f"other-req-{n:03}"}) for n in range(3))
+    )
+    assert [r.status_code for r in others] == [409, 409, 409]
+    assert await count(app, Redemption) == 1
+    assert await _oil(app, aid) == 36
