@@ -61,6 +61,10 @@ class CLIPlugin(CLIPluginProtocol):
         cli.add_command(sites)
         cli.add_command(scheduler)
         cli.add_command(inventory)
+        from logistics.vouchers.cli import devices, vouchers
+
+        cli.add_command(vouchers)
+        cli.add_command(devices)
 
 
 @click.command(name="serve")

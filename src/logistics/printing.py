@@ -7,6 +7,7 @@ they stay sharp at any printer resolution; each module is at least 0.5 mm wide.
 
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
 
@@ -14,6 +15,7 @@ import qrcode
 from fpdf import FPDF
 from qrcode.util import MODE_ALPHA_NUM, QRData
 
+logging.getLogger("fontTools").setLevel(logging.WARNING)  # font subsetting logs every glyph at INFO
 FONT_DIRS = [Path(os.environ.get("LOGISTICS_FONT_DIR", "/usr/share/fonts/truetype/dejavu"))]
 MIN_MODULE_MM = 0.5
 

@@ -18,6 +18,7 @@ from logistics.people.models import EligibilityThreshold, Person
 from logistics.settings import get_settings
 from logistics.shelter.seeding import load_shelter_demo
 from logistics.sites.models import Site, SiteKindRow
+from logistics.vouchers.seeding import load_voucher_demo
 from logistics.web.actor import Actor
 
 DEMO_PASSWORD = "pomoc-demo-2026"  # noqa: S105 — documented in the README, for the demo only
@@ -59,10 +60,17 @@ async def load_demo(session: AsyncSession, *, only_if_empty: bool = False, house
     added_households = await _load_households(session) if households else 0
     beds = await load_shelter_demo(session, _load("shelter.json")) if households else 0
     items = await load_catalogue_demo(session, _load("catalogue.json")) if households else 0
-    return (
-        f"Demo data: {created_sites} sites and {created_users} users added, {thresholds} income criteria, "
-        f"{added_households} households, {beds} beds, {items} items (password for demo users: {DEMO_PASSWORD})."
+    vouchers, redeemed, tokens = (
+        await load_voucher_demo(session, _load("programmes.json")) if households else (0, 0, [])
     )
+    summary = (
+        f"Demo data: {created_sites} sites and {created_users} users added, {thresholds} income criteria, "
+        f"{added_households} households, {beds} beds, {items} items, {vouchers} vouchers ({redeemed} redeemed) "
+        f"(password for demo users: {DEMO_PASSWORD})."
+    )
+    if tokens:
+        summary += "\nDevice tokens for the scanning API (shown only now):\n" + "\n".join(tokens)
+    return summary
 
 
 async def _load_thresholds(session: AsyncSession) -> int:

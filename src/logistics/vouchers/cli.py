@@ -1,0 +1,209 @@
+"""`logistics vouchers issue|list` and `logistics devices create|list|revoke`."""
+
+from __future__ import annotations
+
+import csv
+import io
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+from uuid import UUID
+
+import click
+from litestar.cli._utils import LitestarGroup
+
+from logistics.cli import run_with_session
+
+if TYPE_CHECKING:
+    from litestar import Litestar
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+ACTOR_NAME = "cli"
+
+
+@click.group(name="vouchers", cls=LitestarGroup)
+def vouchers() -> None:
+    """Issue vouchers to households and list them (CSV or PDF)."""
+
+
+def _write(output: str, content: bytes) -> None:
+    if output == "-":
+        sys.stdout.buffer.write(content)
+    else:
+        Path(output).write_bytes(content)
+
+
+def _csv(header: list[str], rows: list[list[str]]) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    return out.getvalue().encode()
+
+
+@vouchers.command(name="issue")
+@click.option("--programme", "programme_code", required=True, help="The programme's code, e.g. FEPZ.")
+@click.option("--cycle", default=None, help="The month, YYYY-MM (monthly programmes; default: this month).")
+@click.option("--all-eligible", is_flag=True, help="Every eligible household without this cycle's voucher.")
+@click.option("--household", "household_ids", multiple=True, type=click.UUID, help="A household's id (repeatable).")
+@click.option("--format", "output_format", type=click.Choice(["csv", "pdf"]), default="csv", show_default=True)
+@click.option(
+    "--layout", type=click.Choice(["a4", "a4x4", "receipt"]), default="a4", show_default=True, help="PDF layout."
+)
+@click.option("--output", default="-", show_default=True, help="File to write; - for standard output.")
+def vouchers_issue(
+    app: Litestar,
+    programme_code: str,
+    cycle: str | None,
+    all_eligible: bool,
+    household_ids: tuple[UUID, ...],
+    output_format: str,
+    layout: str,
+    output: str,
+) -> None:
+    """Issue this cycle's vouchers: to every eligible household, or to the listed ones. Households that have one
+    already get none (a rerun issues nothing twice). CSV columns: code, household_id, programme, valid_from,
+    valid_until."""
+    from logistics.settings import get_settings
+    from logistics.vouchers.documents import CSV_HEADER, csv_rows, voucher_prints
+    from logistics.vouchers.issuing import VoucherService
+    from logistics.vouchers.printing import render_vouchers
+    from logistics.web.actor import Actor
+    from logistics.web.errors import DomainError
+
+    if all_eligible == bool(household_ids):
+        raise click.UsageError("Give either --all-eligible or at least one --household.")
+
+    async def issue(session: AsyncSession) -> tuple[bytes, int, int]:
+        service = VoucherService(session, Actor.system(ACTOR_NAME))
+        programme = await service.programme_by_code(programme_code)
+        preview = await service.preview(programme.id, cycle)
+        if household_ids:
+            eligible = {household.id for household in preview.eligible}
+            for household_id in household_ids:
+                if household_id not in eligible:
+                    reason = next((r for h, r in preview.excluded if h.id == household_id), "")
+                    raise DomainError(
+                        f"Household {household_id}: {reason or 'has this voucher already or does not exist'}"
+                    )
+        issued = await service.issue_batch(programme.id, cycle, households=list(household_ids) or None)
+        if output_format == "pdf":
+            content = render_vouchers(await voucher_prints(session, issued), layout, get_settings().org_name)
+        else:
+            content = _csv(CSV_HEADER, await csv_rows(session, issued))
+        return content, len(issued), len(preview.excluded)
+
+    try:
+        content, issued, excluded = run_with_session(app, issue)
+    except DomainError as error:
+        raise click.ClickException(error.message) from error
+    _write(output, content)
+    click.echo(f"Issued {issued} vouchers; {excluded} households not eligible.", err=True)
+
+
+@vouchers.command(name="list")
+@click.option("--programme", "programme_code", default=None, help="Only this programme (its code).")
+@click.option("--status", type=click.Choice(["issued", "redeemed", "expired", "revoked"]), default=None)
+@click.option("--cycle", default=None, help="Only this cycle (YYYY-MM or once).")
+@click.option("--format", "output_format", type=click.Choice(["csv", "pdf"]), default="csv", show_default=True)
+@click.option("--layout", type=click.Choice(["a4", "a4x4", "receipt"]), default="a4", show_default=True)
+@click.option("--output", default="-", show_default=True, help="File to write; - for standard output.")
+def vouchers_list(
+    app: Litestar,
+    programme_code: str | None,
+    status: str | None,
+    cycle: str | None,
+    output_format: str,
+    layout: str,
+    output: str,
+) -> None:
+    """List vouchers to re-print or hand over: CSV columns code, household_id, programme, valid_from, valid_until,
+    status (or a PDF of them)."""
+    from sqlalchemy import select
+
+    from logistics.settings import get_settings
+    from logistics.vouchers.documents import CSV_HEADER, csv_rows, voucher_prints
+    from logistics.vouchers.issuing import VoucherService
+    from logistics.vouchers.models import Voucher
+    from logistics.vouchers.printing import render_vouchers
+    from logistics.web.actor import Actor
+    from logistics.web.errors import DomainError
+
+    async def rows(session: AsyncSession) -> bytes:
+        query = select(Voucher).order_by(Voucher.created_at)
+        if programme_code:
+            programme = await VoucherService(session, Actor.system(ACTOR_NAME)).programme_by_code(programme_code)
+            query = query.where(Voucher.programme_id == programme.id)
+        if status:
+            query = query.where(Voucher.status == status)
+        if cycle:
+            query = query.where(Voucher.cycle == cycle)
+        found = list(await session.scalars(query))
+        if output_format == "pdf":
+            return render_vouchers(await voucher_prints(session, found), layout, get_settings().org_name)
+        return _csv([*CSV_HEADER, "status"], await csv_rows(session, found, with_status=True))
+
+    try:
+        _write(output, run_with_session(app, rows))
+    except DomainError as error:
+        raise click.ClickException(error.message) from error
+
+
+@click.group(name="devices", cls=LitestarGroup)
+def devices() -> None:
+    """Scanning devices of distribution points and their API tokens."""
+
+
+@devices.command(name="create")
+@click.option("--point", required=True, help="The distribution point: its name or id.")
+@click.option("--name", required=True, help="The device's name, e.g. 'Tablet 1'.")
+def devices_create(app: Litestar, point: str, name: str) -> None:
+    """Create a device token for a distribution point. The token is shown once, alone on the last line."""
+    from logistics.sites.services import resolve_site_ids
+    from logistics.vouchers.devices import DeviceService
+    from logistics.web.actor import Actor
+    from logistics.web.errors import DomainError
+
+    async def create(session: AsyncSession) -> tuple[str, str]:
+        [point_id] = await resolve_site_ids(session, [point])
+        device, token = await DeviceService(session, Actor.system(ACTOR_NAME)).create(point_id, name)
+        return str(device.id), token
+
+    try:
+        device_id, token = run_with_session(app, create)
+    except DomainError as error:
+        raise click.ClickException(error.message) from error
+    click.echo(f"Device {name} ({device_id}); its token, shown only now:")
+    click.echo(token)
+
+
+@devices.command(name="list")
+def devices_list(app: Litestar) -> None:
+    """Devices with their point, creation and revocation (never the tokens)."""
+    from logistics.vouchers.devices import DeviceService
+    from logistics.web.actor import Actor
+
+    async def rows(session: AsyncSession) -> list[str]:
+        return [
+            f"{device.id}\t{point}\t{device.name}\t{device.created_at:%Y-%m-%d}\t"
+            f"{'revoked ' + f'{device.revoked_at:%Y-%m-%d}' if device.revoked_at else 'active'}"
+            for device, point in await DeviceService(session, Actor.system(ACTOR_NAME)).list()
+        ]
+
+    for row in run_with_session(app, rows):
+        click.echo(row)
+
+
+@devices.command(name="revoke")
+@click.argument("device_id", type=click.UUID)
+def devices_revoke(app: Litestar, device_id: UUID) -> None:
+    """Revoke a device's token: it stops working at once."""
+    from logistics.vouchers.devices import DeviceService
+    from logistics.web.actor import Actor
+    from logistics.web.errors import DomainError
+
+    try:
+        run_with_session(app, lambda session: DeviceService(session, Actor.system(ACTOR_NAME)).revoke(device_id))
+    except DomainError as error:
+        raise click.ClickException(error.message) from error
+    click.echo("Revoked.")

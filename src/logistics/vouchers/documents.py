@@ -1,0 +1,86 @@
+"""Vouchers on paper and in lists: what to print on each (household, entitlement, validity, points) and the CSV
+rows handed to other systems. Printing and listing are logged: a voucher carries a household's name."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from logistics import codes
+from logistics.inventory.ledger import number
+from logistics.inventory.models import Item, Kit
+from logistics.people.models import Household
+from logistics.sites.models import Site, SiteKind, SiteKindRow
+from logistics.vouchers.models import Programme, Voucher
+from logistics.vouchers.printing import PointInfo, VoucherPrint
+
+CSV_HEADER = ["code", "household_id", "programme", "valid_from", "valid_until"]
+
+
+async def _points(session: AsyncSession, programme: Programme) -> list[PointInfo]:
+    query = select(Site).where(Site.is_active.is_(True)).order_by(Site.name)
+    if programme.point_ids:
+        query = query.where(Site.id.in_(programme.point_ids))
+    else:
+        query = query.join(SiteKindRow, SiteKindRow.site_id == Site.id).where(
+            SiteKindRow.kind == SiteKind.DISTRIBUTION_POINT
+        )
+    return [PointInfo(site.name, site.address, site.opening_hours) for site in await session.scalars(query)]
+
+
+async def entitlement(session: AsyncSession, voucher: Voucher) -> list[str]:
+    """What the voucher entitles to, one line per kit or item: "1 × Paczka A", "3 l Olej rzepakowy 1 l"."""
+    items = {item.id: item for item in await session.scalars(select(Item))}
+    kits = {kit.id: kit for kit in await session.scalars(select(Kit))}
+    lines = []
+    for line in voucher.lines:
+        if line.kit_id:
+            lines.append(f"{number(line.entitled)} × {kits[line.kit_id].name}")
+        else:
+            item = items[line.item_id]  # type: ignore[index]
+            lines.append(f"{number(line.entitled)} {item.unit} {item.name}")
+    return lines
+
+
+async def voucher_prints(session: AsyncSession, vouchers: Sequence[Voucher]) -> list[VoucherPrint]:
+    programmes: dict[Any, Programme] = {}
+    points: dict[Any, list[PointInfo]] = {}
+    prints = []
+    for voucher in vouchers:
+        if voucher.programme_id not in programmes:
+            programme = await session.get(Programme, voucher.programme_id)
+            assert programme is not None
+            programmes[programme.id] = programme
+            points[programme.id] = await _points(session, programme)
+        household = await session.get(Household, voucher.household_id) if voucher.household_id else None
+        head = household.head if household else None
+        prints.append(
+            VoucherPrint(
+                code=codes.format_code(voucher.code),
+                household=f"{head.given_name} {head.family_name}".strip() if head else voucher.holder,
+                programme=programmes[voucher.programme_id].name,
+                lines=await entitlement(session, voucher),
+                valid_from=voucher.valid_from,
+                valid_until=voucher.valid_until,
+                points=points[voucher.programme_id],
+            )
+        )
+    return prints
+
+
+async def csv_rows(session: AsyncSession, vouchers: Sequence[Voucher], with_status: bool = False) -> list[list[str]]:
+    names = dict((await session.execute(select(Programme.id, Programme.code))).all())
+    return [
+        [
+            codes.format_code(voucher.code),
+            str(voucher.household_id or ""),
+            names.get(voucher.programme_id, ""),
+            voucher.valid_from.isoformat(),
+            voucher.valid_until.isoformat(),
+            *([voucher.status] if with_status else []),
+        ]
+        for voucher in vouchers
+    ]
