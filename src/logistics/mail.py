@@ -14,13 +14,18 @@ def mail_configured() -> bool:
     return bool(get_settings().smtp.host)
 
 
-def _send(to: Sequence[str], subject: str, body: str) -> None:
-    smtp = get_settings().smtp
+def new_message(to: Sequence[str], subject: str, body: str) -> EmailMessage:
+    """A plain-text message from LOGISTICS_SMTP_FROM; attachments may be added before `deliver`."""
     message = EmailMessage()
-    message["From"] = smtp.sender
+    message["From"] = get_settings().smtp.sender
     message["To"] = ", ".join(to)
     message["Subject"] = subject
     message.set_content(body)
+    return message
+
+
+def _deliver(message: EmailMessage) -> None:
+    smtp = get_settings().smtp
     with smtplib.SMTP(smtp.host, smtp.port, timeout=30) as server:
         if smtp.starttls:
             server.starttls()
@@ -29,6 +34,10 @@ def _send(to: Sequence[str], subject: str, body: str) -> None:
         server.send_message(message)
 
 
+async def deliver(message: EmailMessage) -> None:
+    """Send `message` (in a worker thread: smtplib blocks); raises when the server refuses it."""
+    await asyncio.to_thread(_deliver, message)
+
+
 async def send_mail(to: Sequence[str], subject: str, body: str) -> None:
-    """Send a plain-text message (in a worker thread: smtplib blocks); raises when the server refuses it."""
-    await asyncio.to_thread(_send, to, subject, body)
+    await deliver(new_message(to, subject, body))

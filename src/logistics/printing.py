@@ -75,3 +75,20 @@ def cut_marks(pdf: FPDF, x: float, y: float, width: float, height: float, length
         for cy, dy in ((y, -1), (y + height, 1)):
             pdf.line(cx + dx * 1, cy, cx + dx * (1 + length), cy)
             pdf.line(cx, cy + dy * 1, cx, cy + dy * (1 + length))
+
+
+def qr_svg(text: str, module_px: int = 8) -> str:
+    """The QR of `text` as an SVG image (one path, a quiet zone of 4 modules) for a page on a phone's screen."""
+    matrix = qr_matrix(text)
+    size = len(matrix) + 8
+    path = "".join(
+        f"M{column + 4} {row + 4}h1v1h-1z"
+        for row, cells in enumerate(matrix)
+        for column, dark in enumerate(cells)
+        if dark
+    )
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {size} {size}" width="{size * module_px}" '
+        f'height="{size * module_px}" shape-rendering="crispEdges" role="img" aria-label="QR">'
+        f'<rect width="{size}" height="{size}" fill="#fff"/><path d="{path}" fill="#000"/></svg>'
+    )

@@ -78,6 +78,7 @@ class Settings:
     board_refresh_seconds: int
     stock_alert_days: int
     stock_alerts_to: tuple[str, ...]
+    sms_gateway: str
     var_dir: Path
     debug: bool
     smtp: SmtpSettings = field(default_factory=SmtpSettings)
@@ -116,6 +117,7 @@ def load_settings() -> Settings:
         absence_nights=_env_int("ABSENCE_NIGHTS", 3),
         board_refresh_seconds=max(_env_int("BOARD_REFRESH_SECONDS", 20), 1),
         stock_alert_days=max(_env_int("STOCK_ALERT_DAYS", 14), 0),
+        sms_gateway=_env("SMS_GATEWAY", "log"),
         stock_alerts_to=tuple(address.strip() for address in _env("STOCK_ALERTS_TO", "").split(",") if address.strip()),
         var_dir=var_dir,
         debug=_env_bool("DEBUG", False),

@@ -11,6 +11,7 @@ PUBLIC = {
     ("/healthz", "GET"),
     ("/readyz", "GET"),
     ("/public/free-places", "GET"),
+    ("/v/{code:str}", "GET"),  # the voucher's QR on the household's phone: the code is the key, no personal data
 }
 PUBLIC_PREFIXES = ("/static",)
 

@@ -135,7 +135,7 @@ def alerts_text(low: list[BelowMinimum], soon: list[Expiring]) -> str:
     return "\n".join(lines) + "\n"
 
 
-async def home_panel(session: AsyncSession, actor: Actor) -> dict[str, Any]:
+async def home_panel(session: AsyncSession, actor: Actor, _subject: None = None) -> dict[str, Any]:
     """The counts for the start page of warehouse staff and coordinators, at the locations they see."""
     soon = await expiring(session, actor)
     in_transit = await session.scalar(

@@ -39,13 +39,13 @@ from logistics.web.errors import DomainError, NotFound
 from logistics.web.forms import Form, options
 from logistics.web.guards import requires
 from logistics.web.i18n import _, _l
-from logistics.web.layout import register_home_panel, register_nav
+from logistics.web.layout import register_nav, register_panel
 from logistics.web.responses import csv_response, see_other
 from logistics.web.templating import render
 
 register_nav(lambda: _("Stock"), "/stock", STOCK_ROLES, order=30)
 
-register_home_panel("inventory/home_panel.html", STOCK_ROLES, home_panel, order=30)
+register_panel("home", "inventory/home_panel.html", STOCK_ROLES, home_panel, order=30)
 #: Why a lot is corrected: three kinds of write-off, and an adjustment up or down.
 CORRECTIONS = {
     "expired": _l("Write-off: expired"),
@@ -116,14 +116,14 @@ class StockController(Controller):
             ["item", "category", "unit", "expiry", "lot", "quantity"],
             (
                 [
-                    item.name,
-                    item.category,
-                    item.unit,
-                    "" if lot.expiry == NO_EXPIRY else lot.expiry.isoformat(),
-                    lot.producer_lot,
-                    format(quantity.normalize(), "f"),
+                    row.name,
+                    row.category,
+                    row.unit,
+                    "" if row.expiry == NO_EXPIRY else row.expiry.isoformat(),
+                    row.producer_lot,
+                    format(row.quantity.normalize(), "f"),
                 ]
-                for item, lot, quantity in await stock_at(db_session, location.id)
+                for row in await stock_at(db_session, location.id)
             ),
         )
 

@@ -57,16 +57,30 @@ MOVEMENT_KINDS = {
 }
 
 
-async def stock_at(session: AsyncSession, location_id: UUID) -> list[tuple[Item, Lot, Decimal]]:
+@dataclass(frozen=True)
+class StockRow:
+    """One lot in stock at a location: plain values, not ORM objects (a warehouse lists thousands of lots)."""
+
+    item_id: UUID
+    name: str
+    category: str
+    unit: str
+    lot_id: UUID
+    expiry: date
+    producer_lot: str
+    quantity: Decimal
+
+
+async def stock_at(session: AsyncSession, location_id: UUID) -> list[StockRow]:
     """Every lot in stock at a location, by category, item and expiry (the location's stock page)."""
     rows = await session.execute(
-        select(Item, Lot, Balance.quantity)
+        select(Item.id, Item.name, Item.category, Item.unit, Lot.id, Lot.expiry, Lot.producer_lot, Balance.quantity)
         .join(Balance, Balance.item_id == Item.id)
         .join(Lot, Lot.id == Balance.lot_id)
         .where(Balance.location_id == location_id, Balance.quantity > 0)
         .order_by(Item.category, Item.name, Lot.expiry)
     )
-    return [(item, lot, quantity) for item, lot, quantity in rows.all()]
+    return [StockRow(*row) for row in rows.all()]
 
 
 async def usable_at(session: AsyncSession, location_id: UUID, today: date) -> list[tuple[Item, Decimal]]:

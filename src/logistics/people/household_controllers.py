@@ -20,7 +20,7 @@ from logistics.web.errors import DomainError
 from logistics.web.forms import Form, options
 from logistics.web.guards import requires
 from logistics.web.i18n import _
-from logistics.web.layout import register_nav
+from logistics.web.layout import register_nav, render_panels
 from logistics.web.responses import attempt, flash, refusal, see_other
 from logistics.web.templating import render
 
@@ -54,6 +54,7 @@ class HouseholdController(Controller):
             reason_options=options(forms.REASON_LABELS),
             relationship_labels=forms.RELATIONSHIP_LABELS,
             relationship_options=options(forms.RELATIONSHIP_LABELS)[1:],
+            panels=await render_panels("household", db_session, service.actor, household),
         )
 
     @post("/new", guards=[requires(*EDIT_ROLES)])

@@ -11,13 +11,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from logistics.web.actor import actor_from_request
 from logistics.web.guards import signed_in
-from logistics.web.layout import home_panels
+from logistics.web.layout import render_panels
 from logistics.web.templating import render
 
 
 class HomeController(Controller):
     @get("/", guards=[signed_in])
     async def home(self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession]) -> Any:
-        actor = actor_from_request(request)
-        panels = [(panel.template, await panel.load(db_session, actor)) for panel in home_panels(actor.role)]
+        panels = await render_panels("home", db_session, actor_from_request(request))
         return render(request, "home.html", panels=panels)

@@ -33,28 +33,36 @@ def navigation(user: Any) -> list[NavEntry]:
 
 
 @dataclass(frozen=True)
-class HomePanel:
-    """A block on the start page: `template` rendered with what `load(session, actor)` returns."""
+class Panel:
+    """A block on a page of another domain (the start page, a household's page ...): `template` rendered with
+    what `load(session, actor, subject)` returns — `subject` is the page's record (None on the start page)."""
 
+    page: str
     template: str
     roles: frozenset[str]
-    load: Callable[[Any, Any], Awaitable[dict[str, Any]]]
+    load: Callable[[Any, Any, Any], Awaitable[dict[str, Any]]]
     order: int
 
 
-_PANELS: list[HomePanel] = []
+_PANELS: list[Panel] = []
 
 
-def register_home_panel(
+def register_panel(
+    page: str,
     template: str,
     roles: set[str] | frozenset[str],
-    load: Callable[[Any, Any], Awaitable[dict[str, Any]]],
+    load: Callable[[Any, Any, Any], Awaitable[dict[str, Any]]],
     order: int = 50,
 ) -> None:
-    if all(panel.template != template for panel in _PANELS):
-        _PANELS.append(HomePanel(template, frozenset(roles), load, order))
+    if all((panel.page, panel.template) != (page, template) for panel in _PANELS):
+        _PANELS.append(Panel(page, template, frozenset(roles), load, order))
         _PANELS.sort(key=lambda panel: (panel.order, panel.template))
 
 
-def home_panels(role: str) -> list[HomePanel]:
-    return [panel for panel in _PANELS if role in panel.roles]
+async def render_panels(page: str, session: Any, actor: Any, subject: Any = None) -> list[tuple[str, dict[str, Any]]]:
+    """The panels of `page` the actor's role sees, loaded: (template, context) pairs for the page to include."""
+    return [
+        (panel.template, await panel.load(session, actor, subject))
+        for panel in _PANELS
+        if panel.page == page and actor.role in panel.roles
+    ]

@@ -1,0 +1,181 @@
+"""Case workers' and coordinators' voucher pages through HTTP: the household panel, one voucher, a batch (preview,
+issue, a rerun issuing nothing), prints and lists, revoke and reissue, sending, the public QR page, devices,
+the end-of-day reconciliation and the RODO export — the response and the database."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from logistics import codes
+from logistics.people.models import Person
+from logistics.settings import get_settings
+from logistics.vouchers.issuing import VoucherService
+from logistics.vouchers.models import DeviceToken, Voucher
+from logistics.vouchers.redeeming import RedemptionService
+
+from ..conftest import login
+from ..helpers import count, db_session, post_form
+from .conftest import ADMIN
+
+
+async def test_household_panel_issue_and_the_voucher_page(app, client, people, aid):
+    await login(client, "caseworker")
+    page = await client.get(f"/households/{aid.poor.id}")
+    assert page.status_code == 200 and 'id="vouchers-panel"' in page.text
+    assert "FEPŻ — paczka żywnościowa" in page.text
+    issued = await post_form(client, "/vouchers/issue", {"programme": str(aid.food.id), "household": str(aid.poor.id)})
+    assert issued.status_code == 303
+    voucher_url = issued.headers["location"]
+    twice = await post_form(client, "/vouchers/issue", {"programme": str(aid.food.id), "household": str(aid.poor.id)})
+    assert twice.status_code == 303 and twice.headers["location"] == f"/households/{aid.poor.id}"
+    assert await count(app, Voucher) == 1
+    refused = await post_form(client, "/vouchers/issue", {"programme": str(aid.food.id), "household": str(aid.rich.id)})
+    assert refused.status_code == 303
+    assert await count(app, Voucher) == 1
+    detail = await client.get(voucher_url)
+    assert detail.status_code == 200 and "Anna Kowalska" in detail.text
+    pdf = await client.get(f"{voucher_url}/voucher.pdf?layout=receipt")
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    assert (await client.get(f"{voucher_url}/voucher.pdf?layout=poster")).status_code == 422
+
+
+async def test_batch_preview_issue_rerun_and_prints(app, client, people, aid):
+    await login(client, "coordinator")
+    listing = await client.get("/vouchers")
+    assert listing.status_code == 200 and "FEPZ" in listing.text
+    preview = await client.get(f"/vouchers/programmes/{aid.food.id}/batch?cycle=2026-12")
+    assert preview.status_code == 200
+    assert "Dochód nie jest znany" in preview.text and "powyżej" in preview.text  # who is left out, and why
+    bad = await client.get(f"/vouchers/programmes/{aid.food.id}/batch?cycle=2026-13")
+    assert bad.status_code == 200 and "RRRR-MM" in bad.text
+    done = await post_form(client, f"/vouchers/programmes/{aid.food.id}/batch", {"cycle": "2026-12"})
+    assert done.status_code == 303
+    rerun = await post_form(client, f"/vouchers/programmes/{aid.food.id}/batch", {"cycle": "2026-12"})
+    assert rerun.status_code == 303
+    assert await count(app, Voucher) == 1
+    issued = await client.get(done.headers["location"])
+    assert issued.status_code == 200 and "Anna Kowalska" in issued.text
+    for layout in ("a4", "a4x4", "receipt"):
+        pdf = await client.get(f"/vouchers/programmes/{aid.food.id}/vouchers.pdf?cycle=2026-12&layout={layout}")
+        assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF"), layout
+    csv_text = (await client.get(f"/vouchers/programmes/{aid.food.id}/vouchers.csv?cycle=2026-12")).text
+    assert csv_text.splitlines()[0] == "code,household_id,programme,valid_from,valid_until"
+    assert f",{aid.poor.id},FEPZ,2026-12-01,2026-12-31" in csv_text
+
+
+async def test_reissue_a_lost_voucher_and_send_it(app, client, people, aid, monkeypatch, caplog):
+    async with db_session(app) as session:
+        voucher = await VoucherService(session, ADMIN).issue(aid.food.id, aid.poor.id)
+        head = await session.scalar(select(Person).where(Person.given_name == "Anna"))
+        head.phone, head.email = "+48 600 100 200", "anna@example.org"
+        await session.commit()
+    await login(client, "caseworker")
+    no_reason = await post_form(client, f"/vouchers/{voucher.id}/reissue", {"reason": ""})
+    assert no_reason.status_code == 303
+    assert await count(app, Voucher) == 1
+    reissued = await post_form(client, f"/vouchers/{voucher.id}/reissue", {"reason": "zgubiony w autobusie"})
+    assert reissued.status_code == 303
+    async with db_session(app) as session:
+        old = await session.get(Voucher, voucher.id)
+        new = await session.scalar(select(Voucher).where(Voucher.replaces_id == voucher.id))
+    assert old.status == "revoked" and new.status == "issued"
+    caplog.set_level("INFO", logger="logistics.sms")
+    sms = await post_form(client, f"/vouchers/{new.id}/send", {"channel": "sms"})
+    assert sms.status_code == 303
+    assert f"/v/{codes.format_code(new.code)}" in caplog.text and "+48 600 100 200" in caplog.text
+    sent = []
+
+    class FakeSMTP:
+        def __init__(self, *args, **kwargs):
+            pass
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
+        def starttls(self):
+            pass
+
+        def send_message(self, message):
+            sent.append(message)
+
+    monkeypatch.setattr("logistics.mail.smtplib.SMTP", FakeSMTP)
+    monkeypatch.setenv("LOGISTICS_SMTP_HOST", "smtp.example.org")
+    get_settings.cache_clear()
+    mail = await post_form(client, f"/vouchers/{new.id}/send", {"channel": "email"})
+    assert mail.status_code == 303
+    assert len(sent) == 1 and sent[0]["To"] == "anna@example.org"
+    attachments = [part.get_filename() for part in sent[0].iter_attachments()]
+    assert attachments == [f"{codes.format_code(new.code)}.png", f"{codes.format_code(new.code)}.pdf"]
+    revoked = await post_form(client, f"/vouchers/{old.id}/send", {"channel": "sms"})
+    assert revoked.status_code == 303  # refused: only a valid voucher is sent
+
+
+async def test_the_public_qr_page_shows_no_personal_data(app, client, people, aid):
+    async with db_session(app) as session:
+        voucher = await VoucherService(session, ADMIN).issue(aid.food.id, aid.poor.id)
+        await session.commit()
+    page = await client.get(f"/v/{codes.format_code(voucher.code)}")
+    assert page.status_code == 200
+    assert "<svg" in page.text and "Paczka A" in page.text and "Punkt 1" in page.text
+    assert "Anna" not in page.text and "Kowalsk" not in page.text
+    assert (await client.get(f"/v/{codes.generate()}")).status_code == 404
+    assert (await client.get("/v/not-a-code")).status_code == 404
+
+
+async def test_devices_page_shows_the_token_once(app, client, people, aid):
+    await login(client, "coordinator")
+    assert (await client.get("/vouchers/devices")).status_code == 200
+    missing = await post_form(client, "/vouchers/devices/", {"name": "Tablet"})
+    assert missing.status_code == 422
+    created = await post_form(client, "/vouchers/devices/", {"point": str(aid.point.id), "name": "Tablet 2"})
+    token = re.search(r"<code>(przystan_[^<]+)</code>", created.text).group(1)
+    assert token not in (await client.get("/vouchers/devices")).text
+    async with db_session(app) as session:
+        device = await session.scalar(select(DeviceToken))
+    assert await post_form(client, f"/vouchers/devices/{device.id}/revoke") is not None
+    async with db_session(app) as session:
+        assert (await session.get(DeviceToken, device.id)).revoked_at is not None
+    client.cookies.clear()
+    await login(client, "caseworker")
+    assert (await client.get("/vouchers/devices")).status_code == 403
+
+
+async def test_reconciliation_agrees_with_the_ledger_and_exports(app, client, people, aid):
+    async with db_session(app) as session:
+        voucher = await VoucherService(session, ADMIN).issue(aid.food.id, aid.poor.id)
+        await session.commit()
+        service = RedemptionService(session, ADMIN)
+        await service.redeem(voucher.code, aid.point.id, "recon-00001", {aid.oil.id: Decimal(2)})
+        undone = await service.redeem(voucher.code, aid.point.id, "recon-00002", {aid.kit.id: Decimal(1)})
+        await session.commit()
+        await service.undo(undone.redemption.id)
+        await service.redeem(voucher.code, aid.point.id, "recon-00003")
+        await session.commit()
+    await login(client, "coordinator")
+    page = await client.get(f"/vouchers/reconciliation?point={aid.point.id}")
+    assert page.status_code == 200
+    assert 'id="agreement"' in page.text and "flash-success" in page.text
+    csv_text = (await client.get(f"/vouchers/reconciliation/reconciliation.csv?point={aid.point.id}")).text
+    rows = {line.split(",")[2]: line.split(",")[4:] for line in csv_text.splitlines()[1:]}
+    assert rows["Olej 1 l"] == ["4", "4", "yes"]  # 2 + the rest (1) + 1 in the kit
+    assert rows["Makaron 500 g"] == ["2", "2", "yes"]
+    client.cookies.clear()
+    await login(client, "wolontariusz")
+    own = await client.get("/vouchers/reconciliation")
+    assert own.status_code == 200 and "Punkt 1" in own.text
+
+
+async def test_rodo_export_includes_the_households_vouchers(app, client, people, aid):
+    async with db_session(app) as session:
+        voucher = await VoucherService(session, ADMIN).issue(aid.food.id, aid.poor.id)
+        await session.commit()
+        anna = await session.scalar(select(Person).where(Person.given_name == "Anna"))
+    await login(client, "caseworker")
+    exported = (await client.get(f"/people/{anna.id}/export.json")).json()
+    assert exported["vouchers"][0]["code"] == codes.format_code(voucher.code)
