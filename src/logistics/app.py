@@ -50,6 +50,7 @@ from logistics.vouchers import privacy as _voucher_privacy  # noqa: F401 — reg
 from logistics.vouchers.api import VoucherApi
 from logistics.vouchers.controllers import VoucherController
 from logistics.vouchers.point_controllers import DeviceController, ReconciliationController
+from logistics.vouchers.programme_controllers import ProgrammeController
 from logistics.vouchers.public import public_voucher
 from logistics.vouchers.scan_controllers import ScanController
 from logistics.web.errors import DomainError, handle_domain_error, handle_http_exception, handle_server_error
@@ -113,6 +114,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ScanController,
             VoucherApi,
             VoucherController,
+            ProgrammeController,
             DeviceController,
             ReconciliationController,
             public_voucher,

@@ -179,3 +179,58 @@ async def test_rodo_export_includes_the_households_vouchers(app, client, people,
     await login(client, "caseworker")
     exported = (await client.get(f"/people/{anna.id}/export.json")).json()
     assert exported["vouchers"][0]["code"] == codes.format_code(voucher.code)
+
+
+async def test_programme_form_creates_and_changes_a_programme(app, client, people, aid):
+    await login(client, "coordinator")
+    assert (await client.get("/vouchers/programmes/new")).status_code == 200
+    base = {
+        "code": "zima",
+        "name": "Odzież zimowa",
+        "cycle": "one_off",
+        "rule": "decision",
+        "income_percent": "100",
+        "active": "on",
+    }
+    no_lines = await post_form(client, "/vouchers/programmes/new", base)
+    assert no_lines.status_code == 422
+    no_quantity = await post_form(client, "/vouchers/programmes/new", {**base, "goods-0": f"item:{aid.oil.id}"})
+    assert no_quantity.status_code == 422
+    taken = await post_form(
+        client, "/vouchers/programmes/new", {**base, "code": "FEPZ", "goods-0": f"item:{aid.oil.id}", "quantity-0": "1"}
+    )
+    assert taken.status_code == 422
+    created = await post_form(
+        client,
+        "/vouchers/programmes/new",
+        {
+            **base,
+            "goods-0": f"kit:{aid.kit.id}",
+            "quantity-0": "1",
+            "goods-1": f"item:{aid.oil.id}",
+            "quantity-1": "2",
+            "per_person-1": "on",
+            "points": str(aid.point.id),
+        },
+    )
+    assert created.status_code == 303
+    async with db_session(app) as session:
+        from logistics.vouchers.models import Programme
+
+        programme = await session.scalar(select(Programme).where(Programme.code == "ZIMA"))
+        assert [(line.kit_id, line.item_id, line.per_person) for line in programme.lines] == [
+            (aid.kit.id, None, False),
+            (None, aid.oil.id, True),
+        ]
+        assert programme.point_ids == {aid.point.id}
+    edit = await client.get(f"/vouchers/programmes/{programme.id}/edit")
+    assert edit.status_code == 200 and "Odzież zimowa" in edit.text
+    changed = await post_form(
+        client,
+        f"/vouchers/programmes/{programme.id}/edit",
+        {**base, "name": "Odzież zimowa 2026", "goods-0": f"item:{aid.oil.id}", "quantity-0": "1"},
+    )
+    assert changed.status_code == 303
+    client.cookies.clear()
+    await login(client, "caseworker")
+    assert (await client.get("/vouchers/programmes/new")).status_code == 403

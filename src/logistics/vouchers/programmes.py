@@ -1,0 +1,102 @@
+"""Programmes, kept by administrators and coordinators: what a voucher entitles to (kits and items, optionally
+per person), where it is redeemed, its cycle and validity, and who is eligible."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from uuid import UUID
+
+from sqlalchemy import select
+
+from logistics.accounts.models import Role
+from logistics.audit import services as audit
+from logistics.inventory.models import Item, Kit
+from logistics.sites.models import Site, SiteKind
+from logistics.vouchers.models import Cycle, Programme, ProgrammeLine, ProgrammePoint, Rule
+from logistics.web.actor import Service
+from logistics.web.errors import DomainError, NotFound
+from logistics.web.i18n import gettext as _
+
+PROGRAMME_ROLES = frozenset({Role.ADMIN, Role.COORDINATOR})
+
+
+@dataclass(frozen=True)
+class LineInput:
+    goods: str  # "kit:<uuid>" or "item:<uuid>"
+    quantity: Decimal
+    per_person: bool = False
+
+
+@dataclass(frozen=True)
+class ProgrammeInput:
+    code: str
+    name: str
+    cycle: str
+    rule: str
+    income_percent: Decimal
+    valid_days: int | None
+    valid_until: date | None
+    is_active: bool
+    lines: list[LineInput] = field(default_factory=list)
+    point_ids: list[UUID] = field(default_factory=list)
+
+
+class ProgrammeService(Service):
+    async def get(self, programme_id: UUID) -> Programme:
+        programme = await self.session.get(Programme, programme_id)
+        if programme is None:
+            raise NotFound(_("This programme does not exist."))
+        return programme
+
+    async def save(self, programme_id: UUID | None, data: ProgrammeInput) -> Programme:
+        """Create (no id) or change a programme. Vouchers already issued keep what they entitled to."""
+        self._require(PROGRAMME_ROLES)
+        code = data.code.strip().upper()
+        if not code or not code.replace("-", "").replace("_", "").isalnum():
+            raise DomainError(_("The code is letters and digits, e.g. FEPZ."), "code")
+        if not data.name.strip():
+            raise DomainError(_("Name the programme."), "name")
+        if data.cycle not in set(Cycle) or data.rule not in set(Rule):
+            raise DomainError(_("This option is not available."), "cycle")
+        if not data.lines:
+            raise DomainError(_("Add at least one kit or item the voucher entitles to."), "lines")
+        clash = await self.session.scalar(select(Programme.id).where(Programme.code == code))
+        if clash is not None and clash != programme_id:
+            raise DomainError(_("Another programme has this code."), "code")
+        lines = []
+        for position, line in enumerate(data.lines):
+            kind, _sep, raw = line.goods.partition(":")
+            try:
+                goods_id = UUID(raw)
+            except ValueError as error:
+                raise DomainError(_("Choose a kit or an item."), "lines") from error
+            model = Kit if kind == "kit" else Item
+            if kind not in {"kit", "item"} or await self.session.get(model, goods_id) is None:
+                raise DomainError(_("Choose a kit or an item."), "lines")
+            if not line.quantity.is_finite() or line.quantity <= 0:
+                raise DomainError(_("The quantity must be more than zero."), "lines")
+            lines.append(
+                ProgrammeLine(
+                    position=position,
+                    kit_id=goods_id if kind == "kit" else None,
+                    item_id=goods_id if kind == "item" else None,
+                    quantity=line.quantity,
+                    per_person=line.per_person,
+                )
+            )
+        for point_id in data.point_ids:
+            site = await self.session.get(Site, point_id)
+            if site is None or SiteKind.DISTRIBUTION_POINT not in site.kinds:
+                raise DomainError(_("This distribution point does not exist."), "points")
+        programme = await self.get(programme_id) if programme_id else Programme(lines=[], point_rows=[])
+        programme.code, programme.name, programme.cycle, programme.rule = code, data.name.strip(), data.cycle, data.rule
+        programme.income_percent, programme.valid_days = data.income_percent, data.valid_days
+        programme.valid_until, programme.is_active = data.valid_until, data.is_active
+        programme.lines = lines
+        programme.point_rows = [ProgrammePoint(site_id=point_id) for point_id in dict.fromkeys(data.point_ids)]
+        self.session.add(programme)
+        await self.session.flush()
+        await audit.record(self.session, self.actor, "programme.save", "programme", programme.id, ["lines"])
+        return programme
