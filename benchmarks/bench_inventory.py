@@ -6,16 +6,21 @@ Measured in-process, as server time: `stock_at()` (the query behind the stock pa
 (the lot choice behind every issue and transfer), each repetition in a new session, after one untimed call that
 opens the connection and warms SQLAlchemy's statement cache.
 
-The data (random.Random(5), so every run loads the same): 20 stock locations (a central warehouse, a second
-warehouse and 18 distribution points of different sizes), 500 items made from the demo catalogue's items (more
-than half food, nearly all of it perishable), exactly 20,000 lots (each item's lots follow one another over the
-two years; a perishable lot's expiry is its receiving window's end plus the item's shelf life, goods that do not
-expire have 9999-12-31 and a producer's lot number). 1,000,000 movements over two years, replayed in time order
-so that no balance ever goes negative: receipts into the warehouses (1–3 lines), transfers from a warehouse to a
-point (two lines, FEFO at the sender), issues at the points (1–3 lines, FEFO, never an expired lot), write-offs
+The data (random.Random(5): every run loads the same, only dated back from today's midnight): 20 stock
+locations (a central warehouse, a second warehouse, 18 distribution points of different sizes), 500 items made
+from the demo catalogue's items (more than half food, nearly all of it perishable), exactly 20,000 lots (each
+item's lots follow one another over the two years; a perishable lot expires its item's shelf life after its
+receiving window ends, goods that do not expire have 9999-12-31 and a producer's lot number). 1,000,000
+movements over two years, replayed in time order so that no balance ever goes negative: receipts into the
+warehouses (1–3 lines), transfers from a warehouse to a point (one movement of two lines, FEFO at the sender,
+mostly what the point runs short of), issues at the points (1–3 lines, FEFO, never an expired lot), write-offs
 of expired lots some days after their expiry and of damaged goods (one line). The balances are the sums of the
-lines per (location, lot), zero rows included, as the ledger leaves them. Rows go in with bulk `insert(Model)`
-executemany, every column given so no ORM default runs per row, ids time-ordered UUIDv7 values as in bench_shelter.
+lines per (location, lot), zero rows included, as the ledger leaves them, and `verify()` checks them against
+the lines after loading. Rows go in with bulk `insert(Model)` executemany, every column given so no ORM default
+runs per row, ids time-ordered UUIDv7 values (bench_shelter's `Ids`).
+
+The stock page of the central warehouse is also timed with the garbage collector off, which separates the
+query and the ORM from the collector's full passes.
 """
 
 from __future__ import annotations
@@ -53,6 +58,8 @@ MOVEMENTS = 1_000_000
 HISTORY = timedelta(days=730)
 CHUNK = 50_000  # movements per transaction, with their lines (about 100,000)
 EXPIRING_DAYS = 14
+NO_EXPIRY = date(9999, 12, 31)  # as logistics.inventory.models.NO_EXPIRY (models are imported late, when used)
+NO_EXPIRY_DAY = NO_EXPIRY.toordinal()
 
 CATEGORY_WEIGHTS = {"food": 55, "hygiene": 14, "baby": 10, "cleaning": 7, "clothing": 6, "bedding": 4, "other": 4}
 #: Shelf life of perishable items in days: milk, baby jars and the like; dry goods; tins.
@@ -373,7 +380,7 @@ class History:
                     "kind": kind,
                     "at": at,
                     "user_name": rng.choice(USERS),
-                    "source": self.source(kind, made),
+                    "source": self.source(kind, made, today),
                     "reference": self.reference(kind, at),
                     "reverses_id": None,
                 }
@@ -397,13 +404,13 @@ class History:
         if movements:
             yield movements, lines
 
-    def source(self, kind: str, lines: list[tuple[int, int, int]]) -> str:
+    def source(self, kind: str, lines: list[tuple[int, int, int]], today: int) -> str:
         if kind == "receipt":
             return self.rng.choice(DONORS)
         if kind == "transfer":
             return str(self.sites[lines[1][0]]["name"])
         if kind == "write_off":
-            return "przeterminowane" if self.expiry[lines[0][1]] < self.now.toordinal() else "uszkodzone"
+            return "przeterminowane" if self.expiry[lines[0][1]] < today else "uszkodzone"
         return ""
 
     def reference(self, kind: str, at: datetime) -> str:
@@ -428,7 +435,7 @@ class History:
         return sum(1 for (where, _lot), quantity in self.balances.items() if where == location and quantity > 0)
 
     def fefo_questions(self, today: date, count: int) -> list[tuple[UUID, UUID, Decimal, int]]:
-        """Random (location, item) pairs with unexpired stock, a quantity they can give, and their lots in stock."""
+        """Random (location, item) pairs with unexpired stock, a quantity they can give, and their unexpired lots."""
         usable: dict[tuple[int, int], int] = {}
         lots: dict[tuple[int, int], int] = {}
         for (location, lot), quantity in self.balances.items():
@@ -448,10 +455,6 @@ class History:
         ]
 
 
-NO_EXPIRY = date(9999, 12, 31)  # as logistics.inventory.models.NO_EXPIRY (imported late, like every model)
-NO_EXPIRY_DAY = NO_EXPIRY.toordinal()
-
-
 def _cumulative(weights: list[float]) -> list[float]:
     total, out = 0.0, []
     for weight in weights:
@@ -462,8 +465,11 @@ def _cumulative(weights: list[float]) -> list[float]:
 
 async def populate(url: str, history: History) -> dict[str, Any]:
     """Load the locations, catalogue, lots, the million movements and the balances; returns the counts."""
+    from logistics.inventory import models
     from logistics.inventory.models import Balance, Item, Lot, Movement, MovementLine
     from logistics.sites.models import Site, SiteKindRow
+
+    assert models.NO_EXPIRY == NO_EXPIRY
 
     engine = create_async_engine(url)
     _tune_loading(engine, url)
@@ -551,6 +557,10 @@ async def measure(url: str, asked: dict[str, Any], repeats_stock: int = 50) -> d
             gc.enable()
         return {**summary(samples), "rows_per_call": round(found / len(calls), 1)}
 
+    import logistics.app
+
+    logistics.app._freeze_startup_objects()  # as `logistics serve` does once at start
+    _progress(f"measuring; {len(gc.get_objects())} objects tracked by the garbage collector")
     stock: dict[str, Any] = {}
     for label, (site_id, name) in asked["locations"].items():
         stock[label] = {"location": name, **await timed([lambda s, w=site_id: stock_at(s, w)] * repeats_stock)}
@@ -568,7 +578,7 @@ async def measure(url: str, asked: dict[str, Any], repeats_stock: int = 50) -> d
             for where, item, quantity, _lots in questions
         ]
     )
-    fefo["lots_in_stock_per_pair"] = round(sum(n for *_, n in questions) / len(questions), 1)
+    fefo["unexpired_lots_per_pair"] = round(sum(n for *_, n in questions) / len(questions), 1)
     await engine.dispose()
     return {"stock_page_ms": stock, "fefo_ms": fefo}
 
@@ -605,7 +615,8 @@ def run(database_url: str | None = None) -> dict[str, object]:
             [BIN / "logistics", "database", "upgrade", "--no-prompt"], env=env, check=True, capture_output=True
         )
         started = time.perf_counter()
-        history = History(datetime.now(UTC))
+        # Midnight: the data are the same on every run, only their dates move with today.
+        history = History(datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0))
         loaded = asyncio.run(populate(url, history))
         load_seconds = round(time.perf_counter() - started, 1)
         facts, asked = describe(history), targets(history)
@@ -615,7 +626,48 @@ def run(database_url: str | None = None) -> dict[str, object]:
         gc.collect()
         verified = asyncio.run(check(url))
         figures = asyncio.run(measure(url, asked))
-        return {**loaded, **facts, "load_seconds": load_seconds, "verify": verified, **figures}
+        pages = asyncio.run(measure_pages(url, var_dir, asked))
+        return {**loaded, **facts, "load_seconds": load_seconds, "verify": verified, **figures, **pages}
+
+
+async def measure_pages(url: str, var_dir: str, asked: dict[str, Any], repeats: int = 30) -> dict[str, Any]:
+    """The whole stock page — query, template, middleware — through the application in this process (no
+    network): a signed-in administrator's GET /stock/{location}, timed from request to complete response."""
+    from litestar.testing import AsyncTestClient
+
+    from logistics.accounts.services import AccountService, UserInput
+    from logistics.app import create_app
+    from logistics.settings import get_settings
+    from logistics.web.actor import Actor
+
+    os.environ.update({"LOGISTICS_DATABASE_URL": url, "LOGISTICS_VAR_DIR": var_dir, "LOGISTICS_SCHEDULER": "off"})
+    get_settings.cache_clear()
+    app = create_app()
+    engine = create_async_engine(url)
+    async with async_sessionmaker(engine, expire_on_commit=False)() as session:
+        await AccountService(session, Actor.system("bench")).create_user(
+            UserInput(username="bench", full_name="Bench", role="admin", site_ids=[], password="bench-password-2026")
+        )
+        await session.commit()
+    await engine.dispose()
+    result: dict[str, Any] = {}
+    async with AsyncTestClient(app=app) as client:
+        login = await client.get("/login")
+        token = login.text.split('name="_csrf_token" value="', 1)[1].split('"', 1)[0]
+        await client.post(
+            "/login", data={"_csrf_token": token, "username": "bench", "password": "bench-password-2026", "next": "/"}
+        )
+        for label, (site_id, name) in asked["locations"].items():
+            await client.get(f"/stock/{site_id}")  # untimed: warms the templates and the statement cache
+            samples, size = [], 0
+            for _ in range(repeats):
+                started = time.perf_counter()
+                response = await client.get(f"/stock/{site_id}")
+                samples.append((time.perf_counter() - started) * 1000)
+                assert response.status_code == 200, response.status_code
+                size = len(response.content)
+            result[label] = {"location": name, "bytes": size, **summary(samples)}
+    return {"stock_page_http_ms": result}
 
 
 if __name__ == "__main__":
