@@ -32,6 +32,7 @@ async def test_receive_with_a_typed_ean(app, browser, live_url, people, stock, s
     await page.locator("#f-ean").press_sequentially("5900000000015", delay=15)
     await page.locator("#f-ean").press("Enter")  # the scanner's Enter submits the line
     await page.locator("#receipt td", has_text="Makaron 500 g").wait_for()
+    await page.wait_for_load_state("networkidle")  # the line's swap has settled before the next field is typed in
     await page.fill("#f-source", "Bank Żywności w Katowicach")
     await page.screenshot(path=str(screenshots / "receive-portrait.png"), full_page=True)
     await page.click("text=Zakończ: przyjmij wszystkie pozycje")
