@@ -17,7 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks import bench_foundation, bench_inventory, bench_registry, bench_shelter
+from benchmarks import bench_foundation, bench_inventory, bench_registry, bench_shelter, bench_voucher_pdf
 from benchmarks.common import machine
 
 
@@ -48,6 +48,7 @@ def benchmarks(postgres: str | None) -> list[tuple[str, Callable[[], dict[str, o
         ("registry search / SQLite", lambda: bench_registry.run()),
         ("shelter board and fit / SQLite", lambda: bench_shelter.run()),
         ("inventory ledger / SQLite", lambda: bench_inventory.run()),
+        ("voucher PDF, 1,000 vouchers", lambda: bench_voucher_pdf.run()),
     ]
     if postgres:
         runs += [

@@ -18,6 +18,13 @@ from logistics.vouchers.models import Programme, Voucher
 from logistics.vouchers.printing import PointInfo, VoucherPrint
 
 CSV_HEADER = ["code", "household_id", "programme", "valid_from", "valid_until"]
+Catalogue = tuple[dict[Any, Item], dict[Any, Kit]]
+
+
+async def _catalogue(session: AsyncSession) -> Catalogue:
+    items = {item.id: item for item in await session.scalars(select(Item))}
+    kits = {kit.id: kit for kit in await session.scalars(select(Kit))}
+    return items, kits
 
 
 async def _points(session: AsyncSession, programme: Programme) -> list[PointInfo]:
@@ -31,16 +38,15 @@ async def _points(session: AsyncSession, programme: Programme) -> list[PointInfo
     return [PointInfo(site.name, site.address, site.opening_hours) for site in await session.scalars(query)]
 
 
-async def entitlement(session: AsyncSession, voucher: Voucher) -> list[str]:
+async def entitlement(session: AsyncSession, voucher: Voucher, catalogue: Catalogue | None = None) -> list[str]:
     """What the voucher entitles to, one line per kit or item: "1 × Paczka A", "3 l Olej rzepakowy 1 l"."""
-    items = {item.id: item for item in await session.scalars(select(Item))}
-    kits = {kit.id: kit for kit in await session.scalars(select(Kit))}
+    items, kits = catalogue or await _catalogue(session)
     lines = []
     for line in voucher.lines:
         if line.kit_id:
             lines.append(f"{number(line.entitled)} × {kits[line.kit_id].name}")
         else:
-            item = items[line.item_id]  # type: ignore[index]
+            item = items[line.item_id]
             lines.append(f"{number(line.entitled)} {item.unit} {item.name}")
     return lines
 
@@ -48,6 +54,7 @@ async def entitlement(session: AsyncSession, voucher: Voucher) -> list[str]:
 async def voucher_prints(session: AsyncSession, vouchers: Sequence[Voucher]) -> list[VoucherPrint]:
     programmes: dict[Any, Programme] = {}
     points: dict[Any, list[PointInfo]] = {}
+    catalogue = await _catalogue(session)
     prints = []
     for voucher in vouchers:
         if voucher.programme_id not in programmes:
@@ -62,7 +69,7 @@ async def voucher_prints(session: AsyncSession, vouchers: Sequence[Voucher]) -> 
                 code=codes.format_code(voucher.code),
                 household=f"{head.given_name} {head.family_name}".strip() if head else voucher.holder,
                 programme=programmes[voucher.programme_id].name,
-                lines=await entitlement(session, voucher),
+                lines=await entitlement(session, voucher, catalogue),
                 valid_from=voucher.valid_from,
                 valid_until=voucher.valid_until,
                 points=points[voucher.programme_id],

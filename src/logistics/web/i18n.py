@@ -75,13 +75,25 @@ def format_datetime(value: datetime | None, format: str = "short") -> str:
 def format_date(value: date | None, format: str = "medium") -> str:
     if value is None:
         return ""
-    return dates.format_date(value, format=format, locale=Locale.parse(get_locale()))
+    return _format_date(value, format, get_locale())
 
 
 def format_number(value: int | Decimal | float | None) -> str:
     if value is None:
         return ""
-    return numbers.format_decimal(value, locale=Locale.parse(get_locale()))
+    return _format_number(value, get_locale())
+
+
+# Long tables (a warehouse's 3,000 lots) repeat the same dates and quantities: Babel's formatting costs ~7 µs a
+# call, so the results are kept (they depend only on the value, the format and the locale).
+@lru_cache(maxsize=8192)
+def _format_date(value: date, format: str, locale: str) -> str:
+    return dates.format_date(value, format=format, locale=Locale.parse(locale))
+
+
+@lru_cache(maxsize=8192)
+def _format_number(value: int | Decimal | float, locale: str) -> str:
+    return numbers.format_decimal(value, locale=Locale.parse(locale))
 
 
 def format_money(value: Decimal | None) -> str:
