@@ -22,6 +22,9 @@ from litestar.template import TemplateConfig
 
 from logistics.accounts.controllers import AccountController, AuthController, UserAdminController
 from logistics.accounts.models import Role
+from logistics.activities import privacy as _activity_privacy  # noqa: F401 — registers the activities' RODO provider
+from logistics.activities.attendance_controllers import AttendanceController
+from logistics.activities.controllers import ActivityController
 from logistics.audit.controllers import AuditController
 from logistics.auth import create_session_auth
 from logistics.cli import CLIPlugin
@@ -32,6 +35,7 @@ from logistics.inventory.controllers import StockController
 from logistics.inventory.history_controllers import StockHistoryController
 from logistics.inventory.outgoing_controllers import OutgoingController, TransferController
 from logistics.inventory.stocktake_controllers import StocktakeController
+from logistics.notifications.controllers import MessagesController
 from logistics.people.controllers import PeopleController
 from logistics.people.household_controllers import HouseholdController, ThresholdController
 from logistics.scheduler import JobRunner, create_scheduler
@@ -112,6 +116,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             StocktakeController,
             StockHistoryController,
             ScanController,
+            AttendanceController,
+            ActivityController,
             VoucherApi,
             VoucherController,
             ProgrammeController,
@@ -125,6 +131,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             occupancy_api,
             public_free_places,
             AuditController,
+            MessagesController,
             JobsController,
             healthz,
             readyz,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import date, datetime, time
 from decimal import Decimal
@@ -25,6 +27,16 @@ def get_locale() -> str:
 
 def set_locale(locale: str) -> None:
     _locale.set(locale if locale in LOCALES else None)
+
+
+@contextmanager
+def in_locale(locale: str) -> Iterator[None]:
+    """Messages for someone else (a notification in the recipient's language): `gettext` uses `locale` inside."""
+    token = _locale.set(locale if locale in LOCALES else None)
+    try:
+        yield
+    finally:
+        _locale.reset(token)
 
 
 @lru_cache(maxsize=len(LOCALES))

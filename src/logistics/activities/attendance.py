@@ -1,0 +1,227 @@
+"""Attendance: a trainer checks people in at today's session (tapping the list or scanning the beneficiary card),
+records late arrivals, closes the session (whoever is not checked in is a no-show), and the rates per activity and
+per person; a certificate of completion for people who attended the required share of a course."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from uuid import UUID
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from logistics import codes, printing
+from logistics.accounts.models import Role
+from logistics.activities.models import Activity, ActivitySession, Attendance, AttendanceStatus, SessionStatus
+from logistics.activities.sessions import participants
+from logistics.activities.signups import SIGN_UP_ROLES, SignUpService
+from logistics.audit import services as audit
+from logistics.people.models import BeneficiaryCard, Person
+from logistics.settings import get_settings
+from logistics.sites.models import Site
+from logistics.web.errors import DomainError, NotFound
+from logistics.web.i18n import format_date
+from logistics.web.i18n import gettext as _
+
+ATTENDANCE_ROLES = SIGN_UP_ROLES | {Role.VOLUNTEER}
+CARD_LENGTH = 17
+
+
+@dataclass(frozen=True)
+class PersonRate:
+    person: Person
+    attended: int  # present or late
+    held: int  # sessions held so far (not cancelled, started)
+
+    @property
+    def share(self) -> int:
+        return round(100 * self.attended / self.held) if self.held else 0
+
+
+class AttendanceService(SignUpService):
+    async def session_at_venue(self, session_id: UUID) -> tuple[ActivitySession, Activity]:
+        activity_session = await self.session.get(ActivitySession, session_id)
+        if activity_session is None:
+            raise NotFound(_("This session does not exist."))
+        activity = await self.activity(activity_session.activity_id)
+        if not self.actor.can_see_site(activity.venue_id):
+            raise NotFound(_("This session does not exist."))
+        return activity_session, activity
+
+    async def _card_holder(self, card_code: str) -> Person:
+        if not codes.is_well_formed(card_code, CARD_LENGTH):
+            raise DomainError(_("This is not a valid card code: check it and type it again."), "card")
+        card = await self.session.scalar(
+            select(BeneficiaryCard).where(
+                BeneficiaryCard.code == codes.normalize(card_code), BeneficiaryCard.revoked_at.is_(None)
+            )
+        )
+        if card is None:
+            raise DomainError(_("No valid card has this code."), "card")
+        return await self.person(card.person_id)
+
+    async def check_in(
+        self,
+        session_id: UUID,
+        person_id: UUID | None = None,
+        card_code: str = "",
+        status: str = AttendanceStatus.PRESENT,
+        walk_in: bool = False,
+    ) -> tuple[Person, Attendance]:
+        """Mark a person present, late or absent; someone without a place only as a confirmed walk-in."""
+        self._require(ATTENDANCE_ROLES)
+        activity_session, _activity = await self.session_at_venue(session_id)
+        if activity_session.status == SessionStatus.CANCELLED:
+            raise DomainError(_("This session is cancelled."))
+        if status not in set(AttendanceStatus):
+            raise DomainError(_("This option is not available."), "status")
+        person = await self._card_holder(card_code) if card_code else await self.person(person_id)  # type: ignore[arg-type]
+        expected = {p.id for p in await participants(self.session, activity_session)}
+        record = await self.session.scalar(
+            select(Attendance).where(Attendance.session_id == activity_session.id, Attendance.person_id == person.id)
+        )
+        if person.id not in expected and record is None and not walk_in:
+            raise DomainError(
+                _(
+                    "%(name)s is not signed up for this session. Confirm to record them as a walk-in.",
+                    name=person.given_name,
+                ),
+                "walk_in",
+            )
+        now = datetime.now(UTC)
+        if record is None:
+            record = Attendance(
+                session_id=activity_session.id,
+                person_id=person.id,
+                status=status,
+                walk_in=person.id not in expected,
+                recorded_at=now,
+                recorded_by=self.actor.username,
+            )
+            try:
+                async with self.session.begin_nested():
+                    self.session.add(record)
+                    await self.session.flush()
+            except IntegrityError:  # checked in a moment ago from another tablet
+                record = await self.session.scalar(
+                    select(Attendance).where(
+                        Attendance.session_id == activity_session.id, Attendance.person_id == person.id
+                    )
+                )
+                assert record is not None
+        record.status, record.recorded_at, record.recorded_by = status, now, self.actor.username
+        await self.session.flush()
+        await audit.record(self.session, self.actor, "activity.attendance", "person", person.id, ["status"])
+        return person, record
+
+    async def close(self, session_id: UUID) -> int:
+        """Everyone with a place who was not checked in is recorded as a no-show; returns how many."""
+        self._require(ATTENDANCE_ROLES)
+        activity_session, _activity = await self.session_at_venue(session_id)
+        marked = set(
+            await self.session.scalars(select(Attendance.person_id).where(Attendance.session_id == activity_session.id))
+        )
+        absent = [p for p in await participants(self.session, activity_session) if p.id not in marked]
+        for person in absent:
+            self.session.add(
+                Attendance(
+                    session_id=activity_session.id,
+                    person_id=person.id,
+                    status=AttendanceStatus.ABSENT,
+                    recorded_at=datetime.now(UTC),
+                    recorded_by=self.actor.username,
+                )
+            )
+        await self.session.flush()
+        return len(absent)
+
+    async def rates(self, activity: Activity) -> list[PersonRate]:
+        """Per participant: sessions attended (present or late) of the sessions held so far."""
+        now = datetime.now(UTC)
+        held = [s for s in await self.sessions(activity) if s.status == SessionStatus.SCHEDULED and s.starts_at <= now]
+        records = list(
+            await self.session.scalars(select(Attendance).where(Attendance.session_id.in_([s.id for s in held])))
+        )
+        people: dict[UUID, Person] = {}
+        for activity_session in held:
+            for person in await participants(self.session, activity_session):
+                people[person.id] = person
+        for record in records:
+            if record.person_id not in people:
+                people[record.person_id] = await self.person(record.person_id)
+        return sorted(
+            (
+                PersonRate(
+                    person,
+                    sum(1 for r in records if r.person_id == person.id and r.status != AttendanceStatus.ABSENT),
+                    len(held),
+                )
+                for person in people.values()
+            ),
+            key=lambda rate: (rate.person.family_name, rate.person.given_name),
+        )
+
+    async def certificate(self, activity_id: UUID, person_id: UUID) -> bytes:
+        """A certificate of completion (Polish), for someone who attended at least the required share."""
+        self._require(SIGN_UP_ROLES)
+        activity = await self.activity(activity_id)
+        rate = next((r for r in await self.rates(activity) if r.person.id == person_id), None)
+        if rate is None or rate.share < activity.required_share:
+            raise DomainError(
+                _("A certificate needs at least %(share)s%% of the sessions attended.", share=activity.required_share)
+            )
+        held = [
+            s
+            for s in await self.sessions(activity)
+            if s.status == SessionStatus.SCHEDULED and s.starts_at <= datetime.now(UTC)
+        ]
+        venue = await self.session.get(Site, activity.venue_id)
+        await audit.record(self.session, self.actor, "activity.certificate", "person", person_id)
+        return certificate_pdf(
+            f"{rate.person.given_name} {rate.person.family_name}".strip(),
+            activity.title,
+            venue.name if venue else "",
+            format_date(held[0].starts_at.date()),
+            format_date(held[-1].starts_at.date()),
+            rate,
+        )
+
+
+def certificate_pdf(name: str, title: str, venue: str, first: str, last: str, rate: PersonRate) -> bytes:
+    """In Polish, whatever the user's language: it is an official document of a Polish institution."""
+    pdf = printing.new_pdf()
+    pdf.add_page()
+    pdf.set_xy(20, 30)
+    pdf.set_font("DejaVu", size=11)
+    pdf.cell(170, 8, get_settings().org_name, align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_xy(20, 70)
+    pdf.set_font("DejaVu", "B", 24)
+    pdf.cell(170, 14, "ZAŚWIADCZENIE", align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("DejaVu", size=12)
+    pdf.set_x(20)
+    pdf.cell(170, 10, "o ukończeniu zajęć", align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_xy(20, 110)
+    pdf.cell(170, 8, "Zaświadcza się, że", align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("DejaVu", "B", 18)
+    pdf.set_x(20)
+    pdf.multi_cell(170, 12, name, align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("DejaVu", size=12)
+    pdf.set_x(20)
+    pdf.multi_cell(
+        170,
+        8,
+        f"ukończył(a) zajęcia „{title}” ({venue}) w okresie od {first} do {last}, "
+        f"uczestnicząc w {rate.attended} z {rate.held} spotkań ({rate.share}%).",
+        align="C",
+        new_x="LMARGIN",
+        new_y="NEXT",
+    )
+    pdf.set_draw_color(0, 0, 0)
+    pdf.line(120, 240, 190, 240)
+    pdf.set_xy(120, 242)
+    pdf.set_font("DejaVu", size=9)
+    pdf.cell(70, 5, "podpis i pieczęć", align="C")
+    pdf.set_xy(20, 242)
+    pdf.cell(70, 5, f"data wydania: {format_date(datetime.now(UTC).date())}")
+    return bytes(pdf.output())
