@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from logistics.accounts.models import User
 from logistics.accounts.passwords import hash_password
+from logistics.activities.seeding import load_activities_demo
 from logistics.inventory.seeding import load_catalogue_demo
 from logistics.people.models import EligibilityThreshold, Person
 from logistics.settings import get_settings
@@ -63,9 +64,11 @@ async def load_demo(session: AsyncSession, *, only_if_empty: bool = False, house
     vouchers, redeemed, tokens = (
         await load_voucher_demo(session, _load("programmes.json")) if households else (0, 0, [])
     )
+    activities = await load_activities_demo(session, _load("activities.json")) if households else 0
     summary = (
         f"Demo data: {created_sites} sites and {created_users} users added, {thresholds} income criteria, "
-        f"{added_households} households, {beds} beds, {items} items, {vouchers} vouchers ({redeemed} redeemed) "
+        f"{added_households} households, {beds} beds, {items} items, {vouchers} vouchers ({redeemed} redeemed), "
+        f"{activities} activities "
         f"(password for demo users: {DEMO_PASSWORD})."
     )
     if tokens:

@@ -40,7 +40,7 @@ async def test_places_then_the_waiting_list_then_promotion_in_order(app, classes
         assert (places.taken, places.capacity) == (3, 3)
         cancelled_waiting = await SignUpService(session, STAFF).cancel(outcomes[4].sign_up.id)  # waiting: no promotion
         assert cancelled_waiting is None
-        with pytest.raises(DomainError, match="już anulowany|already"):
+        with pytest.raises(DomainError, match="już"):
             await SignUpService(session, STAFF).cancel(outcomes[0].sign_up.id)
         await session.commit()
     messages = await count(app, OutboxMessage)
@@ -133,9 +133,10 @@ async def test_ten_at_once_for_the_last_three_places(app, classes, settings):
             )
         )
         assert len(waiting) == 7
-        assert [w.id for w in waiting] == sorted(
-            (w.id for w in waiting), key=lambda i: ([x.waiting_rank for x in waiting if x.id == i][0], i)
-        )
+        confirmed = await session.scalar(select(SignUp).where(SignUp.status == "confirmed"))
+        promoted = await SignUpService(session, STAFF).cancel(confirmed.id)
+        await session.commit()
+    assert promoted.id == waiting[0].id  # the waiting list's order is the order of promotion
 
 
 async def test_series_cancel_move_and_reminders(app, classes):

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from playwright.async_api import Browser, async_playwright
 
+from ..activities.conftest import classes  # noqa: F401 — the fixture, for the activities test
 from ..inventory.conftest import stock  # noqa: F401 — the fixture, for the receiving test
 from ..live import serve
 from ..vouchers.conftest import aid  # noqa: F401 — the fixture, for the scanning test
