@@ -26,12 +26,22 @@ def new_message(to: Sequence[str], subject: str, body: str) -> EmailMessage:
 
 def _deliver(message: EmailMessage) -> None:
     smtp = get_settings().smtp
-    with smtplib.SMTP(smtp.host, smtp.port, timeout=30) as server:
+    server = smtplib.SMTP(smtp.host, smtp.port, timeout=30)
+    try:
         if smtp.starttls:
             server.starttls()
         if smtp.username:
             server.login(smtp.username, smtp.password)
         server.send_message(message)
+    finally:
+        # Once the server has accepted the message, a failed goodbye must not look like a failed delivery (the
+        # outbox would send the message again).
+        try:
+            server.quit()
+        except smtplib.SMTPException:
+            server.close()
+        except OSError:
+            server.close()
 
 
 async def deliver(message: EmailMessage) -> None:

@@ -39,6 +39,8 @@ JOB_MODULES = (
     "logistics.shelter.rollcall",
     "logistics.inventory.alerts",
     "logistics.vouchers.issuing",
+    "logistics.activities.sessions",
+    "logistics.notifications.outbox",
 )
 
 JobFunction = Callable[[AsyncSession], Awaitable[str]]

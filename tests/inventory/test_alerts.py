@@ -99,6 +99,9 @@ async def test_the_daily_job_e_mails_the_alerts_when_configured(app, stock, monk
         def send_message(self, message):
             sent.append(message)
 
+        def quit(self):
+            pass
+
     await _stock_with_alerts(app, stock)
     async with db_session(app) as session:  # no SMTP host: nothing is sent
         assert "e-mailed" not in await stock_alerts(session)

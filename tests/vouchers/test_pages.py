@@ -104,6 +104,9 @@ async def test_reissue_a_lost_voucher_and_send_it(app, client, people, aid, monk
         def send_message(self, message):
             sent.append(message)
 
+        def quit(self):
+            pass
+
     monkeypatch.setattr("logistics.mail.smtplib.SMTP", FakeSMTP)
     monkeypatch.setenv("LOGISTICS_SMTP_HOST", "smtp.example.org")
     get_settings.cache_clear()

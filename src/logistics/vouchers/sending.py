@@ -7,10 +7,7 @@ without a contract with an SMS operator) or `package.module:Class`, a class with
 
 from __future__ import annotations
 
-import importlib
 import io
-import logging
-from typing import Protocol
 from uuid import UUID
 
 import qrcode
@@ -20,6 +17,7 @@ from logistics.audit import services as audit
 from logistics.mail import deliver, mail_configured, new_message
 from logistics.people.models import Household
 from logistics.settings import get_settings
+from logistics.sms import sms_gateway
 from logistics.vouchers.documents import voucher_prints
 from logistics.vouchers.issuing import ISSUE_ROLES, VoucherService
 from logistics.vouchers.models import VoucherStatus
@@ -27,28 +25,6 @@ from logistics.vouchers.printing import render_vouchers
 from logistics.web.actor import Service
 from logistics.web.errors import DomainError
 from logistics.web.i18n import gettext as _
-
-log = logging.getLogger("logistics.sms")
-
-
-class SmsGateway(Protocol):
-    async def send(self, phone: str, text: str) -> None: ...
-
-
-class LogGateway:
-    """Writes the message to the log instead of sending it."""
-
-    async def send(self, phone: str, text: str) -> None:
-        log.info("SMS to %s: %s", phone, text)
-
-
-def sms_gateway() -> SmsGateway:
-    name = get_settings().sms_gateway
-    if name == "log":
-        return LogGateway()
-    module, _sep, attribute = name.partition(":")
-    gateway: SmsGateway = getattr(importlib.import_module(module), attribute)()
-    return gateway
 
 
 def qr_png(text: str) -> bytes:

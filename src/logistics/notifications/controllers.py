@@ -1,0 +1,79 @@
+"""Administrators and coordinators see the outbox (recipients masked) and send a failed message again."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from litestar import Controller, Request, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from logistics.mail import mail_configured
+from logistics.notifications.models import Channel, MessageStatus
+from logistics.notifications.outbox import FILTERS, MESSAGE_ROLES, PAGE_SIZE, OutboxService, mask_recipient
+from logistics.web.actor import actor_from_request
+from logistics.web.forms import Form
+from logistics.web.guards import requires
+from logistics.web.i18n import _, _l
+from logistics.web.layout import register_nav
+from logistics.web.responses import attempt
+from logistics.web.templating import render
+
+register_nav(lambda: _("Messages"), "/admin/messages", MESSAGE_ROLES, order=93)
+
+STATUSES = {
+    MessageStatus.PENDING: _l("pending"),
+    MessageStatus.SENDING: _l("sending"),
+    MessageStatus.SENT: _l("sent"),
+    MessageStatus.FAILED: _l("failed"),
+}
+FILTER_LABELS = {"all": _l("All"), "pending": _l("Waiting"), "sent": _l("Sent"), "failed": _l("Failed")}
+CHANNELS = {Channel.EMAIL: _l("E-mail"), Channel.SMS: _l("SMS")}
+
+
+class MessagesController(Controller):
+    path = "/admin/messages"
+    guards = [requires(*MESSAGE_ROLES)]
+
+    @get("/")
+    async def messages(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        status: FromQuery[str] = "all",
+        page: FromQuery[int] = 1,
+    ) -> Any:
+        """The outbox newest first, 50 a page, filtered by status; no message bodies, recipients masked."""
+        status = status if status in FILTERS else "all"
+        page = max(page, 1)
+        messages, total = await OutboxService(db_session, actor_from_request(request)).browse(status, page)
+        return render(
+            request,
+            "notifications/messages.html",
+            block="results",
+            messages=messages,
+            total=total,
+            status=status,
+            page=page,
+            pages=max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1),
+            filters=FILTER_LABELS,
+            statuses=STATUSES,
+            channels=CHANNELS,
+            mask=mask_recipient,
+            mail_ready=mail_configured(),
+        )
+
+    @post("/{message_id:uuid}/retry")
+    async def retry(
+        self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], message_id: FromPath[UUID]
+    ) -> Any:
+        """A failed message goes back to the outbox, due now."""
+        form = Form(await request.form())
+        status = form.raw("status")
+        back = f"/admin/messages?status={status if status in FILTERS else 'all'}"
+        service = OutboxService(db_session, actor_from_request(request))
+        return await attempt(
+            request, service.retry(message_id), back, _("The message is back in the outbox and will be sent shortly.")
+        )
