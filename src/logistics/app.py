@@ -176,6 +176,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ),
         lifespan=[run_scheduler],
         on_startup=[_freeze_startup_objects],
+        on_shutdown=[alchemy.get_engine().dispose],  # close the pool's connections when the process stops
         request_max_body_size=MAX_REQUEST_BODY,
         logging_config=LoggingConfig(
             root={"level": "INFO", "handlers": ["queue_listener"]},
