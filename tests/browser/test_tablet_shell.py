@@ -22,7 +22,7 @@ async def test_sign_in_switch_language_and_screenshot(browser, live_url, screens
     await page.wait_for_url(f"{live_url}/")
     assert await page.locator("h1").inner_text() == "Dzień dobry, Shelter"
     nav = await page.locator(".mainnav a").all_inner_texts()
-    assert nav == ["Miejsca noclegowe", "Osoby", "Placówki"]
+    assert nav == ["Miejsca noclegowe", "Osoby", "Zajęcia", "Placówki"]
 
     # The language switch submits itself on change (app.js), no button needed.
     await page.select_option("#locale-select", "uk")
