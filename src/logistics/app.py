@@ -31,6 +31,7 @@ from logistics.cli import CLIPlugin
 from logistics.db import make_alchemy_config
 from logistics.db.transaction import TransactionMiddleware
 from logistics.health.controllers import healthz, readyz
+from logistics.inventory.catalogue_controllers import CatalogueController
 from logistics.inventory.controllers import StockController
 from logistics.inventory.history_controllers import StockHistoryController
 from logistics.inventory.outgoing_controllers import OutgoingController, TransferController
@@ -111,6 +112,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ThresholdController,
             ShelterController,
             StockController,
+            CatalogueController,
             OutgoingController,
             TransferController,
             StocktakeController,

@@ -1,0 +1,111 @@
+"""The catalogue kept by warehouse staff and coordinators: items (names in three languages, category, base unit,
+pack size, EAN barcodes, perishable, active) and kits (a named composition of items)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+from uuid import UUID
+
+from sqlalchemy import select
+
+from logistics.audit import services as audit
+from logistics.inventory.ledger import STOCK_ROLES
+from logistics.inventory.models import Item, ItemBarcode, ItemCategory, Kit, KitLine, Unit
+from logistics.web.actor import Service
+from logistics.web.errors import DomainError, NotFound
+from logistics.web.i18n import gettext as _
+
+EAN = re.compile(r"\d{8}|\d{12,14}")
+
+
+@dataclass(frozen=True)
+class ItemInput:
+    name: str
+    name_en: str
+    name_uk: str
+    category: str
+    unit: str
+    pack_size: Decimal
+    perishable: bool
+    is_active: bool
+    barcodes: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class KitInput:
+    name: str
+    is_active: bool
+    lines: list[tuple[UUID, Decimal]] = field(default_factory=list)
+
+
+class CatalogueService(Service):
+    async def item(self, item_id: UUID) -> Item:
+        item = await self.session.get(Item, item_id)
+        if item is None:
+            raise NotFound(_("This item is not in the catalogue."))
+        return item
+
+    async def kit(self, kit_id: UUID) -> Kit:
+        kit = await self.session.get(Kit, kit_id)
+        if kit is None:
+            raise NotFound(_("This kit does not exist."))
+        return kit
+
+    async def save_item(self, item_id: UUID | None, data: ItemInput) -> Item:
+        self._require(STOCK_ROLES)
+        name = data.name.strip()
+        if not name:
+            raise DomainError(_("Name the item."), "name")
+        if data.category not in set(ItemCategory) or data.unit not in set(Unit):
+            raise DomainError(_("This option is not available."), "category")
+        if not data.pack_size.is_finite() or data.pack_size <= 0:
+            raise DomainError(_("The quantity must be more than zero."), "pack_size")
+        clash = await self.session.scalar(select(Item.id).where(Item.name == name))
+        if clash is not None and clash != item_id:
+            raise DomainError(_("Another item has this name."), "name")
+        codes = list(dict.fromkeys(code.strip() for code in data.barcodes if code.strip()))
+        for code in codes:
+            if not EAN.fullmatch(code):
+                raise DomainError(_("A barcode has 8, 12, 13 or 14 digits."), "barcodes")
+            owner = await self.session.scalar(select(ItemBarcode.item_id).where(ItemBarcode.code == code))
+            if owner is not None and owner != item_id:
+                raise DomainError(_("Barcode %(ean)s belongs to another item.", ean=code), "barcodes")
+        item = await self.item(item_id) if item_id else Item(barcodes=[])
+        item.name, item.name_en, item.name_uk = name, data.name_en.strip(), data.name_uk.strip()
+        item.category, item.unit, item.pack_size = data.category, data.unit, data.pack_size
+        item.perishable, item.is_active = data.perishable, data.is_active
+        kept = {barcode.code: barcode for barcode in item.barcodes}
+        item.barcodes = [kept.get(code) or ItemBarcode(code=code) for code in codes]
+        self.session.add(item)
+        await self.session.flush()
+        await audit.record(self.session, self.actor, "item.save", "item", item.id, ["item"])
+        return item
+
+    async def save_kit(self, kit_id: UUID | None, data: KitInput) -> Kit:
+        self._require(STOCK_ROLES)
+        name = data.name.strip()
+        if not name:
+            raise DomainError(_("Name the kit."), "name")
+        if not data.lines:
+            raise DomainError(_("Add at least one item."), "lines")
+        clash = await self.session.scalar(select(Kit.id).where(Kit.name == name))
+        if clash is not None and clash != kit_id:
+            raise DomainError(_("Another kit has this name."), "name")
+        totals: dict[UUID, Decimal] = {}
+        for item_id, quantity in data.lines:
+            await self.item(item_id)
+            if not quantity.is_finite() or quantity <= 0:
+                raise DomainError(_("The quantity must be more than zero."), "lines")
+            totals[item_id] = totals.get(item_id, Decimal(0)) + quantity
+        kit = await self.kit(kit_id) if kit_id else Kit(lines=[])
+        kit.name, kit.is_active = name, data.is_active
+        if kit_id:
+            kit.lines.clear()
+            await self.session.flush()  # the old lines go before the new ones arrive (one line per item)
+        kit.lines = [KitLine(item_id=item_id, quantity=quantity) for item_id, quantity in totals.items()]
+        self.session.add(kit)
+        await self.session.flush()
+        await audit.record(self.session, self.actor, "kit.save", "kit", kit.id, ["lines"])
+        return kit

@@ -1,0 +1,174 @@
+"""Catalogue pages: items and kits, for warehouse staff, coordinators and administrators."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+from litestar import Controller, Request, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from logistics.inventory.catalogue import CatalogueService, ItemInput, KitInput
+from logistics.inventory.ledger import STOCK_ROLES
+from logistics.inventory.models import Item, Kit, Unit
+from logistics.inventory.stock import CATEGORIES
+from logistics.web.actor import actor_from_request
+from logistics.web.errors import DomainError
+from logistics.web.forms import Form, options
+from logistics.web.guards import requires
+from logistics.web.i18n import _
+from logistics.web.responses import see_other
+from logistics.web.templating import render
+
+KIT_LINES = 12
+
+
+class CatalogueController(Controller):
+    path = "/stock/catalogue"
+    guards = [requires(*STOCK_ROLES)]
+
+    @get("/")
+    async def catalogue(self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession]) -> Any:
+        items = list(await db_session.scalars(select(Item).order_by(Item.category, Item.name)))
+        kits = list(await db_session.scalars(select(Kit).order_by(Kit.name)))
+        names = {item.id: item for item in items}
+        return render(request, "inventory/catalogue.html", items=items, kits=kits, names=names, categories=CATEGORIES)
+
+    async def _item_page(
+        self, request: Request[Any, Any, Any], form: Form, item_id: UUID | None, status_code: int = 200
+    ) -> Any:
+        return render(
+            request,
+            "inventory/item_form.html",
+            status_code=status_code,
+            form=form,
+            item_id=item_id,
+            category_options=options(CATEGORIES),
+            unit_options=[(unit.value, unit.value) for unit in Unit],
+        )
+
+    @get("/items/new")
+    async def new_item(self, request: Request[Any, Any, Any]) -> Any:
+        return await self._item_page(
+            request, Form.filled(category="food", unit="szt", pack_size="1", is_active=True), None
+        )
+
+    @get("/items/{item_id:uuid}")
+    async def edit_item(
+        self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], item_id: FromPath[UUID]
+    ) -> Any:
+        item = await CatalogueService(db_session, actor_from_request(request)).item(item_id)
+        form = Form.filled(
+            name=item.name,
+            name_en=item.name_en,
+            name_uk=item.name_uk,
+            category=item.category,
+            unit=item.unit,
+            pack_size=format(item.pack_size.normalize(), "f"),
+            perishable=item.perishable,
+            is_active=item.is_active,
+            barcodes=" ".join(barcode.code for barcode in item.barcodes),
+        )
+        return await self._item_page(request, form, item.id)
+
+    async def _save_item(self, request: Request[Any, Any, Any], db_session: AsyncSession, item_id: UUID | None) -> Any:
+        form = Form(await request.form())
+        name = form.text("name", max_length=120)
+        name_en = form.text("name_en", required=False, max_length=120)
+        name_uk = form.text("name_uk", required=False, max_length=120)
+        category = form.choice("category", list(CATEGORIES))
+        unit = form.choice("unit", [unit.value for unit in Unit])
+        pack_size = form.decimal("pack_size", required=True, places=3, minimum=Decimal("0.001"))
+        perishable, active = form.boolean("perishable"), form.boolean("is_active")
+        barcodes = form.text("barcodes", required=False, max_length=500).replace(",", " ").split()
+        if form.valid and pack_size is not None:
+            data = ItemInput(name, name_en, name_uk, category, unit, pack_size, perishable, active, barcodes)
+            try:
+                async with db_session.begin_nested():
+                    await CatalogueService(db_session, actor_from_request(request)).save_item(item_id, data)
+                return see_other(request, "/stock/catalogue", _("The item has been saved."))
+            except DomainError as error:
+                form.error(error.field or "name", error.message)
+        return await self._item_page(request, form, item_id, 422)
+
+    @post("/items/new")
+    async def create_item(self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession]) -> Any:
+        return await self._save_item(request, db_session, None)
+
+    @post("/items/{item_id:uuid}")
+    async def update_item(
+        self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], item_id: FromPath[UUID]
+    ) -> Any:
+        return await self._save_item(request, db_session, item_id)
+
+    async def _kit_page(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: AsyncSession,
+        form: Form,
+        kit_id: UUID | None,
+        status_code: int = 200,
+    ) -> Any:
+        items = await db_session.scalars(select(Item).where(Item.is_active.is_(True)).order_by(Item.name))
+        return render(
+            request,
+            "inventory/kit_form.html",
+            status_code=status_code,
+            form=form,
+            kit_id=kit_id,
+            item_options=[(str(item.id), f"{item.name} ({item.unit})") for item in items],
+            lines=range(KIT_LINES),
+        )
+
+    @get("/kits/new")
+    async def new_kit(self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession]) -> Any:
+        return await self._kit_page(request, db_session, Form.filled(is_active=True), None)
+
+    @get("/kits/{kit_id:uuid}")
+    async def edit_kit(
+        self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], kit_id: FromPath[UUID]
+    ) -> Any:
+        kit = await CatalogueService(db_session, actor_from_request(request)).kit(kit_id)
+        values: dict[str, Any] = {"name": kit.name, "is_active": kit.is_active}
+        for n, line in enumerate(kit.lines):
+            values[f"item-{n}"] = str(line.item_id)
+            values[f"quantity-{n}"] = format(line.quantity.normalize(), "f")
+        return await self._kit_page(request, db_session, Form.filled(**values), kit.id)
+
+    async def _save_kit(self, request: Request[Any, Any, Any], db_session: AsyncSession, kit_id: UUID | None) -> Any:
+        form = Form(await request.form())
+        name = form.text("name", max_length=120)
+        active = form.boolean("is_active")
+        lines = []
+        for n in range(KIT_LINES):
+            item = form.uuids(f"item-{n}")
+            quantity = form.decimal(f"quantity-{n}", places=3, minimum=Decimal("0.001"))
+            form.values[f"item-{n}"] = str(item[0]) if item else ""
+            if item and quantity:
+                lines.append((item[0], quantity))
+            elif item:
+                form.error(f"quantity-{n}", _("Enter the quantity."))
+        if form.valid:
+            try:
+                async with db_session.begin_nested():
+                    await CatalogueService(db_session, actor_from_request(request)).save_kit(
+                        kit_id, KitInput(name, active, lines)
+                    )
+                return see_other(request, "/stock/catalogue", _("The kit has been saved."))
+            except DomainError as error:
+                form.error(error.field or "name", error.message)
+        return await self._kit_page(request, db_session, form, kit_id, 422)
+
+    @post("/kits/new")
+    async def create_kit(self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession]) -> Any:
+        return await self._save_kit(request, db_session, None)
+
+    @post("/kits/{kit_id:uuid}")
+    async def update_kit(
+        self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], kit_id: FromPath[UUID]
+    ) -> Any:
+        return await self._save_kit(request, db_session, kit_id)
