@@ -38,7 +38,7 @@ from logistics.web.forms import Form, options
 from logistics.web.guards import requires
 from logistics.web.i18n import _
 from logistics.web.layout import register_nav
-from logistics.web.responses import attempt, flash, refusal, see_other
+from logistics.web.responses import attempt, flash, pdf_response, refusal, see_other
 from logistics.web.templating import render
 
 register_nav(lambda: _("Activities"), "/activities", ATTENDANCE_ROLES, order=40)
@@ -392,11 +392,7 @@ class ActivityController(Controller):
         person_id: FromPath[UUID],
     ) -> Response[bytes]:
         content = await AttendanceService(db_session, actor_from_request(request)).certificate(activity_id, person_id)
-        return Response(
-            content,
-            media_type="application/pdf",
-            headers={"Content-Disposition": 'inline; filename="zaswiadczenie.pdf"'},
-        )
+        return pdf_response(content, "zaswiadczenie.pdf")
 
     @get("/week")
     async def week(self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession]) -> Any:

@@ -31,7 +31,7 @@ from logistics.web.errors import DomainError, NotFound
 from logistics.web.forms import Form, options
 from logistics.web.guards import requires
 from logistics.web.i18n import _
-from logistics.web.responses import attempt, csv_response, refusal
+from logistics.web.responses import attempt, csv_response, pdf_response, refusal
 from logistics.web.templating import render
 
 PAGE_SIZE = 50
@@ -197,8 +197,4 @@ class StockHistoryController(Controller):
         if movement.kind != MovementKind.RECEIPT or not lines:
             raise NotFound(_("Only a receipt of goods has a receipt record."))
         content = receipt_pdf(movement, lines[0][3], [(item, lot, line.quantity) for line, item, lot, _site in lines])
-        return Response(
-            content,
-            media_type="application/pdf",
-            headers={"Content-Disposition": f'inline; filename="receipt-{str(movement.id)[-8:]}.pdf"'},
-        )
+        return pdf_response(content, f"receipt-{str(movement.id)[-8:]}.pdf")

@@ -32,7 +32,7 @@ from logistics.web.forms import Form, options
 from logistics.web.guards import requires
 from logistics.web.i18n import _
 from logistics.web.layout import register_nav
-from logistics.web.responses import flash, see_other
+from logistics.web.responses import flash, pdf_response, see_other
 from logistics.web.templating import render
 
 register_nav(lambda: _("People"), "/people", SEARCH_ROLES, order=20)
@@ -272,11 +272,7 @@ class PeopleController(Controller):
         page: FromQuery[str] = "a4",
     ) -> Response[bytes]:
         content = await CardService(db_session, actor_from_request(request)).pdf(person_id, page)
-        return Response(
-            content,
-            media_type="application/pdf",
-            headers={"Content-Disposition": f'inline; filename="card-{page}.pdf"'},
-        )
+        return pdf_response(content, f"card-{page}.pdf")
 
     @get("/{person_id:uuid}/export.json", guards=[requires(*VIEW_ROLES)], opt=WRITES)
     async def export_json(

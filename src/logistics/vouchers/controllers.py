@@ -29,7 +29,7 @@ from logistics.web.forms import Form
 from logistics.web.guards import requires
 from logistics.web.i18n import _, _l
 from logistics.web.layout import register_nav, register_panel
-from logistics.web.responses import attempt, csv_response, refusal, see_other
+from logistics.web.responses import attempt, csv_response, pdf_response, refusal, see_other
 from logistics.web.templating import render
 
 register_nav(lambda: _("Vouchers"), "/vouchers", ISSUE_ROLES, order=25)
@@ -74,12 +74,6 @@ async def household_panel(session: AsyncSession, actor: Actor, household: Househ
 
 
 register_panel("household", "vouchers/household_panel.html", ISSUE_ROLES, household_panel, order=40)
-
-
-def _pdf(content: bytes, name: str) -> Response[bytes]:
-    return Response(
-        content, media_type="application/pdf", headers={"Content-Disposition": f'inline; filename="{name}"'}
-    )
 
 
 class VoucherController(Controller):
@@ -204,7 +198,7 @@ class VoucherController(Controller):
         vouchers = await self._cycle_vouchers(db_session, programme.id, request.query_params.get("cycle", ""))
         await audit.record(db_session, actor, "voucher.print", "programme", programme.id, [f"{len(vouchers)}"])
         content = render_vouchers(await voucher_prints(db_session, vouchers), layout, get_settings().org_name)
-        return _pdf(content, f"vouchers-{programme.code}.pdf")
+        return pdf_response(content, f"vouchers-{programme.code}.pdf")
 
     @get("/programmes/{programme_id:uuid}/vouchers.csv", media_type="text/csv")
     async def cycle_csv(
@@ -291,7 +285,7 @@ class VoucherController(Controller):
             raise DomainError(_("This option is not available."), "layout")
         await audit.record(db_session, actor, "voucher.print", "voucher", voucher.id)
         content = render_vouchers(await voucher_prints(db_session, [voucher]), layout, get_settings().org_name)
-        return _pdf(content, f"voucher-{codes.format_code(voucher.code)}.pdf")
+        return pdf_response(content, f"voucher-{codes.format_code(voucher.code)}.pdf")
 
     @post("/{voucher_id:uuid}/reissue")
     async def reissue(

@@ -82,3 +82,10 @@ def local_path(target: str | None, default: str = "/") -> str:
     if parts.scheme or parts.netloc or not parts.path.startswith("/") or target.startswith("//"):
         return default
     return target
+
+
+def pdf_response(content: bytes, filename: str) -> Response[bytes]:
+    """A PDF shown in the browser (to print or save) under `filename`."""
+    return Response(
+        content, media_type="application/pdf", headers={"Content-Disposition": f'inline; filename="{filename}"'}
+    )
