@@ -173,6 +173,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             title="Przystań API",
             version="1",
             path="/api/docs",
+            use_handler_docstrings=True,
             render_plugins=[SwaggerRenderPlugin()],
             openapi_router=openapi_router,
         ),
