@@ -243,23 +243,28 @@ class LedgerService(Service):
         return movement
 
     async def fefo(
-        self, location_id: UUID, item_id: UUID, quantity: Decimal, today: date | None = None
+        self, location_id: UUID, item_id: UUID, quantity: Decimal, today: date | None = None, lock: bool = False
     ) -> list[tuple[UUID, Decimal]]:
-        """The lots to take `quantity` from: earliest expiry first, never an expired lot. Raises Shortage."""
+        """The lots to take `quantity` from: earliest expiry first, never an expired lot. Raises Shortage.
+
+        With `lock` (taking goods out) the item's balance rows at the location are locked until the transaction
+        ends (PostgreSQL; SQLite's write transactions never overlap): a concurrent issue that emptied the
+        earliest lot a moment ago is seen, instead of a shortage being reported while later lots have stock."""
         today = today or self.today
-        rows = (
-            await self.session.execute(
-                select(Balance.lot_id, Balance.quantity)
-                .join(Lot, Lot.id == Balance.lot_id)
-                .where(
-                    Balance.location_id == location_id,
-                    Balance.item_id == item_id,
-                    Balance.quantity > 0,
-                    Lot.expiry >= today,
-                )
-                .order_by(Lot.expiry, Lot.id)
+        query = (
+            select(Balance.lot_id, Balance.quantity)
+            .join(Lot, Lot.id == Balance.lot_id)
+            .where(
+                Balance.location_id == location_id,
+                Balance.item_id == item_id,
+                Balance.quantity > 0,
+                Lot.expiry >= today,
             )
-        ).all()
+            .order_by(Lot.expiry, Lot.id)
+        )
+        if lock:
+            query = query.with_for_update(of=Balance)
+        rows = (await self.session.execute(query)).all()
         plan, left = [], quantity
         for lot_id, available in rows:
             take = min(available, left)
@@ -323,7 +328,7 @@ class LedgerService(Service):
         plans, missing = {}, []
         for item_id, quantity in totals.items():
             try:
-                plans[item_id] = await self.fefo(location_id, item_id, quantity)
+                plans[item_id] = await self.fefo(location_id, item_id, quantity, lock=True)
             except Shortage as shortage:
                 missing.extend(shortage.missing)
         if missing:

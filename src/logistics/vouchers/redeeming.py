@@ -246,6 +246,10 @@ class RedemptionService(Service):
             raise Refusal("bad_request_id", _("The request id must have 8 to 64 characters."), 422)
         point = await self.point(point_id)
         voucher = await self._voucher(code_text)
+        # One redemption of a voucher at a time (PostgreSQL; SQLite's write transactions never overlap): a second
+        # scanner, a double tap or a retry racing its original waits here, then sees what the first one did.
+        await self.session.execute(select(Voucher.id).where(Voucher.id == voucher.id).with_for_update())
+        await self.session.refresh(voucher)
         earlier = await self._earlier(request_id, voucher)
         if earlier is not None:
             return earlier
@@ -312,7 +316,10 @@ class RedemptionService(Service):
     @staticmethod
     def _plan(lines: dict[UUID, VoucherLine], wants: dict[UUID, Decimal] | None) -> list[tuple[VoucherLine, Decimal]]:
         if wants is None:
-            return [(line, line.remaining) for line in lines.values() if line.remaining > 0]
+            plan = [(line, line.remaining) for line in lines.values() if line.remaining > 0]
+            if not plan:
+                raise Refusal("nothing_to_hand_out", _("Choose at least one thing to hand out."), 422)
+            return plan
         plan = []
         for goods_id, quantity in wants.items():
             line = lines.get(goods_id)
