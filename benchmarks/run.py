@@ -17,7 +17,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks import bench_foundation, bench_inventory, bench_registry, bench_shelter, bench_voucher_pdf
+from benchmarks import (
+    bench_foundation,
+    bench_inventory,
+    bench_registry,
+    bench_shelter,
+    bench_voucher_pdf,
+    bench_vouchers,
+)
 from benchmarks.common import machine
 
 
@@ -49,6 +56,7 @@ def benchmarks(postgres: str | None) -> list[tuple[str, Callable[[], dict[str, o
         ("shelter board and fit / SQLite", lambda: bench_shelter.run()),
         ("inventory ledger / SQLite", lambda: bench_inventory.run()),
         ("voucher PDF, 1,000 vouchers", lambda: bench_voucher_pdf.run()),
+        ("voucher redemptions / SQLite, 1 process", lambda: bench_vouchers.run()),
     ]
     if postgres:
         runs += [
@@ -61,6 +69,10 @@ def benchmarks(postgres: str | None) -> list[tuple[str, Callable[[], dict[str, o
             (
                 "inventory ledger / PostgreSQL",
                 lambda: bench_inventory.run(fresh_postgres(postgres, "logistics_bench_inventory")),
+            ),
+            (
+                "voucher redemptions / PostgreSQL, 2 processes",
+                lambda: bench_vouchers.run(fresh_postgres(postgres, "logistics_bench_vouchers"), workers=2),
             ),
         ]
     return runs
@@ -78,7 +90,13 @@ def main() -> None:
     results: dict[str, object] = {}
     for name, run in chosen:
         results[name] = run()
-    print(json.dumps(results, indent=2, ensure_ascii=False))
+    print(json.dumps(results, indent=2, ensure_ascii=False, default=str))
+    broken = [
+        name for name, result in results.items() if isinstance(result, dict) and result.get("all_checks_pass") is False
+    ]
+    if broken:
+        print(f"Checks failed in: {', '.join(broken)}", file=sys.stderr)
+        sys.exit(1)
     failures = sum(r["writes"]["failures"] for r in results.values() if "writes" in r)  # type: ignore[index,operator]
     if failures:
         print(f"{failures} write requests failed", file=sys.stderr)
