@@ -7,7 +7,6 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 from typing import Any
 from uuid import UUID
-from zoneinfo import ZoneInfo
 
 from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency
@@ -18,12 +17,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from logistics.activities.attendance import ATTENDANCE_ROLES, AttendanceService
 from logistics.activities.models import Activity, ActivitySession, Attendance, AttendanceStatus, SessionStatus
 from logistics.activities.sessions import participants
-from logistics.settings import get_settings
 from logistics.web.actor import actor_from_request
 from logistics.web.errors import DomainError
 from logistics.web.forms import Form
 from logistics.web.guards import requires
-from logistics.web.i18n import _
+from logistics.web.i18n import _, local_zone
 from logistics.web.templating import render
 
 
@@ -35,7 +33,7 @@ class AttendanceController(Controller):
     async def today(self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession]) -> Any:
         """Today's sessions at the user's venues, to open on the tablet."""
         actor = actor_from_request(request)
-        zone = ZoneInfo(get_settings().timezone)
+        zone = local_zone()
         start = datetime.combine(datetime.now(zone).date(), time(), zone)
         query = (
             select(ActivitySession, Activity)

@@ -4,10 +4,10 @@ printable participant list."""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 from uuid import UUID
-from zoneinfo import ZoneInfo
 
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
@@ -30,22 +30,17 @@ from logistics.activities.sessions import SessionService
 from logistics.activities.signups import SIGN_UP_ROLES
 from logistics.people.models import Person
 from logistics.people.services import PersonService
-from logistics.settings import get_settings
 from logistics.sites.models import Site
 from logistics.web.actor import actor_from_request
 from logistics.web.errors import DomainError
 from logistics.web.forms import Form, options
 from logistics.web.guards import requires
-from logistics.web.i18n import _
+from logistics.web.i18n import _, local_zone
 from logistics.web.layout import register_nav
 from logistics.web.responses import attempt, flash, pdf_response, refusal, see_other
 from logistics.web.templating import render
 
 register_nav(lambda: _("Activities"), "/activities", ATTENDANCE_ROLES, order=40)
-
-
-def _zone() -> ZoneInfo:
-    return ZoneInfo(get_settings().timezone)
 
 
 class ActivityController(Controller):
@@ -64,37 +59,42 @@ class ActivityController(Controller):
         if not actor.sees_all_sites:
             query = query.where(Activity.venue_id.in_(actor.site_ids))
         now = datetime.now(UTC)
-        rows = []
-        for activity, venue in (await db_session.execute(query)).all():
-            counts = dict(
-                (
-                    await db_session.execute(
-                        select(SignUp.status, func.count())
-                        .where(SignUp.activity_id == activity.id)
-                        .group_by(SignUp.status)
+        listed = (await db_session.execute(query)).all()
+        ids = [activity.id for activity, _venue in listed]
+        counts: dict[Any, dict[str, int]] = defaultdict(dict)
+        for activity_id, status, n in await db_session.execute(
+            select(SignUp.activity_id, SignUp.status, func.count())
+            .where(SignUp.activity_id.in_(ids))
+            .group_by(SignUp.activity_id, SignUp.status)
+        ):
+            counts[activity_id][status] = n
+        upcoming = dict(
+            (
+                await db_session.execute(
+                    select(ActivitySession.activity_id, func.min(ActivitySession.starts_at))
+                    .where(
+                        ActivitySession.activity_id.in_(ids),
+                        ActivitySession.starts_at > now,
+                        ActivitySession.status == SessionStatus.SCHEDULED,
                     )
-                ).all()
-            )
-            upcoming = await db_session.scalar(
-                select(func.min(ActivitySession.starts_at)).where(
-                    ActivitySession.activity_id == activity.id,
-                    ActivitySession.starts_at > now,
-                    ActivitySession.status == SessionStatus.SCHEDULED,
+                    .group_by(ActivitySession.activity_id)
                 )
-            )
-            marks = dict(
-                (
-                    await db_session.execute(
-                        select(Attendance.status, func.count())
-                        .join(ActivitySession, ActivitySession.id == Attendance.session_id)
-                        .where(ActivitySession.activity_id == activity.id)
-                        .group_by(Attendance.status)
-                    )
-                ).all()
-            )
-            total = sum(marks.values())
-            rate = round(100 * (total - marks.get(AttendanceStatus.ABSENT, 0)) / total) if total else None
-            rows.append((activity, venue, counts, upcoming, rate))
+            ).all()
+        )
+        marks: dict[Any, dict[str, int]] = defaultdict(dict)
+        for activity_id, status, n in await db_session.execute(
+            select(ActivitySession.activity_id, Attendance.status, func.count())
+            .join(ActivitySession, ActivitySession.id == Attendance.session_id)
+            .where(ActivitySession.activity_id.in_(ids))
+            .group_by(ActivitySession.activity_id, Attendance.status)
+        ):
+            marks[activity_id][status] = n
+        rows = []
+        for activity, venue in listed:
+            total = sum(marks[activity.id].values())
+            absent = marks[activity.id].get(AttendanceStatus.ABSENT, 0)
+            rate = round(100 * (total - absent) / total) if total else None
+            rows.append((activity, venue, counts[activity.id], upcoming.get(activity.id), rate))
         return render(request, "activities/list.html", rows=rows, categories=CATEGORIES)
 
     # --- the activity form -----------------------------------------------------------------------------------
@@ -294,7 +294,7 @@ class ActivityController(Controller):
         hour, minute = (int(part) for part in start.split(":"))
         if hour > 23 or minute > 59:
             return await attempt(request, refusal(_("Type the time as HH:MM.")), back)
-        first = datetime.combine(day, time(hour, minute), _zone())
+        first = datetime.combine(day, time(hour, minute), local_zone())
         service = SessionService(db_session, actor_from_request(request))
         return await attempt(
             request,
@@ -338,7 +338,7 @@ class ActivityController(Controller):
         if hour > 23 or minute > 59:
             return await attempt(request, refusal(_("Type the time as HH:MM.")), back)
         service = SessionService(db_session, actor_from_request(request))
-        starts = datetime.combine(day, time(hour, minute), _zone()).astimezone(UTC)
+        starts = datetime.combine(day, time(hour, minute), local_zone()).astimezone(UTC)
         return await attempt(
             request,
             service.move_session(session_id, starts, room, reason),
@@ -400,14 +400,14 @@ class ActivityController(Controller):
         actor = actor_from_request(request)
         form = Form(request.query_params)
         venue_ids = form.uuids("venue")
-        day = form.date("day") or datetime.now(_zone()).date()
+        day = form.date("day") or datetime.now(local_zone()).date()
         monday = day - timedelta(days=day.weekday())
         query = select(Site).join(Activity, Activity.venue_id == Site.id).distinct().order_by(Site.name)
         if not actor.sees_all_sites:
             query = query.where(Site.id.in_(actor.site_ids))
         venues = list(await db_session.scalars(query))
         venue = next((v for v in venues if venue_ids and v.id == venue_ids[0]), venues[0] if venues else None)
-        start = datetime.combine(monday, time(), _zone())
+        start = datetime.combine(monday, time(), local_zone())
         sessions: list[Any] = []
         if venue is not None:
             sessions = list(
@@ -425,7 +425,7 @@ class ActivityController(Controller):
                 ).all()
             )
         days = [monday + timedelta(days=n) for n in range(7)]
-        by_day = {d: [(s, a) for s, a in sessions if s.starts_at.astimezone(_zone()).date() == d] for d in days}
+        by_day = {d: [(s, a) for s, a in sessions if s.starts_at.astimezone(local_zone()).date() == d] for d in days}
         return render(
             request,
             "activities/week.html",
@@ -435,5 +435,5 @@ class ActivityController(Controller):
             by_day=by_day,
             previous=monday - timedelta(days=7),
             next=monday + timedelta(days=7),
-            zone=_zone(),
+            zone=local_zone(),
         )

@@ -6,7 +6,6 @@ from __future__ import annotations
 import random
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -15,9 +14,9 @@ from logistics.activities.models import Activity, ActivitySession, Attendance, A
 from logistics.activities.sessions import participants
 from logistics.activities.signups import SignUpService
 from logistics.people.models import Person
-from logistics.settings import get_settings
 from logistics.sites.models import Site
 from logistics.web.actor import Actor
+from logistics.web.i18n import local_zone
 
 ACTOR = Actor(user_id=None, username="seed", role="admin", sees_all_sites=True)
 
@@ -29,7 +28,7 @@ async def load_activities_demo(session: AsyncSession, data: dict[str, Any]) -> i
     venue = await session.scalar(select(Site).where(Site.name == data["venue"]))
     if venue is None:
         return 0
-    zone = ZoneInfo(get_settings().timezone)
+    zone = local_zone()
     chooser = random.Random(11)
     adults = list(
         await session.scalars(

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 from uuid import UUID
-from zoneinfo import ZoneInfo
 
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import select, update
@@ -18,10 +17,9 @@ from logistics.activities.signups import SIGN_UP_ROLES, SignUpService
 from logistics.audit import services as audit
 from logistics.people.models import Person
 from logistics.scheduler import register_job
-from logistics.settings import get_settings
 from logistics.sites.models import Site
 from logistics.web.errors import DomainError, NotFound
-from logistics.web.i18n import _l, format_datetime
+from logistics.web.i18n import _l, format_datetime, local_zone
 from logistics.web.i18n import gettext as _
 
 MAX_SESSIONS = 200
@@ -29,7 +27,7 @@ REMINDERS = ((timedelta(hours=24), "24h"), (timedelta(hours=2), "2h"))
 
 
 def local(day: date, hour: int, minute: int) -> datetime:
-    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=ZoneInfo(get_settings().timezone))
+    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=local_zone())
 
 
 async def participants(session: AsyncSession, activity_session: ActivitySession) -> list[Person]:
@@ -87,7 +85,7 @@ class SessionService(SignUpService):
             raise DomainError(_("A session lasts from 10 minutes to 24 hours."), "minutes")
         if first <= datetime.now(UTC):
             raise DomainError(_("The first session must be in the future."), "first")
-        local_first = first.astimezone(ZoneInfo(get_settings().timezone))
+        local_first = first.astimezone(local_zone())
         if until is not None and until < local_first.date():
             raise DomainError(_("The series ends before it starts."), "until")
         days = [local_first.date()]

@@ -11,7 +11,6 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from uuid import UUID
-from zoneinfo import ZoneInfo
 
 from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy import delete, func, select
@@ -27,6 +26,7 @@ from logistics.shelter.places import BOARD_ROLES, DESK_ROLES, ShelterService
 from logistics.sites.models import Site, SiteKind
 from logistics.web.errors import DomainError, NotFound
 from logistics.web.i18n import gettext as _
+from logistics.web.i18n import local_zone
 
 #: Days after which a stay is due for the case worker's review, per site kind (the longest applies).
 REVIEW_DAYS = {
@@ -41,7 +41,7 @@ HISTORY_DAYS = 90
 
 def tonight() -> date:
     """The night a roll call is for: today in the centre's time zone (before 06:00, still yesterday's night)."""
-    local = datetime.now(ZoneInfo(get_settings().timezone))
+    local = datetime.now(local_zone())
     return (local - timedelta(hours=6)).date()
 
 

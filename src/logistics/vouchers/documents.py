@@ -55,6 +55,12 @@ async def voucher_prints(session: AsyncSession, vouchers: Sequence[Voucher]) -> 
     programmes: dict[Any, Programme] = {}
     points: dict[Any, list[PointInfo]] = {}
     catalogue = await _catalogue(session)
+    households = {
+        household.id: household
+        for household in await session.scalars(
+            select(Household).where(Household.id.in_({v.household_id for v in vouchers if v.household_id}))
+        )
+    }
     prints = []
     for voucher in vouchers:
         if voucher.programme_id not in programmes:
@@ -62,7 +68,7 @@ async def voucher_prints(session: AsyncSession, vouchers: Sequence[Voucher]) -> 
             assert programme is not None
             programmes[programme.id] = programme
             points[programme.id] = await _points(session, programme)
-        household = await session.get(Household, voucher.household_id) if voucher.household_id else None
+        household = households.get(voucher.household_id) if voucher.household_id else None
         head = household.head if household else None
         prints.append(
             VoucherPrint(

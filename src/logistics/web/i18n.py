@@ -65,17 +65,18 @@ def lazy_gettext(message: str) -> LazyProxy:
 _l = lazy_gettext
 
 
-def _zone() -> ZoneInfo:
+def local_zone() -> ZoneInfo:
+    """The organisation's time zone (LOGISTICS_TIMEZONE): times are stored in UTC and shown in this one."""
     return ZoneInfo(get_settings().timezone)
 
 
 def day_start(day: date) -> datetime:
     """Midnight at the start of `day` in the organisation's time zone (for filters by local day)."""
-    return datetime.combine(day, time(), _zone())
+    return datetime.combine(day, time(), local_zone())
 
 
 def local_time(value: datetime) -> datetime:
-    return value.astimezone(_zone())
+    return value.astimezone(local_zone())
 
 
 def format_datetime(value: datetime | None, format: str = "short") -> str:
