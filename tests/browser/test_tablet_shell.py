@@ -56,6 +56,7 @@ async def test_form_errors_are_shown_next_to_the_field_through_htmx(browser, liv
     await alert.wait_for()
     assert await alert.inner_text() == "Nieprawidłowa nazwa użytkownika lub hasło."
     assert page.url.endswith("/login")  # swapped in place, no full page load
+    await page.wait_for_load_state("networkidle")  # the swapped form has settled before it is typed into again
     await page.fill("#f-password", PASSWORD)
     await page.click("form[action='/login'] button[type=submit]")
     await page.wait_for_url(f"{live_url}/")
