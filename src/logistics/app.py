@@ -153,7 +153,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
         on_app_init=[session_auth.on_app_init, _request_context_outermost],
         middleware=[
             LocaleMiddleware,
-            DefineMiddleware(TransactionMiddleware, session_scope_key=alchemy.session_scope_key),
+            DefineMiddleware(
+                TransactionMiddleware, session_scope_key=alchemy.session_scope_key, one_writer=settings.is_sqlite
+            ),
         ],
         csrf_config=CSRFConfig(
             secret=settings.secret_key,

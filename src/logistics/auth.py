@@ -15,6 +15,7 @@ from litestar.connection import ASGIConnection
 from litestar.middleware.session.server_side import ServerSideSessionConfig
 from litestar.security.session_auth import SessionAuth
 from litestar.stores.base import Store
+from litestar.types import Message, ScopeSession
 from sqlalchemy import select, update
 
 from logistics.accounts.models import User, WebSession
@@ -33,8 +34,22 @@ class DatabaseSessionBackend(SQLAlchemyAsyncSessionBackend):
 
     `get` reads in one short transaction and, when the session is due for renewal, pushes its expiry in a second
     one that begins with the write — on SQLite a read-then-write transaction could fail at once under load.
-    `set` writes only when the data changed: Litestar stores the session after every response.
+    `set` writes only when the data changed: Litestar stores the session after every response. A request that
+    brings its own credentials (a scanning device's `Authorization: Bearer` token) has no session at all, and an
+    empty session that no cookie refers to is not stored: no row and no cookie for each API call or anonymous page.
     """
+
+    async def load_from_connection(self, connection: ASGIConnection[Any, Any, Any, Any]) -> dict[str, Any]:
+        if _has_token(connection):
+            return {}
+        return await super().load_from_connection(connection)
+
+    async def store_in_message(
+        self, scope_session: ScopeSession, message: Message, connection: ASGIConnection[Any, Any, Any, Any]
+    ) -> None:
+        if _has_token(connection) or (scope_session == {} and self.config.key not in connection.cookies):
+            return
+        await super().store_in_message(scope_session, message, connection)
 
     async def get(self, /, session_id: str, store: Store) -> bytes | None:
         now = datetime.now(UTC)
@@ -64,6 +79,10 @@ class DatabaseSessionBackend(SQLAlchemyAsyncSessionBackend):
         if _loaded.get() == (session_id, data):
             return
         await super().set(session_id, data, store)
+
+
+def _has_token(connection: ASGIConnection[Any, Any, Any, Any]) -> bool:
+    return connection.headers.get("authorization", "").lower().startswith("bearer ")
 
 
 @dataclass

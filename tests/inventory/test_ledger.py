@@ -111,6 +111,18 @@ async def test_a_shortage_says_what_is_missing_and_changes_nothing(app, stock):
     assert await count(app, Movement) == 1
 
 
+async def test_a_shortage_of_several_items_lists_each_of_them(app, stock):
+    await _receive(app, stock, [ReceiptLine(stock.pasta.id, Decimal(5), SOON), ReceiptLine(stock.soap.id, Decimal(2))])
+    async with db_session(app) as session:
+        with pytest.raises(Shortage) as short:
+            await LedgerService(session, ADMIN).issue(
+                stock.warehouse.id, [(stock.pasta.id, Decimal(8)), (stock.soap.id, Decimal(5))]
+            )
+        await session.rollback()
+    assert [(m.item, m.short) for m in short.value.missing] == [("Makaron 500 g", Decimal(3)), ("Mydło", Decimal(3))]
+    assert await _balance(app, stock.warehouse, stock.pasta) == 5
+
+
 async def test_transfer_moves_lots_and_refuses_the_same_location(app, stock):
     await _receive(app, stock, [ReceiptLine(stock.pasta.id, Decimal(24), SOON)])
     async with db_session(app) as session:

@@ -10,6 +10,8 @@ import httpx
 import pytest
 
 from logistics.audit.models import AuditEntry
+from logistics.db import write_intent
+from logistics.db.transaction import TransactionMiddleware
 from logistics.sites.models import Site
 
 from ..conftest import PASSWORD
@@ -61,3 +63,32 @@ async def test_race_for_the_same_name_has_one_winner(app, live_url):
     assert statuses == [303] + [422] * 9
     assert all("Placówka o tej nazwie już istnieje." in r.text for r in responses if r.status_code == 422)
     assert await count(app, Site, Site.name == "Punkt wspólny") == 1
+
+
+async def test_write_requests_of_a_process_take_turns_first_come_first_served():
+    """On SQLite (one writer) the process's write requests queue in arrival order, each to the end of its unit of
+    work; reading requests are not held up."""
+    events: list[str] = []
+
+    async def handler(scope, _receive, send):
+        events.append(f"in {scope['n']}")
+        await asyncio.sleep(0.01)
+        events.append(f"out {scope['n']}")
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+    middleware = TransactionMiddleware(handler, session_scope_key="db_session", one_writer=True)
+
+    async def request(n: str, writes: bool) -> None:
+        write_intent.set(writes)  # a task's own copy of the context, as for each request
+
+        async def send(_message):
+            pass
+
+        await middleware({"type": "http", "n": n, "path": "/"}, None, send)
+
+    await asyncio.gather(*(request(f"w{n}", True) for n in range(4)))
+    assert events == ["in w0", "out w0", "in w1", "out w1", "in w2", "out w2", "in w3", "out w3"]
+    events.clear()
+    await asyncio.gather(request("r0", False), request("r1", False))
+    assert events == ["in r0", "in r1", "out r0", "out r1"]

@@ -218,3 +218,30 @@ async def test_two_scanners_at_once_and_a_doubled_request(app, aid, settings):
     assert await _stock(app, aid, aid.oil) == 36
     async with db_session(app) as session:
         assert await verify(session) == []
+
+
+async def test_a_request_id_already_used_for_another_voucher_is_refused(app, aid, monkeypatch):
+    """Sequentially it is found before anything is written; in a race (the other voucher's redemption committed
+    between the look and the write) the unique request id refuses it at the write. Either way: 422, no change."""
+    first = await _issue(app, aid)
+    second = await _issue(app, aid, aid.hygiene)
+    async with db_session(app) as session:
+        await RedemptionService(session, volunteer(aid)).redeem(first.code, aid.point.id, "shared-0001")
+        await session.commit()
+    for race in (False, True):
+        if race:
+
+            async def not_seen_yet(self, request_id, voucher):  # the first redemption not yet visible
+                return None
+
+            monkeypatch.setattr(RedemptionService, "_earlier", not_seen_yet)
+        async with db_session(app) as session:
+            with pytest.raises(Refusal) as refused:
+                await RedemptionService(session, volunteer(aid)).redeem(second.code, aid.point.id, "shared-0001")
+            await session.rollback()
+        assert (refused.value.error, refused.value.status_code) == ("request_id_reused", 422)
+    assert await count(app, Redemption) == 1
+    async with db_session(app) as session:
+        lines = await session.scalars(select(VoucherLine).where(VoucherLine.voucher_id == second.id))
+        assert sum(line.redeemed for line in lines) == 0
+        assert await verify(session) == []

@@ -11,6 +11,8 @@ from decimal import Decimal
 from sqlalchemy import func, select
 
 from logistics import codes
+from logistics.accounts.models import WebSession
+from logistics.audit.models import AuditEntry
 from logistics.inventory.models import Balance
 from logistics.vouchers.devices import DeviceService
 from logistics.vouchers.issuing import VoucherService
@@ -133,6 +135,10 @@ async def test_api_with_a_device_token(app, client, people, aid):
         assert (await session.scalar(select(Redemption.user_name))) == "device:Tablet 1"
     assert await count(app, Redemption) == 2
     assert await _oil(app, aid) == 36
+    assert await count(app, AuditEntry, AuditEntry.action == "voucher.scan") == 1  # the look-up is logged
+    # A device brings its credentials with each request: no server-side session is read, stored or sent.
+    assert all("przystan_session" not in r.headers.get("set-cookie", "") for r in (state, created, rest, done))
+    assert await count(app, WebSession) == 0
 
 
 async def test_api_refusals_and_authentication(app, client, people, aid):

@@ -3,16 +3,24 @@
 This middleware sits innermost, so the request's transaction is committed (or rolled back) before the session
 middleware outside it stores the session — on SQLite a still-open write transaction would make that store wait
 for its own request. A commit that fails is not hidden: the response becomes an error and nothing was saved.
+
+On SQLite, which has one writer at a time, the write requests of a process also queue here, first come first
+served, for as long as their transaction lasts. Left to SQLite, a waiting writer polls the lock with sleeps that
+grow to 100 ms and may lose it to a later arrival, which made the slowest of 50 concurrent scanners wait seconds
+(benchmarks/RESULTS.md). Other processes (a second app process, a command) still wait through the busy timeout.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from typing import Any
 
 from advanced_alchemy.extensions.litestar._utils import delete_aa_scope_state, get_aa_scope_state
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
+
+from logistics.db import write_intent
 
 log = logging.getLogger("logistics.db")
 #: Set in a request's scope when a use case refused after writing part of its work (the response is still a
@@ -25,14 +33,30 @@ def discard_changes(scope: Any) -> None:
 
 
 class TransactionMiddleware:
-    def __init__(self, app: ASGIApp, session_scope_key: str) -> None:
+    def __init__(self, app: ASGIApp, session_scope_key: str, one_writer: bool = False) -> None:
         self.app = app
         self.session_scope_key = session_scope_key
+        self.one_writer = one_writer
+        self._writers: tuple[asyncio.AbstractEventLoop, asyncio.Lock] | None = None
+
+    def _writer_queue(self) -> asyncio.Lock:
+        """The process's queue of write requests (an asyncio.Lock is fair: first come, first served)."""
+        loop = asyncio.get_running_loop()
+        if self._writers is None or self._writers[0] is not loop:
+            self._writers = (loop, asyncio.Lock())
+        return self._writers[1]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        if self.one_writer and write_intent.get():
+            async with self._writer_queue():
+                await self._unit_of_work(scope, receive, send)
+        else:
+            await self._unit_of_work(scope, receive, send)
+
+    async def _unit_of_work(self, scope: Scope, receive: Receive, send: Send) -> None:
         failed = False
 
         async def send_wrapper(message: Message) -> None:

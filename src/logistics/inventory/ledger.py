@@ -245,18 +245,24 @@ class LedgerService(Service):
     async def fefo(
         self, location_id: UUID, item_id: UUID, quantity: Decimal, today: date | None = None, lock: bool = False
     ) -> list[tuple[UUID, Decimal]]:
-        """The lots to take `quantity` from: earliest expiry first, never an expired lot. Raises Shortage.
+        """The lots to take `quantity` from: earliest expiry first, never an expired lot. Raises Shortage."""
+        return (await self._fefo_plans(location_id, {item_id: quantity}, today, lock))[item_id]
 
-        With `lock` (taking goods out) the item's balance rows at the location are locked until the transaction
+    async def _fefo_plans(
+        self, location_id: UUID, wants: dict[UUID, Decimal], today: date | None = None, lock: bool = False
+    ) -> dict[UUID, list[tuple[UUID, Decimal]]]:
+        """`fefo` for several items at once (one query); Shortage lists every item that is short.
+
+        With `lock` (taking goods out) the items' balance rows at the location are locked until the transaction
         ends (PostgreSQL; SQLite's write transactions never overlap): a concurrent issue that emptied the
         earliest lot a moment ago is seen, instead of a shortage being reported while later lots have stock."""
         today = today or self.today
         query = (
-            select(Balance.lot_id, Balance.quantity)
+            select(Balance.item_id, Balance.lot_id, Balance.quantity)
             .join(Lot, Lot.id == Balance.lot_id)
             .where(
                 Balance.location_id == location_id,
-                Balance.item_id == item_id,
+                Balance.item_id.in_(list(wants)),
                 Balance.quantity > 0,
                 Lot.expiry >= today,
             )
@@ -264,16 +270,21 @@ class LedgerService(Service):
         )
         if lock:
             query = query.with_for_update(of=Balance)
-        rows = (await self.session.execute(query)).all()
-        plan, left = [], quantity
-        for lot_id, available in rows:
-            take = min(available, left)
-            plan.append((lot_id, take))
-            left -= take
-            if left <= 0:
-                return plan
-        item = await self.item(item_id)
-        raise Shortage([Missing(item.name, quantity, quantity - left)])
+        left = dict(wants)
+        plans: dict[UUID, list[tuple[UUID, Decimal]]] = {item_id: [] for item_id in wants}
+        for item_id, lot_id, available in (await self.session.execute(query)).all():
+            if left[item_id] > 0:
+                take = min(available, left[item_id])
+                plans[item_id].append((lot_id, take))
+                left[item_id] -= take
+        missing = [
+            Missing((await self.item(item_id)).name, wants[item_id], wants[item_id] - short)
+            for item_id, short in left.items()
+            if short > 0
+        ]
+        if missing:
+            raise Shortage(missing)
+        return plans
 
     async def issue(
         self,
@@ -325,18 +336,12 @@ class LedgerService(Service):
         for item_id, quantity in wants:
             self._positive(quantity)
             totals[item_id] += quantity
-        plans, missing = {}, []
-        for item_id, quantity in totals.items():
-            try:
-                plans[item_id] = await self.fefo(location_id, item_id, quantity, lock=True)
-            except Shortage as shortage:
-                missing.extend(shortage.missing)
-        if missing:
-            raise Shortage(missing)
+        plans = await self._fefo_plans(location_id, totals, lock=True)
         movement = await self._movement(kind, source, reference)
-        for item_id, plan in plans.items():
-            for lot_id, quantity in plan:
-                await self._line(movement, location_id, item_id, lot_id, -quantity)
+        with self.session.no_autoflush:  # the lines go in together, after the balances
+            for item_id, plan in plans.items():
+                for lot_id, quantity in plan:
+                    await self._line(movement, location_id, item_id, lot_id, -quantity)
         await audit.record(self.session, self.actor, f"stock.{kind}", "movement", movement.id, ["lines"])
         return movement
 

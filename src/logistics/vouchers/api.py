@@ -49,7 +49,7 @@ class VoucherApi(Controller):
     opt = API_OPT
     tags = ["vouchers"]
 
-    @get("/vouchers/{code:str}")
+    @get("/vouchers/{code:str}", opt={"writes": True})  # the scan is audit-logged
     async def voucher(
         self,
         request: Request[Any, Any, Any],

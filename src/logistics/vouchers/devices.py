@@ -21,7 +21,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from logistics.accounts.models import Role, User
 from logistics.audit import services as audit
-from logistics.db import write_intent
 from logistics.inventory.ledger import HAND_OUT_ROLES
 from logistics.sites.models import Site, SiteKind
 from logistics.vouchers.models import DeviceToken
@@ -91,29 +90,26 @@ def device_actor(device: DeviceToken, ip: str = "") -> Actor:
 
 
 async def api_caller(connection: ASGIConnection[Any, Any, Any, Any]) -> tuple[Actor, UUID | None]:
-    """The API's caller: a scanning device by its bearer token, or the signed-in user of the session."""
+    """The API's caller: a scanning device by its bearer token, or the signed-in user of the session. Read in the
+    request's own session (its one transaction)."""
     alchemy: SQLAlchemyAsyncConfig = connection.app.plugins.get(SQLAlchemyPlugin).config[0]  # type: ignore[assignment]
+    session = alchemy.provide_session(connection.app.state, connection.scope)
     ip = connection.client.host if connection.client else ""
     header = connection.headers.get("authorization", "")
-    token = write_intent.set(False)
+    if header.lower().startswith("bearer "):
+        device = await device_for(session, header[7:].strip())
+        if device is None:
+            raise NotAuthorizedException(_("This device token is not valid (revoked or mistyped)."))
+        return device_actor(device, ip), device.id
+    data: dict[str, Any] = connection.scope.get("session") or {}  # type: ignore[assignment]
     try:
-        async with alchemy.get_session() as session:
-            if header.lower().startswith("bearer "):
-                device = await device_for(session, header[7:].strip())
-                if device is None:
-                    raise NotAuthorizedException(_("This device token is not valid (revoked or mistyped)."))
-                return device_actor(device, ip), device.id
-            data: dict[str, Any] = connection.scope.get("session") or {}  # type: ignore[assignment]
-            try:
-                user = await session.get(User, UUID(str(data.get("user_id"))))
-            except ValueError:
-                user = None
-            if user is None or not user.is_active or user.session_epoch != data.get("epoch"):
-                raise NotAuthorizedException(_("Please sign in."))
-            connection.scope["user"] = user
-            return actor_from_request(connection), None
-    finally:
-        write_intent.reset(token)
+        user = await session.get(User, UUID(str(data.get("user_id"))))
+    except ValueError:
+        user = None
+    if user is None or not user.is_active or user.session_epoch != data.get("epoch"):
+        raise NotAuthorizedException(_("Please sign in."))
+    connection.scope["user"] = user
+    return actor_from_request(connection), None
 
 
 async def scanner_guard(connection: ASGIConnection[Any, Any, Any, Any], _handler: BaseRouteHandler) -> None:

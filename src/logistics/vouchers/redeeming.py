@@ -18,6 +18,7 @@ from uuid import UUID
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
 from logistics import codes
 from logistics.accounts.models import Role
@@ -26,7 +27,15 @@ from logistics.inventory.ledger import HAND_OUT_ROLES, LedgerService, Shortage, 
 from logistics.inventory.models import Item, Kit
 from logistics.sites.models import Site, SiteKind
 from logistics.vouchers.issuing import CODE_LENGTH
-from logistics.vouchers.models import Programme, Redemption, RedemptionLine, Voucher, VoucherLine, VoucherStatus
+from logistics.vouchers.models import (
+    Programme,
+    ProgrammePoint,
+    Redemption,
+    RedemptionLine,
+    Voucher,
+    VoucherLine,
+    VoucherStatus,
+)
 from logistics.web.actor import Actor, Service
 from logistics.web.errors import DomainError, NotFound
 from logistics.web.i18n import day_start, format_datetime
@@ -131,60 +140,65 @@ class RedemptionService(Service):
             raise NotFound(_("This distribution point does not exist or is not one of yours."))
         return site
 
-    async def _voucher(self, code_text: str) -> Voucher:
+    async def _voucher(self, code_text: str, lock: bool = False) -> Voucher:
+        """The voucher with its lines. With `lock` (redeeming) its row stays locked until the transaction ends
+        (PostgreSQL; SQLite's write transactions never overlap): a second scanner, a double tap or a retry racing
+        its original waits for the first one, then reads what it did."""
         if not codes.is_well_formed(code_text, CODE_LENGTH):
             raise Refusal("malformed_code", _("This is not a valid voucher code: check it and type it again."), 422)
-        voucher = await self.session.scalar(select(Voucher).where(Voucher.code == codes.normalize(code_text)))
+        query = select(Voucher).where(Voucher.code == codes.normalize(code_text))
+        if lock:  # and read it again if this transaction has read it before
+            query = query.with_for_update(of=Voucher).execution_options(populate_existing=True)
+        voucher = await self.session.scalar(query)
         if voucher is None:
             raise Refusal("unknown_code", _("There is no voucher with this code."), 404)
         return voucher
 
-    async def view(self, voucher: Voucher) -> VoucherView:
-        programme = await self.session.get(Programme, voucher.programme_id)
-        items = {
-            item.id: item
-            for item in await self.session.scalars(
-                select(Item).where(Item.id.in_([line.item_id for line in voucher.lines if line.item_id]))
+    async def _programme(self, voucher: Voucher) -> tuple[str, set[UUID]]:
+        """The programme's name and the points it is valid at (none: every point)."""
+        rows = (
+            await self.session.execute(
+                select(Programme.name, ProgrammePoint.site_id)
+                .outerjoin(ProgrammePoint, ProgrammePoint.programme_id == Programme.id)
+                .where(Programme.id == voucher.programme_id)
             )
-        }
-        kits = {
-            kit.id: kit
-            for kit in await self.session.scalars(
-                select(Kit).where(Kit.id.in_([line.kit_id for line in voucher.lines if line.kit_id]))
-            )
-        }
-        lines = []
-        for line in await self._lines(voucher):
-            if line.kit_id:
-                kit = kits[line.kit_id]
-                lines.append(LineState(line.id, kit.id, kit.name, _("kit"), True, line.entitled, line.redeemed))
-            else:
-                item = items[line.item_id]  # type: ignore[index]
-                lines.append(LineState(line.id, item.id, item.name, item.unit, False, line.entitled, line.redeemed))
+        ).all()
+        return (rows[0][0] if rows else ""), {site_id for _name, site_id in rows if site_id is not None}
+
+    async def _goods(self, lines: list[VoucherLine]) -> dict[UUID, tuple[str, str, bool]]:
+        """Name, unit and whether it is a kit, of the goods the lines entitle to."""
+        goods: dict[UUID, tuple[str, str, bool]] = {}
+        item_ids = [line.item_id for line in lines if line.item_id]
+        kit_ids = [line.kit_id for line in lines if line.kit_id]
+        if item_ids:
+            items = await self.session.execute(select(Item.id, Item.name, Item.unit).where(Item.id.in_(item_ids)))
+            goods.update((item_id, (name, unit, False)) for item_id, name, unit in items.all())
+        if kit_ids:
+            kits = await self.session.execute(select(Kit.id, Kit.name).where(Kit.id.in_(kit_ids)))
+            goods.update((kit_id, (name, _("kit"), True)) for kit_id, name in kits.all())
+        return goods
+
+    async def view(self, voucher: Voucher, programme: str | None = None) -> VoucherView:
+        """The voucher and its lines as loaded (or changed) in this transaction."""
+        if programme is None:
+            programme, _points = await self._programme(voucher)
+        goods = await self._goods(voucher.lines)
         return VoucherView(
             codes.format_code(voucher.code),
-            programme.name if programme else "",
+            programme,
             voucher.holder,
             voucher.household_size,
             voucher.valid_from,
             voucher.valid_until,
             voucher.status,
-            lines,
+            [
+                LineState(line.id, line.goods_id, *goods[line.goods_id], line.entitled, line.redeemed)
+                for line in voucher.lines
+            ],
         )
 
-    async def _lines(self, voucher: Voucher) -> list[VoucherLine]:
-        """The lines as the database has them now (after conditional updates)."""
-        return list(
-            await self.session.scalars(
-                select(VoucherLine)
-                .where(VoucherLine.voucher_id == voucher.id)
-                .order_by(VoucherLine.position)
-                .execution_options(populate_existing=True)
-            )
-        )
-
-    async def _check(self, voucher: Voucher, point: Site, today: date) -> None:
-        """Refuse a voucher that cannot be redeemed at this point today, saying why."""
+    async def _check(self, voucher: Voucher, point: Site, today: date) -> str:
+        """Refuse a voucher that cannot be redeemed at this point today, saying why; returns the programme's name."""
         if voucher.status == VoucherStatus.REVOKED:
             raise Refusal("revoked", _("This voucher was revoked; it no longer works."), 410)
         if voucher.status == VoucherStatus.EXPIRED or voucher.valid_until < today:
@@ -197,15 +211,15 @@ class RedemptionService(Service):
                 _("This voucher is valid from %(day)s.", day=voucher.valid_from.strftime("%d.%m.%Y")),
                 409,
             )
-        programme = await self.session.get(Programme, voucher.programme_id)
-        if programme is not None and programme.point_ids and point.id not in programme.point_ids:
-            names = await self.session.scalars(select(Site.name).where(Site.id.in_(programme.point_ids)))
+        programme, point_ids = await self._programme(voucher)
+        if point_ids and point.id not in point_ids:
+            names = await self.session.scalars(select(Site.name).where(Site.id.in_(point_ids)).order_by(Site.name))
             raise Refusal(
                 "wrong_point",
                 _("This voucher is not valid at this point. It is valid at: %(points)s.", points=", ".join(names)),
                 409,
             )
-        if voucher.status == VoucherStatus.REDEEMED or all(line.remaining <= 0 for line in await self._lines(voucher)):
+        if voucher.status == VoucherStatus.REDEEMED or all(line.remaining <= 0 for line in voucher.lines):
             last = await self.session.execute(
                 select(Redemption.at, Site.name)
                 .join(Site, Site.id == Redemption.point_id)
@@ -221,6 +235,7 @@ class RedemptionService(Service):
                 409,
                 {"point": row[1] if row else None, "at": row[0].isoformat() if row else None},
             )
+        return programme
 
     async def look_up(self, code_text: str, point_id: UUID, today: date | None = None) -> VoucherView:
         """What the voucher gives at this point now; raises Refusal with the reason otherwise."""
@@ -228,8 +243,8 @@ class RedemptionService(Service):
         point = await self.point(point_id)
         voucher = await self._voucher(code_text)
         await audit.record(self.session, self.actor, "voucher.scan", "voucher", voucher.id)
-        await self._check(voucher, point, today or date.today())
-        return await self.view(voucher)
+        programme = await self._check(voucher, point, today or date.today())
+        return await self.view(voucher, programme)
 
     async def redeem(
         self,
@@ -239,21 +254,22 @@ class RedemptionService(Service):
         wants: dict[UUID, Decimal] | None = None,
         today: date | None = None,
     ) -> Outcome:
-        """Hand out `wants` (item or kit → quantity; everything remaining when None), at most once per request id."""
+        """Hand out `wants` (item or kit → quantity; everything remaining when None), at most once per request id.
+
+        The voucher's row is locked first; the stock is taken last, so the balance rows that every redemption at
+        the point shares stay locked (PostgreSQL) for as short a time as possible."""
         self._require(HAND_OUT_ROLES)
         request_id = request_id.strip()
         if not 8 <= len(request_id) <= 64:
             raise Refusal("bad_request_id", _("The request id must have 8 to 64 characters."), 422)
+        today = today or date.today()
         point = await self.point(point_id)
-        voucher = await self._voucher(code_text)
-        # One redemption of a voucher at a time (PostgreSQL; SQLite's write transactions never overlap): a second
-        # scanner, a double tap or a retry racing its original waits here, then sees what the first one did.
-        await self.session.execute(select(Voucher.id).where(Voucher.id == voucher.id).with_for_update())
-        await self.session.refresh(voucher)
+        voucher = await self._voucher(code_text, lock=True)
         earlier = await self._earlier(request_id, voucher)
         if earlier is not None:
             return earlier
-        await self._check(voucher, point, today or date.today())
+        programme = await self._check(voucher, point, today)
+        plan = self._plan({line.goods_id: line for line in voucher.lines}, wants)
         redemption = Redemption(
             request_id=request_id,
             voucher_id=voucher.id,
@@ -263,32 +279,37 @@ class RedemptionService(Service):
             device_id=self.device_id,
             lines=[],
         )
-        try:
-            async with self.session.begin_nested():
-                self.session.add(redemption)
-                await self.session.flush()
-        except IntegrityError:  # the same request, a moment ago, in another transaction that has now committed
-            again = await self._earlier(request_id, voucher)
-            if again is None:
-                raise
-            return again
-        lines = {line.goods_id: line for line in await self._lines(voucher)}
-        plan = self._plan(lines, wants)
         for line, quantity in plan:
-            result = await self.session.execute(
+            redeemed = await self.session.scalar(
                 update(VoucherLine)
                 .where(VoucherLine.id == line.id, VoucherLine.redeemed + quantity <= VoucherLine.entitled)
                 .values(redeemed=VoucherLine.redeemed + quantity)
+                .returning(VoucherLine.redeemed)
                 .execution_options(synchronize_session=False)
             )
-            if not result.rowcount:  # type: ignore[attr-defined]  # redeemed a moment ago by another scanner
+            if redeemed is None:  # redeemed a moment ago by another scanner
                 await self.session.refresh(voucher)
-                await self._check(voucher, point, today or date.today())
+                await self._check(voucher, point, today)
                 raise Refusal("over_remaining", _("More than remains on the voucher."), 422)
-            self.session.add(RedemptionLine(redemption_id=redemption.id, voucher_line_id=line.id, quantity=quantity))
-        ledger = LedgerService(self.session, self.actor)
+            set_committed_value(line, "redeemed", redeemed)
+            redemption.lines.append(RedemptionLine(voucher_line_id=line.id, quantity=quantity))
+        if all(line.remaining <= 0 for line in voucher.lines):
+            voucher.status = VoucherStatus.REDEEMED
+        self.session.add(redemption)
+        await audit.record(self.session, self.actor, "voucher.redeem", "voucher", voucher.id, ["lines"])
         try:
-            movement = await ledger.hand_out(
+            await self.session.flush()
+        except IntegrityError as error:
+            # The same request id, a moment ago, for another voucher: for this voucher the request would have
+            # waited for the lock above and found the first redemption.
+            if "request_id" not in str(error.orig):
+                raise
+            raise Refusal(
+                "request_id_reused", _("This request id was already used for another voucher."), 422
+            ) from error
+        view = await self.view(voucher, programme)
+        try:
+            movement = await LedgerService(self.session, self.actor).hand_out(
                 point.id,
                 [(line.item_id, quantity) for line, quantity in plan if line.item_id],
                 [(line.kit_id, int(quantity)) for line, quantity in plan if line.kit_id],
@@ -302,16 +323,7 @@ class RedemptionService(Service):
                 {"missing": [{"item": m.item, "missing": number(m.short)} for m in shortage.missing]},
             ) from shortage
         redemption.movement_id = movement.id
-        remaining = await self.session.scalar(
-            select(func.sum(VoucherLine.entitled - VoucherLine.redeemed)).where(VoucherLine.voucher_id == voucher.id)
-        )
-        if not remaining:
-            voucher.status = VoucherStatus.REDEEMED
-        await self.session.flush()
-        await audit.record(self.session, self.actor, "voucher.redeem", "voucher", voucher.id, ["lines"])
-        await self.session.refresh(redemption)
-        await self.session.refresh(voucher)
-        return Outcome(redemption, await self.view(voucher), True)
+        return Outcome(redemption, view, True)
 
     @staticmethod
     def _plan(lines: dict[UUID, VoucherLine], wants: dict[UUID, Decimal] | None) -> list[tuple[VoucherLine, Decimal]]:
@@ -347,7 +359,6 @@ class RedemptionService(Service):
             return None
         if earlier.voucher_id != voucher.id:
             raise Refusal("request_id_reused", _("This request id was already used for another voucher."), 422)
-        await self.session.refresh(voucher)
         return Outcome(earlier, await self.view(voucher), False)
 
     # --- undo and the day's count ---------------------------------------------------------------------------
