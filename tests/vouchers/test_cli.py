@@ -118,3 +118,13 @@ async def test_devices_create_prints_the_token_alone_on_its_last_line(app, aid, 
     assert device.token_hash == token_hash(token) and device.name == "Tablet 7"
     unknown = await asyncio.to_thread(_run, monkeypatch, "devices", "create", "--point", "Nigdzie", "--name", "x")
     assert unknown.exit_code == 1
+    listed = await asyncio.to_thread(_run, monkeypatch, "devices", "list")
+    assert listed.exit_code == 0
+    assert listed.output.strip().split("\t")[1:] == [
+        "Punkt 1",
+        "Tablet 7",
+        f"{device.created_at:%Y-%m-%d}",
+        "-",
+        "active",
+    ]
+    assert token not in listed.output

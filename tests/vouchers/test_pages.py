@@ -138,7 +138,9 @@ async def test_devices_page_shows_the_token_once(app, client, people, aid):
     assert missing.status_code == 422
     created = await post_form(client, "/vouchers/devices/", {"point": str(aid.point.id), "name": "Tablet 2"})
     token = re.search(r"<code>(przystan_[^<]+)</code>", created.text).group(1)
-    assert token not in (await client.get("/vouchers/devices")).text
+    listing = (await client.get("/vouchers/devices")).text
+    assert token not in listing
+    assert "—" in re.search(r"<tr><td>Tablet 2</td>.*?</tr>", listing, re.S).group(0)  # no redemption yet
     async with db_session(app) as session:
         device = await session.scalar(select(DeviceToken))
     assert await post_form(client, f"/vouchers/devices/{device.id}/revoke") is not None

@@ -139,6 +139,14 @@ async def test_api_with_a_device_token(app, client, people, aid):
     # A device brings its credentials with each request: no server-side session is read, stored or sent.
     assert all("przystan_session" not in r.headers.get("set-cookie", "") for r in (state, created, rest, done))
     assert await count(app, WebSession) == 0
+    # The coordinators' list of devices shows when each last redeemed a voucher.
+    async with db_session(app) as session:
+        listed = await DeviceService(session, ADMIN).list()
+        last_redemption = await session.scalar(select(func.max(Redemption.at)))
+    assert [(device.name, last) for device, _point, last in listed] == [("Tablet 1", last_redemption)]
+    await login(client, "coordinator")
+    row = re.search(r"<tr><td>Tablet 1</td>.*?</tr>", (await client.get("/vouchers/devices")).text, re.S).group(0)
+    assert "—" not in row
 
 
 async def test_api_refusals_and_authentication(app, client, people, aid):

@@ -179,15 +179,16 @@ def devices_create(app: Litestar, point: str, name: str) -> None:
 
 @devices.command(name="list")
 def devices_list(app: Litestar) -> None:
-    """Devices with their point, creation and revocation (never the tokens)."""
+    """Devices with their point, creation, last redemption and revocation (never the tokens)."""
     from logistics.vouchers.devices import DeviceService
     from logistics.web.actor import Actor
 
     async def rows(session: AsyncSession) -> list[str]:
         return [
             f"{device.id}\t{point}\t{device.name}\t{device.created_at:%Y-%m-%d}\t"
+            f"{f'{last:%Y-%m-%d %H:%M}' if last else '-'}\t"
             f"{'revoked ' + f'{device.revoked_at:%Y-%m-%d}' if device.revoked_at else 'active'}"
-            for device, point in await DeviceService(session, Actor.system(ACTOR_NAME)).list()
+            for device, point, last in await DeviceService(session, Actor.system(ACTOR_NAME)).list()
         ]
 
     for row in run_with_session(app, rows):

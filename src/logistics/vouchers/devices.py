@@ -16,14 +16,15 @@ from advanced_alchemy.extensions.litestar import SQLAlchemyAsyncConfig, SQLAlche
 from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.handlers.base import BaseRouteHandler
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql import ColumnElement
 
 from logistics.accounts.models import Role, User
 from logistics.audit import services as audit
 from logistics.inventory.ledger import HAND_OUT_ROLES
 from logistics.sites.models import Site, SiteKind
-from logistics.vouchers.models import DeviceToken
+from logistics.vouchers.models import DeviceToken, Redemption
 from logistics.web.actor import Actor, Service, actor_from_request
 from logistics.web.errors import DomainError, NotFound
 from logistics.web.i18n import gettext as _
@@ -66,11 +67,22 @@ class DeviceService(Service):
             raise DomainError(_("This device has already been revoked."))
         await audit.record(self.session, self.actor, "device.revoke", "device", device_id, ["revoked_at"])
 
-    async def list(self) -> list[tuple[DeviceToken, str]]:
-        rows = await self.session.execute(
-            select(DeviceToken, Site.name).join(Site, Site.id == DeviceToken.point_id).order_by(DeviceToken.created_at)
+    async def list(self) -> list[tuple[DeviceToken, str, datetime | None]]:
+        """Each device with its point's name and when it last redeemed a voucher (a lost tablet shows here)."""
+        last_redemption = (
+            select(Redemption.device_id, func.max(Redemption.at).label("at"))
+            .where(Redemption.device_id.is_not(None))
+            .group_by(Redemption.device_id)
+            .subquery()
         )
-        return [(device, point) for device, point in rows.all()]
+        last: ColumnElement[datetime | None] = last_redemption.c.at
+        rows = await self.session.execute(
+            select(DeviceToken, Site.name, last)
+            .join(Site, Site.id == DeviceToken.point_id)
+            .outerjoin(last_redemption, last_redemption.c.device_id == DeviceToken.id)
+            .order_by(DeviceToken.created_at)
+        )
+        return [(device, point, at) for device, point, at in rows.all()]
 
 
 async def device_for(session: AsyncSession, token: str) -> DeviceToken | None:

@@ -204,4 +204,3 @@ class DeviceToken(UUIDv7AuditBase):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_by: Mapped[str] = mapped_column(String(64))
     revoked_at: Mapped[datetime | None] = mapped_column(DateTimeUTC, default=None)
-    last_used_at: Mapped[datetime | None] = mapped_column(DateTimeUTC, default=None)
