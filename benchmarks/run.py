@@ -57,6 +57,10 @@ def benchmarks(postgres: str | None) -> list[tuple[str, Callable[[], dict[str, o
         ("inventory ledger / SQLite", lambda: bench_inventory.run()),
         ("voucher PDF, 1,000 vouchers", lambda: bench_voucher_pdf.run()),
         ("voucher redemptions / SQLite, 1 process", lambda: bench_vouchers.run()),
+        (
+            "voucher redemptions at steady rates / SQLite, 1 process",
+            lambda: bench_vouchers.steady(rates=(50, 75, 100)),
+        ),
     ]
     if postgres:
         runs += [
@@ -73,6 +77,12 @@ def benchmarks(postgres: str | None) -> list[tuple[str, Callable[[], dict[str, o
             (
                 "voucher redemptions / PostgreSQL, 2 processes",
                 lambda: bench_vouchers.run(fresh_postgres(postgres, "logistics_bench_vouchers"), workers=2),
+            ),
+            (
+                "voucher redemptions at steady rates / PostgreSQL, 2 processes",
+                lambda: bench_vouchers.steady(
+                    lambda: fresh_postgres(postgres, "logistics_bench_vouchers"), workers=2, rates=(50, 100, 150)
+                ),
             ),
         ]
     return runs
