@@ -154,7 +154,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
         middleware=[
             LocaleMiddleware,
             DefineMiddleware(
-                TransactionMiddleware, session_scope_key=alchemy.session_scope_key, one_writer=settings.is_sqlite
+                TransactionMiddleware,
+                session_scope_key=alchemy.session_scope_key,
+                one_writer=settings.is_sqlite,
+                max_body=MAX_REQUEST_BODY,
             ),
         ],
         csrf_config=CSRFConfig(

@@ -66,29 +66,45 @@ async def test_race_for_the_same_name_has_one_winner(app, live_url):
 
 
 async def test_write_requests_of_a_process_take_turns_first_come_first_served():
-    """On SQLite (one writer) the process's write requests queue in arrival order, each to the end of its unit of
-    work; reading requests are not held up."""
+    """On SQLite (one writer) the process's write requests queue in arrival order — across routes, each of which
+    has its own middleware instance — from when their body has arrived until their transaction ends (the response
+    is still being sent when the next one starts). A slow client holds up nobody; readers do not queue."""
     events: list[str] = []
 
-    async def handler(scope, _receive, send):
+    async def handler(scope, receive, send):
+        await receive()  # the body
         events.append(f"in {scope['n']}")
         await asyncio.sleep(0.01)
         events.append(f"out {scope['n']}")
         await send({"type": "http.response.start", "status": 200, "headers": []})
+        await asyncio.sleep(0.005)
         await send({"type": "http.response.body", "body": b""})
 
-    middleware = TransactionMiddleware(handler, session_scope_key="db_session", one_writer=True)
+    routes = [TransactionMiddleware(handler, session_scope_key="db_session", one_writer=True) for _ in range(2)]
+    body_arrives = asyncio.Event()
 
-    async def request(n: str, writes: bool) -> None:
+    async def request(n: str, writes: bool, route: int = 0, slow: bool = False) -> None:
         write_intent.set(writes)  # a task's own copy of the context, as for each request
 
-        async def send(_message):
-            pass
+        async def receive():
+            if slow:
+                await body_arrives.wait()
+            return {"type": "http.request", "body": b"x", "more_body": False}
 
-        await middleware({"type": "http", "n": n, "path": "/"}, None, send)
+        async def send(message):
+            if message["type"] == "http.response.body":
+                events.append(f"sent {n}")
 
-    await asyncio.gather(*(request(f"w{n}", True) for n in range(4)))
-    assert events == ["in w0", "out w0", "in w1", "out w1", "in w2", "out w2", "in w3", "out w3"]
+        await routes[route]({"type": "http", "n": n, "path": "/"}, receive, send)
+
+    slow = asyncio.create_task(request("slow", True, slow=True))
+    await asyncio.wait_for(asyncio.gather(*(request(f"w{n}", True, route=n % 2) for n in range(4))), timeout=10)
+    assert [e for e in events if not e.startswith("sent")] == [
+        "in w0", "out w0", "in w1", "out w1", "in w2", "out w2", "in w3", "out w3"
+    ]  # fmt: skip
+    assert events.index("in w1") < events.index("sent w0")  # queued until w0's commit, not its last byte
+    body_arrives.set()
+    await slow
     events.clear()
-    await asyncio.gather(request("r0", False), request("r1", False))
-    assert events == ["in r0", "in r1", "out r0", "out r1"]
+    await asyncio.gather(request("r0", False), request("r1", False, route=1))
+    assert events[:2] == ["in r0", "in r1"]

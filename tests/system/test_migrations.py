@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
 from advanced_alchemy.alembic.commands import AlembicCommands
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
@@ -45,3 +46,46 @@ def test_readyz_is_ready_after_migrations(settings):
         response = client.get("/readyz")
     assert response.status_code == 200
     assert response.json() == {"status": "ok", "database": "ok"}
+
+
+def test_upgrade_keeps_redemptions_that_refer_to_devices(settings):
+    """Dropping a column of device_tokens must not rebuild the table on SQLite: with foreign keys on, the rebuild
+    fails once a redemption refers to a device (the scanners' databases)."""
+    if not settings.is_sqlite:
+        pytest.skip("PostgreSQL drops a column in place")
+    _drop_everything(settings.database_url)
+    commands = AlembicCommands(sqlalchemy_config=make_alchemy_config(settings))
+    commands.upgrade("841438901607")  # the revision before the drop
+
+    async def a_device_that_redeemed() -> None:
+        engine = create_async_engine(settings.database_url)
+        async with engine.begin() as connection:
+            await connection.execute(text("PRAGMA foreign_keys = OFF"))  # no need for the vouchers and sites here
+            await connection.execute(
+                text(
+                    "INSERT INTO device_tokens (id, point_id, name, token_hash, created_by, sa_orm_sentinel, "
+                    "created_at, updated_at) VALUES (X'01', X'02', 'Tablet', 'h', 'admin', 1, "
+                    "'2026-11-01 10:00:00', '2026-11-01 10:00:00')"
+                )
+            )
+            await connection.execute(
+                text(
+                    "INSERT INTO redemptions (id, request_id, voucher_id, point_id, at, user_name, device_id, "
+                    "undone_by) VALUES (X'03', 'r-00000001', X'04', X'02', '2026-11-01 10:05:00', 'device:Tablet', "
+                    "X'01', '')"
+                )
+            )
+        await engine.dispose()
+
+    asyncio.run(a_device_that_redeemed())
+    commands.upgrade("head")
+
+    async def still_there() -> tuple[int, int]:
+        engine = create_async_engine(settings.database_url)
+        async with engine.connect() as connection:
+            devices = (await connection.execute(text("SELECT count(*) FROM device_tokens"))).scalar_one()
+            redemptions = (await connection.execute(text("SELECT count(*) FROM redemptions"))).scalar_one()
+        await engine.dispose()
+        return devices, redemptions
+
+    assert asyncio.run(still_there()) == (1, 1)

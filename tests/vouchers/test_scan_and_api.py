@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from logistics import codes
 from logistics.accounts.models import WebSession
 from logistics.audit.models import AuditEntry
+from logistics.inventory.ledger import LedgerService
 from logistics.inventory.models import Balance
 from logistics.vouchers.devices import DeviceService
 from logistics.vouchers.issuing import VoucherService
@@ -87,6 +88,27 @@ async def test_partial_redemption_and_bad_quantities_on_the_page(app, client, pe
         stored = await session.get(Voucher, voucher.id)
         assert [line.redeemed for line in stored.lines] == [0, 1]
         assert stored.status == "issued"
+
+
+async def test_not_enough_stock_on_the_page_keeps_the_voucher_whole_to_lower_and_confirm(app, client, people, aid):
+    """The refusal shows what is missing and the form again with every line still remaining (nothing was
+    redeemed); a lower quantity then goes through."""
+    voucher = await _voucher(app, aid)
+    async with db_session(app) as session:  # 2 litres of oil left at the point; the voucher wants 1 (kit) + 3
+        await LedgerService(session, ADMIN).issue(aid.point.id, [(aid.oil.id, Decimal(38))], source="kuchnia")
+        await session.commit()
+    await login(client, "wolontariusz")
+    url = f"/scan/{aid.point.id}/redeem"
+    everything = {"code": voucher.code, f"qty-{aid.kit.id}": "1", f"qty-{aid.oil.id}": "3"}
+    short = await post_form(client, url, {**everything, "request_id": str(uuid.uuid4())})
+    assert short.status_code == 200 and 'data-outcome="refused"' in short.text and "Olej 1 l" in short.text
+    assert f'name="qty-{aid.kit.id}"' in short.text and f'name="qty-{aid.oil.id}"' in short.text
+    assert await count(app, Redemption) == 0
+    async with db_session(app) as session:
+        assert [line.redeemed for line in (await session.get(Voucher, voucher.id)).lines] == [0, 0]
+    lower = await post_form(client, url, {**everything, f"qty-{aid.oil.id}": "1", "request_id": str(uuid.uuid4())})
+    assert 'data-outcome="ok"' in lower.text
+    assert await _oil(app, aid) == 0
 
 
 async def test_a_volunteer_scans_only_at_their_point(app, client, people, aid):

@@ -5,9 +5,10 @@ middleware outside it stores the session — on SQLite a still-open write transa
 for its own request. A commit that fails is not hidden: the response becomes an error and nothing was saved.
 
 On SQLite, which has one writer at a time, the write requests of a process also queue here, first come first
-served, for as long as their transaction lasts. Left to SQLite, a waiting writer polls the lock with sleeps that
-grow to 100 ms and may lose it to a later arrival, which made the slowest of 50 concurrent scanners wait seconds
-(benchmarks/RESULTS.md). Other processes (a second app process, a command) still wait through the busy timeout.
+served, from when their body has arrived until their commit. Left to SQLite, a waiting writer polls the lock with
+sleeps that grow to 100 ms and may lose it to a later arrival, which made the slowest of 50 concurrent scanners
+wait seconds (benchmarks/RESULTS.md). The body is read before queueing so that a slow client (a bad mobile link)
+holds up nobody. Other processes (a second app process, a command) still wait through the busy timeout.
 """
 
 from __future__ import annotations
@@ -15,10 +16,12 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import weakref
+from collections.abc import Callable
 from typing import Any
 
 from advanced_alchemy.extensions.litestar._utils import delete_aa_scope_state, get_aa_scope_state
-from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from litestar.types import ASGIApp, Message, Receive, ReceiveMessage, Scope, Send
 
 from logistics.db import write_intent
 
@@ -32,31 +35,70 @@ def discard_changes(scope: Any) -> None:
     scope[DISCARD_KEY] = True
 
 
+#: The write requests' queue of each event loop (one per process): an asyncio.Lock serves first come, first served.
+_writer_queues: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = weakref.WeakKeyDictionary()
+
+
+def _writer_queue() -> asyncio.Lock:
+    loop = asyncio.get_running_loop()
+    queue = _writer_queues.get(loop)
+    if queue is None:
+        queue = _writer_queues[loop] = asyncio.Lock()
+    return queue
+
+
+async def _body_read_first(receive: Receive, max_body: int) -> Receive:
+    """Read the request's body now (up to `max_body`: a larger one is left for the application to refuse) and
+    hand it on as if it were arriving."""
+    messages: list[ReceiveMessage] = []
+    size = 0
+    while size <= max_body:
+        message = await receive()
+        messages.append(message)
+        if message["type"] != "http.request" or not message.get("more_body"):
+            break
+        size += len(message.get("body", b""))
+
+    async def replay() -> ReceiveMessage:
+        return messages.pop(0) if messages else await receive()
+
+    return replay
+
+
 class TransactionMiddleware:
-    def __init__(self, app: ASGIApp, session_scope_key: str, one_writer: bool = False) -> None:
+    def __init__(
+        self, app: ASGIApp, session_scope_key: str, one_writer: bool = False, max_body: int = 1024 * 1024
+    ) -> None:
         self.app = app
         self.session_scope_key = session_scope_key
         self.one_writer = one_writer
-        self._writers: tuple[asyncio.AbstractEventLoop, asyncio.Lock] | None = None
-
-    def _writer_queue(self) -> asyncio.Lock:
-        """The process's queue of write requests (an asyncio.Lock is fair: first come, first served)."""
-        loop = asyncio.get_running_loop()
-        if self._writers is None or self._writers[0] is not loop:
-            self._writers = (loop, asyncio.Lock())
-        return self._writers[1]
+        self.max_body = max_body
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        if self.one_writer and write_intent.get():
-            async with self._writer_queue():
-                await self._unit_of_work(scope, receive, send)
-        else:
-            await self._unit_of_work(scope, receive, send)
+        if not (self.one_writer and write_intent.get()):
+            await self._unit_of_work(scope, receive, send, lambda: None)
+            return
+        receive = await _body_read_first(receive, self.max_body)
+        queue = _writer_queue()
+        await queue.acquire()
+        held = True
 
-    async def _unit_of_work(self, scope: Scope, receive: Receive, send: Send) -> None:
+        def release() -> None:
+            nonlocal held
+            if held:
+                held = False
+                queue.release()
+
+        try:
+            await self._unit_of_work(scope, receive, send, release)
+        finally:
+            release()
+
+    async def _unit_of_work(self, scope: Scope, receive: Receive, send: Send, finished: Callable[[], None]) -> None:
+        """Run the request; at its response, commit or roll back, close the session and call `finished`."""
         failed = False
 
         async def send_wrapper(message: Message) -> None:
@@ -80,6 +122,7 @@ class TransactionMiddleware:
                     finally:
                         await session.close()
                         delete_aa_scope_state(scope, self.session_scope_key)
+                finished()  # the transaction is over: the next writer may go while this response is sent
             await send(message)
 
         try:

@@ -146,10 +146,10 @@ class RedemptionService(Service):
         its original waits for the first one, then reads what it did."""
         if not codes.is_well_formed(code_text, CODE_LENGTH):
             raise Refusal("malformed_code", _("This is not a valid voucher code: check it and type it again."), 422)
+        # Read afresh even when this session has it (with its lines): a refused redemption rolled back its savepoint.
         query = select(Voucher).where(Voucher.code == codes.normalize(code_text))
-        if lock:  # and read it again if this transaction has read it before
-            query = query.with_for_update(of=Voucher).execution_options(populate_existing=True)
-        voucher = await self.session.scalar(query)
+        query = query.execution_options(populate_existing=True)
+        voucher = await self.session.scalar(query.with_for_update(of=Voucher) if lock else query)
         if voucher is None:
             raise Refusal("unknown_code", _("There is no voucher with this code."), 404)
         return voucher
