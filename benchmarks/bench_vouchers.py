@@ -51,7 +51,6 @@ import asyncio
 import json
 import os
 import random
-import socket
 import subprocess
 import sys
 import tempfile
@@ -72,7 +71,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
 
 from benchmarks.bench_registry import FAMILY, GIVEN
 from benchmarks.bench_shelter import Ids, _tune_loading
-from benchmarks.common import BIN, ROOT, free_port, summary
+from benchmarks.common import BIN, ROOT, free_port, summary, wait_for_port
 
 SEED = 6
 VOUCHERS = 5_000
@@ -643,13 +642,7 @@ def serving(command: list[str], env: dict[str, str], log: Path) -> Iterator[tupl
     with log.open("ab") as output:
         process = subprocess.Popen([*command, "--port", str(port)], env=env, cwd=ROOT, stdout=output, stderr=output)
     try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                    break
-            except OSError:
-                time.sleep(0.1)
+        wait_for_port(port, 60)
         yield f"http://127.0.0.1:{port}", process
     finally:
         process.terminate()

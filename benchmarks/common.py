@@ -65,17 +65,22 @@ def server(
         )
         url = f"http://127.0.0.1:{port}"
         try:
-            deadline = time.monotonic() + 30
-            while time.monotonic() < deadline:
-                try:
-                    with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                        break
-                except OSError:
-                    time.sleep(0.1)
+            wait_for_port(port, 30)
             yield url, env
         finally:
             process.terminate()
             process.wait(timeout=20)
+
+
+def wait_for_port(port: int, seconds: float) -> None:
+    """Until a server accepts connections on the loopback `port` (or `seconds` have passed)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return
+        except OSError:
+            time.sleep(0.1)
 
 
 def summary(samples_ms: list[float]) -> dict[str, float]:

@@ -40,14 +40,14 @@ class DatabaseSessionBackend(SQLAlchemyAsyncSessionBackend):
     """
 
     async def load_from_connection(self, connection: ASGIConnection[Any, Any, Any, Any]) -> dict[str, Any]:
-        if _has_token(connection):
+        if bearer_token(connection) is not None:
             return {}
         return await super().load_from_connection(connection)
 
     async def store_in_message(
         self, scope_session: ScopeSession, message: Message, connection: ASGIConnection[Any, Any, Any, Any]
     ) -> None:
-        if _has_token(connection) or (scope_session == {} and self.config.key not in connection.cookies):
+        if bearer_token(connection) is not None or (scope_session == {} and self.config.key not in connection.cookies):
             return
         await super().store_in_message(scope_session, message, connection)
 
@@ -81,8 +81,10 @@ class DatabaseSessionBackend(SQLAlchemyAsyncSessionBackend):
         await super().set(session_id, data, store)
 
 
-def _has_token(connection: ASGIConnection[Any, Any, Any, Any]) -> bool:
-    return connection.headers.get("authorization", "").lower().startswith("bearer ")
+def bearer_token(connection: ASGIConnection[Any, Any, Any, Any]) -> str | None:
+    """The token of `Authorization: Bearer <token>` (a scanning device), or None."""
+    scheme, space, token = connection.headers.get("authorization", "").partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and space else None
 
 
 @dataclass

@@ -76,6 +76,14 @@ async def household_panel(session: AsyncSession, actor: Actor, household: Househ
 register_panel("household", "vouchers/household_panel.html", ISSUE_ROLES, household_panel, order=40)
 
 
+def _layout(request: Request[Any, Any, Any]) -> str:
+    """The print layout asked for (`layout`: a4, a4x4 or receipt; a4 when not said)."""
+    layout = request.query_params.get("layout", "a4")
+    if layout not in LAYOUTS:
+        raise DomainError(_("This option is not available."), "layout")
+    return layout
+
+
 class VoucherController(Controller):
     path = "/vouchers"
     guards = [requires(*ISSUE_ROLES)]
@@ -192,9 +200,7 @@ class VoucherController(Controller):
         """The cycle's valid vouchers to print: `layout` a4 (one a page), a4x4 (four, with cut marks), receipt."""
         actor = actor_from_request(request)
         programme = await VoucherService(db_session, actor).programme(programme_id)
-        layout = request.query_params.get("layout", "a4")
-        if layout not in LAYOUTS:
-            raise DomainError(_("This option is not available."), "layout")
+        layout = _layout(request)
         vouchers = await self._cycle_vouchers(db_session, programme.id, request.query_params.get("cycle", ""))
         await audit.record(db_session, actor, "voucher.print", "programme", programme.id, [f"{len(vouchers)}"])
         content = render_vouchers(await voucher_prints(db_session, vouchers), layout, get_settings().org_name)
@@ -280,9 +286,7 @@ class VoucherController(Controller):
     ) -> Response[bytes]:
         actor = actor_from_request(request)
         voucher = await VoucherService(db_session, actor).voucher(voucher_id)
-        layout = request.query_params.get("layout", "a4")
-        if layout not in LAYOUTS:
-            raise DomainError(_("This option is not available."), "layout")
+        layout = _layout(request)
         await audit.record(db_session, actor, "voucher.print", "voucher", voucher.id)
         content = render_vouchers(await voucher_prints(db_session, [voucher]), layout, get_settings().org_name)
         return pdf_response(content, f"voucher-{codes.format_code(voucher.code)}.pdf")

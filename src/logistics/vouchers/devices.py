@@ -22,6 +22,7 @@ from sqlalchemy.sql import ColumnElement
 
 from logistics.accounts.models import Role, User
 from logistics.audit import services as audit
+from logistics.auth import bearer_token
 from logistics.inventory.ledger import HAND_OUT_ROLES
 from logistics.sites.models import Site, SiteKind
 from logistics.vouchers.models import DeviceToken, Redemption
@@ -107,9 +108,9 @@ async def api_caller(connection: ASGIConnection[Any, Any, Any, Any]) -> tuple[Ac
     alchemy: SQLAlchemyAsyncConfig = connection.app.plugins.get(SQLAlchemyPlugin).config[0]  # type: ignore[assignment]
     session = alchemy.provide_session(connection.app.state, connection.scope)
     ip = connection.client.host if connection.client else ""
-    header = connection.headers.get("authorization", "")
-    if header.lower().startswith("bearer "):
-        device = await device_for(session, header[7:].strip())
+    token = bearer_token(connection)
+    if token is not None:
+        device = await device_for(session, token)
         if device is None:
             raise NotAuthorizedException(_("This device token is not valid (revoked or mistyped)."))
         return device_actor(device, ip), device.id
