@@ -15,6 +15,7 @@ from logistics.activities.signups import SignUpService
 from logistics.db import make_alchemy_config
 from logistics.notifications.models import OutboxMessage
 from logistics.web.errors import DomainError
+from logistics.web.i18n import local_time
 
 from ..helpers import count, db_session
 from .conftest import STAFF
@@ -146,9 +147,9 @@ async def test_series_cancel_move_and_reminders(app, classes):
         service = SessionService(session, STAFF)
         first = datetime.now(UTC) + timedelta(days=2)
         with pytest.raises(DomainError):  # a series ending before it starts
-            await service.add_sessions(classes.course.id, first, 90, (first - timedelta(days=3)).date())
+            await service.add_sessions(classes.course.id, first, 90, local_time(first - timedelta(days=3)).date())
         created = await service.add_sessions(
-            classes.course.id, first, 90, (first + timedelta(days=21)).date(), "sala 2"
+            classes.course.id, first, 90, local_time(first + timedelta(days=21)).date(), "sala 2"
         )
         assert len(created) == 4
         assert await service.cancel_session(classes.sessions[1].id, "choroba prowadzącej") == 2

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
+
+from logistics.web.i18n import local_today
 
 from ..conftest import login
 from ..helpers import post_form
@@ -17,7 +19,7 @@ async def test_admin_browses_and_filters_the_log(client, people):
     filtered = await client.get("/admin/audit?action=site.&actor=admin", headers={"hx-request": "true"})
     assert 'id="audit-results"' in filtered.text
     assert "site.create" in filtered.text and "user.create" not in filtered.text
-    tomorrow = (date.today() + timedelta(days=2)).isoformat()
+    tomorrow = (local_today() + timedelta(days=2)).isoformat()
     assert "site.create" not in (await client.get(f"/admin/audit?day_from={tomorrow}")).text
     # Malformed filters are ignored, not errors.
     assert (await client.get("/admin/audit?day_from=yesterday&page=-3")).status_code == 200

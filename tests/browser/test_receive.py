@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 from sqlalchemy import select
 
 from logistics.inventory.models import Balance, ItemBarcode
+from logistics.web.i18n import local_today
 
 from ..conftest import PASSWORD
 from ..helpers import db_session
@@ -28,7 +29,7 @@ async def test_receive_with_a_typed_ean(app, browser, live_url, people, stock, s
     await page.wait_for_url(f"{live_url}/")
     await page.goto(f"{live_url}/stock/{stock.warehouse.id}/receive")
     await page.fill("#f-quantity", "2")
-    await page.fill("#f-expiry", (date.today() + timedelta(days=90)).isoformat())
+    await page.fill("#f-expiry", (local_today() + timedelta(days=90)).isoformat())
     await page.locator("#f-ean").press_sequentially("5900000000015", delay=15)
     await page.locator("#f-ean").press("Enter")  # the scanner's Enter submits the line
     await page.locator("#receipt td", has_text="Makaron 500 g").wait_for()

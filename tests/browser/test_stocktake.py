@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 from sqlalchemy import func, select
 
 from logistics.inventory.ledger import LedgerService, ReceiptLine
 from logistics.inventory.models import Balance, Movement
+from logistics.web.i18n import local_today
 
 from ..conftest import PASSWORD
 from ..helpers import db_session
@@ -23,7 +24,7 @@ async def test_count_review_and_confirm_on_a_tablet(app, browser, live_url, peop
             stock.warehouse.id,
             "Bank Żywności",
             [
-                ReceiptLine(stock.pasta.id, Decimal(24), date.today() + timedelta(days=60)),
+                ReceiptLine(stock.pasta.id, Decimal(24), local_today() + timedelta(days=60)),
                 ReceiptLine(stock.soap.id, Decimal(10)),
             ],
         )

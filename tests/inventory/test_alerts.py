@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from logistics.inventory.alerts import below_minimum, expiring, stock_alerts
@@ -10,6 +10,7 @@ from logistics.inventory.ledger import LedgerService, ReceiptLine
 from logistics.inventory.models import MinimumLevel
 from logistics.settings import get_settings
 from logistics.web.actor import Actor
+from logistics.web.i18n import local_today
 
 from ..conftest import login
 from ..helpers import db_session
@@ -24,13 +25,13 @@ async def _stock_with_alerts(app, stock):
         # 40 packs received ten days ago that expired three days ago, and 30 that expire in a week.
         old = LedgerService(session, ADMIN, as_of=ten_days_ago)
         await old.receive(
-            stock.warehouse.id, "Dar", [ReceiptLine(stock.pasta.id, Decimal(40), date.today() - timedelta(days=3))]
+            stock.warehouse.id, "Dar", [ReceiptLine(stock.pasta.id, Decimal(40), local_today() - timedelta(days=3))]
         )
         await LedgerService(session, ADMIN).receive(
             stock.warehouse.id,
             "Dar",
             [
-                ReceiptLine(stock.pasta.id, Decimal(30), date.today() + timedelta(days=7)),
+                ReceiptLine(stock.pasta.id, Decimal(30), local_today() + timedelta(days=7)),
                 ReceiptLine(stock.soap.id, Decimal(20)),
             ],
         )

@@ -22,12 +22,13 @@ from logistics.inventory.models import (
     Transfer,
     TransferLine,
 )
+from logistics.web.i18n import local_today
 
 from ..conftest import login
 from ..helpers import count, db_session, post_form
 from .conftest import ADMIN
 
-SOON, LATER = date.today() + timedelta(days=10), date.today() + timedelta(days=200)
+SOON, LATER = local_today() + timedelta(days=10), local_today() + timedelta(days=200)
 
 
 async def _receive(app, location, lines):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -17,11 +17,12 @@ from logistics.inventory.ledger import LedgerService, ReceiptLine, Shortage, ver
 from logistics.inventory.models import Balance, Kit, KitLine, Lot, Movement, MovementLine
 from logistics.web.actor import Actor
 from logistics.web.errors import DomainError, NotFound
+from logistics.web.i18n import local_today
 
 from ..helpers import count, db_session
 from .conftest import ADMIN
 
-SOON, LATER = date.today() + timedelta(days=10), date.today() + timedelta(days=200)
+SOON, LATER = local_today() + timedelta(days=10), local_today() + timedelta(days=200)
 
 
 async def _balance(app, location, item) -> Decimal:
@@ -60,7 +61,7 @@ async def test_receipt_creates_lots_and_balances(app, stock):
     ("line", "source", "field", "message"),
     [
         (lambda s: ReceiptLine(s.pasta.id, Decimal(10)), "Dar", "expiry-1", "podaj datę ważności"),
-        (lambda s: ReceiptLine(s.pasta.id, Decimal(10), date.today() - timedelta(days=1)), "Dar", "expiry-1", "minął"),
+        (lambda s: ReceiptLine(s.pasta.id, Decimal(10), local_today() - timedelta(days=1)), "Dar", "expiry-1", "minął"),
         (lambda s: ReceiptLine(s.soap.id, Decimal(0)), "Dar", "quantity-1", "większa od zera"),
         (lambda s: ReceiptLine(s.soap.id, Decimal(-3)), "Dar", "quantity-1", "większa od zera"),
         (lambda s: ReceiptLine(s.soap.id, Decimal(3)), " ", "source", "darczyńcę"),

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 from hypothesis import HealthCheck, given
@@ -30,10 +30,11 @@ from logistics.inventory.models import (
 from logistics.inventory.stocktake import StocktakeService
 from logistics.sites.services import SiteInput, SiteService
 from logistics.web.errors import DomainError
+from logistics.web.i18n import local_today
 
 from .conftest import ADMIN
 
-EXPIRIES = [None, date.today() + timedelta(days=5), date.today() + timedelta(days=90)]
+EXPIRIES = [None, local_today() + timedelta(days=5), local_today() + timedelta(days=90)]
 quantities = st.integers(min_value=1, max_value=25).map(Decimal)
 receipts = st.tuples(st.just("receive"), st.integers(0, 1), st.integers(0, 1), quantities, st.integers(0, 2))
 # Every sequence starts with a few receipts, so the issues, transfers and reversals after them have stock to act on.

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 from sqlalchemy import select
 
 from logistics.inventory.models import Balance, ItemBarcode, Movement
+from logistics.web.i18n import local_today
 
 from ..conftest import login
 from ..helpers import count, db_session, post_form
 
-EXPIRY = (date.today() + timedelta(days=120)).isoformat()
+EXPIRY = (local_today() + timedelta(days=120)).isoformat()
 
 
 async def _with_barcode(app, stock, code="5900000000015"):

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 
 from logistics.audit.models import AuditEntry
 from logistics.shelter.models import Bed, OutOfService
+from logistics.web.i18n import local_today
 
 from ..conftest import login
 from ..helpers import count, db_session, post_form
@@ -83,7 +84,7 @@ async def test_out_of_service_and_back(app, client, people):
     beds = await make_rooms(app, people.site_a.id, [("Sala 1", "men", 2, False)])
     bed = beds["Sala 1"][0]
     await login(client, "shelter")
-    back = (date.today() + timedelta(days=3)).isoformat()
+    back = (local_today() + timedelta(days=3)).isoformat()
     response = await post_form(
         client, f"/shelter/beds/{bed.id}/out-of-service", {"reason": "disinfection", "expected_back": back}
     )

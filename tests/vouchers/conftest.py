@@ -16,12 +16,13 @@ from logistics.people.models import EligibilityThreshold, Household, HouseholdMe
 from logistics.sites.services import SiteInput, SiteService
 from logistics.vouchers.models import Programme, ProgrammeLine, ProgrammePoint
 from logistics.web.actor import Actor
+from logistics.web.i18n import local_today
 
 from ..conftest import PASSWORD
 from ..helpers import db_session
 
 ADMIN = Actor(user_id=None, username="koordynator", role="admin", sees_all_sites=True)
-EXPIRY = date.today() + timedelta(days=90)
+EXPIRY = local_today() + timedelta(days=90)
 
 
 @dataclass

@@ -4,7 +4,7 @@ same transaction, at most once per line quantity whatever happens (retries, doub
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -18,6 +18,7 @@ from logistics.vouchers.issuing import VoucherService
 from logistics.vouchers.models import Redemption, Voucher, VoucherLine
 from logistics.vouchers.redeeming import RedemptionService, Refusal
 from logistics.web.actor import Actor
+from logistics.web.i18n import local_today
 
 from ..helpers import count, db_session
 from .conftest import ADMIN
@@ -119,10 +120,10 @@ async def test_each_refusal_has_its_reason_and_changes_nothing(app, aid, case, e
         elif case in {"expired", "not_yet_valid"}:
             stored = await session.get(Voucher, voucher.id)
             stored.valid_until = (
-                date.today() - timedelta(days=1) if case == "expired" else date.today() + timedelta(days=5)
+                local_today() - timedelta(days=1) if case == "expired" else local_today() + timedelta(days=5)
             )
             stored.valid_from = (
-                min(stored.valid_from, stored.valid_until) if case == "expired" else date.today() + timedelta(days=1)
+                min(stored.valid_from, stored.valid_until) if case == "expired" else local_today() + timedelta(days=1)
             )
         else:
             point = aid.other_point.id  # the hygiene programme is valid at Punkt 1 only

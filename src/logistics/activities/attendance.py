@@ -21,7 +21,7 @@ from logistics.people.models import BeneficiaryCard, Person
 from logistics.settings import get_settings
 from logistics.sites.models import Site
 from logistics.web.errors import DomainError, NotFound
-from logistics.web.i18n import format_date
+from logistics.web.i18n import format_date, local_today
 from logistics.web.i18n import gettext as _
 
 ATTENDANCE_ROLES = SIGN_UP_ROLES | {Role.VOLUNTEER}
@@ -223,5 +223,5 @@ def certificate_pdf(name: str, title: str, venue: str, first: str, last: str, ra
     pdf.set_font("DejaVu", size=9)
     pdf.cell(70, 5, "podpis i pieczęć", align="C")
     pdf.set_xy(20, 242)
-    pdf.cell(70, 5, f"data wydania: {format_date(datetime.now(UTC).date())}")
+    pdf.cell(70, 5, f"data wydania: {format_date(local_today())}")
     return bytes(pdf.output())

@@ -20,7 +20,7 @@ from logistics.audit import services as audit
 from logistics.people.models import Person
 from logistics.web.actor import Service
 from logistics.web.errors import DomainError, NotFound
-from logistics.web.i18n import _l
+from logistics.web.i18n import _l, local_today
 from logistics.web.i18n import gettext as _
 
 SIGN_UP_ROLES = frozenset({Role.CASE_WORKER, Role.COORDINATOR, Role.ADMIN, Role.SHELTER_STAFF})
@@ -158,7 +158,7 @@ class SignUpService(Service):
     async def conflicts(self, activity: Activity, person: Person, session: ActivitySession | None = None) -> list[str]:
         """Overlapping sessions of the person's other sign-ups, and an age outside the activity's audience."""
         warnings = []
-        age = age_on(person, datetime.now(UTC).date())
+        age = age_on(person, local_today())
         if age is not None and (
             (activity.age_min is not None and age < activity.age_min)
             or (activity.age_max is not None and age > activity.age_max)

@@ -24,7 +24,7 @@ from logistics.scheduler import register_job
 from logistics.settings import get_settings
 from logistics.sites.models import Site
 from logistics.web.actor import Actor
-from logistics.web.i18n import format_date, format_number
+from logistics.web.i18n import format_date, format_number, local_today
 from logistics.web.i18n import gettext as _
 
 
@@ -47,12 +47,12 @@ class Expiring:
 
     @property
     def expired(self) -> bool:
-        return self.expiry < date.today()
+        return self.expiry < local_today()
 
 
 async def below_minimum(session: AsyncSession, actor: Actor | None, today: date | None = None) -> list[BelowMinimum]:
     """Usable stock (not expired) under the minimum level, per location and item."""
-    today = today or date.today()
+    today = today or local_today()
     usable = (
         select(Balance.location_id, Balance.item_id, func.sum(Balance.quantity).label("quantity"))
         .join(Lot, Lot.id == Balance.lot_id)
@@ -81,7 +81,7 @@ async def expiring(
     session: AsyncSession, actor: Actor | None, days: int | None = None, today: date | None = None
 ) -> list[Expiring]:
     """Lots in stock that expire within `days` days (the setting by default) or have already expired."""
-    today = today or date.today()
+    today = today or local_today()
     days = get_settings().stock_alert_days if days is None else days
     rows = await session.execute(
         select(Site.name, Item.name, Item.unit, Lot.expiry, Balance.quantity)

@@ -38,7 +38,7 @@ from logistics.web.actor import actor_from_request
 from logistics.web.errors import DomainError, NotFound
 from logistics.web.forms import Form, options
 from logistics.web.guards import requires
-from logistics.web.i18n import _, _l
+from logistics.web.i18n import _, _l, local_today
 from logistics.web.layout import register_nav, register_panel
 from logistics.web.responses import csv_response, see_other
 from logistics.web.templating import render
@@ -89,7 +89,7 @@ class StockController(Controller):
     ) -> Any:
         """Stock at a location by item and lot, with expiry dates; soon-expiring and expired lots marked."""
         location = await LedgerService(db_session, actor_from_request(request)).location(location_id)
-        today = date.today()
+        today = local_today()
         incoming = await db_session.scalars(
             select(Transfer)
             .where(Transfer.to_location_id == location.id, Transfer.status == TransferStatus.IN_TRANSIT)
@@ -263,7 +263,7 @@ class StockController(Controller):
         if item.perishable and expiry is None:
             form.error("expiry", _("%(item)s is perishable: enter the expiry date.", item=item.name))
             return await self._receive_page(request, db_session, location_id, form, 422)
-        if expiry is not None and expiry < date.today():
+        if expiry is not None and expiry < local_today():
             form.error("expiry", _("The expiry date of %(item)s has passed: it cannot be received.", item=item.name))
             return await self._receive_page(request, db_session, location_id, form, 422)
         draft = list(request.session.get(_draft_key(location_id), []))

@@ -3,7 +3,6 @@ the movement history with filters (CSV too), one movement, and the printed recei
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 from uuid import UUID
 
@@ -30,7 +29,7 @@ from logistics.web.actor import actor_from_request
 from logistics.web.errors import DomainError, NotFound
 from logistics.web.forms import Form, options
 from logistics.web.guards import requires
-from logistics.web.i18n import _
+from logistics.web.i18n import _, local_today
 from logistics.web.responses import attempt, csv_response, pdf_response, refusal
 from logistics.web.templating import render
 
@@ -47,7 +46,7 @@ class StockHistoryController(Controller):
         """The catalogue with each item's usable and expired stock across the user's locations."""
         form = Form(request.query_params)
         search = form.text("q", required=False, max_length=60)
-        totals = await item_totals(db_session, actor_from_request(request), date.today(), search)
+        totals = await item_totals(db_session, actor_from_request(request), local_today(), search)
         return render(request, "inventory/items.html", block="results", totals=totals, form=form, categories=CATEGORIES)
 
     @get("/items/{item_id:uuid}")
@@ -61,7 +60,7 @@ class StockHistoryController(Controller):
             "inventory/item.html",
             item=item,
             rows=await item_stock(db_session, actor, item.id),
-            today=date.today(),
+            today=local_today(),
             no_expiry=NO_EXPIRY,
             categories=CATEGORIES,
         )

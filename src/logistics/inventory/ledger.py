@@ -40,6 +40,7 @@ from logistics.sites.services import SiteService
 from logistics.web.actor import Actor, Service
 from logistics.web.errors import DomainError, NotFound
 from logistics.web.i18n import gettext as _
+from logistics.web.i18n import local_today
 
 STOCK_ROLES = frozenset({Role.WAREHOUSE, Role.COORDINATOR, Role.ADMIN})
 #: Who hands goods out on a voucher at a distribution point (the vouchers domain checks the voucher itself).
@@ -110,7 +111,7 @@ class LedgerService(Service):
 
     @property
     def today(self) -> date:
-        return self.as_of_time.date() if self.as_of_time else date.today()
+        return self.as_of_time.date() if self.as_of_time else local_today()
 
     # --- checks -------------------------------------------------------------------------------------------
 

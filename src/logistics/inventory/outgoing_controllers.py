@@ -8,7 +8,6 @@ base units; the ledger takes the lots first-expiry-first-out and refuses everyth
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
@@ -27,7 +26,7 @@ from logistics.web.actor import actor_from_request
 from logistics.web.errors import DomainError
 from logistics.web.forms import Form
 from logistics.web.guards import requires
-from logistics.web.i18n import _
+from logistics.web.i18n import _, local_today
 from logistics.web.responses import attempt, see_other
 from logistics.web.templating import render
 
@@ -84,7 +83,7 @@ class OutgoingController(Controller):
             location=location,
             mode=mode,
             form=form,
-            usable=await usable_at(db_session, location.id, date.today()),
+            usable=await usable_at(db_session, location.id, local_today()),
             kits=kits,
             contents={
                 kit.id: ", ".join(

@@ -14,6 +14,7 @@ from logistics.inventory.ledger import LedgerService, ReceiptLine
 from logistics.inventory.models import Item, ItemBarcode, Kit, KitLine, MinimumLevel
 from logistics.sites.models import Site
 from logistics.web.actor import Actor
+from logistics.web.i18n import local_today
 
 ACTOR = Actor(user_id=None, username="seed", role="admin", sees_all_sites=True)
 
@@ -53,7 +54,7 @@ async def load_catalogue_demo(session: AsyncSession, data: dict[str, Any]) -> in
             )
     events = [("receipt", row) for row in data["receipts"]] + [("transfer", row) for row in data["transfers"]]
     for kind, row in sorted(events, key=lambda event: (-event[1]["days_ago"], event[0] != "receipt")):
-        day = date.today() - timedelta(days=row["days_ago"])
+        day = local_today() - timedelta(days=row["days_ago"])
         ledger = LedgerService(session, ACTOR, as_of=datetime.combine(day, time(10), UTC))
         if kind == "receipt":
             lines = [

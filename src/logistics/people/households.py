@@ -29,6 +29,7 @@ from logistics.people.services import EDIT_ROLES, VIEW_ROLES, RegistryService
 from logistics.web.actor import Service
 from logistics.web.errors import DomainError, NotFound
 from logistics.web.i18n import gettext as _
+from logistics.web.i18n import local_today
 
 CENT = Decimal("0.01")
 
@@ -82,7 +83,7 @@ async def threshold_on(session: AsyncSession, day: date) -> EligibilityThreshold
 
 
 async def eligibility(session: AsyncSession, household: Household, day: date | None = None) -> Eligibility:
-    day = day or date.today()
+    day = day or local_today()
     threshold = await threshold_on(session, day)
     if threshold is None:
         return Eligibility(day, household.income_per_person, None, None, None)
@@ -152,7 +153,7 @@ class HouseholdService(RegistryService):
         household = await self.get(household_id)
         if data.income_per_person is not None and data.income_verified_on is None:
             raise DomainError(_("Enter the date the income was verified."), "income_verified_on")
-        if data.income_verified_on and data.income_verified_on > date.today():
+        if data.income_verified_on and data.income_verified_on > local_today():
             raise DomainError(_("The date cannot be in the future."), "income_verified_on")
         if any(reason not in {r.value for r in Reason} for reason in data.reasons):
             raise DomainError(_("This option is not available."), "reasons")

@@ -28,6 +28,7 @@ from logistics.people.privacy import PROVIDERS, linked_sites
 from logistics.web.actor import Service
 from logistics.web.errors import DomainError, Forbidden, NotFound
 from logistics.web.i18n import gettext as _
+from logistics.web.i18n import local_today
 
 SEARCH_LIMIT = 20
 CARD_CODE_LENGTH = 17
@@ -124,7 +125,7 @@ def phone_digits(phone: str) -> str:
 
 def validate(data: PersonInput, today: date | None = None) -> PersonInput:
     """The rules every record obeys; DomainError names the field. Returns the input with derived values."""
-    today = today or date.today()
+    today = today or local_today()
     if data.sex not in {s.value for s in Sex}:
         raise DomainError(_("This option is not available."), "sex")
     if data.birth_date and data.birth_date > today:

@@ -17,6 +17,7 @@ from logistics.sites.services import SiteService
 from logistics.web.actor import Service
 from logistics.web.errors import DomainError, NotFound
 from logistics.web.i18n import gettext as _
+from logistics.web.i18n import local_today
 
 SHELTER_KINDS = frozenset(
     {
@@ -164,7 +165,7 @@ class PlacesService(ShelterService):
         bed = await self.bed(bed_id)
         if reason not in {r.value for r in ServiceReason}:
             raise DomainError(_("This option is not available."), "reason")
-        if expected_back and expected_back < date.today():
+        if expected_back and expected_back < local_today():
             raise DomainError(_("The expected return cannot be in the past."), "expected_back")
         if not await self.gate(bed.id, {BedState.AVAILABLE}, BedState.OUT_OF_SERVICE):
             raise DomainError(_("Only a free bed can be taken out of service. Move the person or end the hold first."))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -17,6 +17,7 @@ from logistics.shelter.stays import StayService
 from logistics.shelter.waiting import WaitingInput, WaitingService
 from logistics.sites.models import Site
 from logistics.web.actor import Actor
+from logistics.web.i18n import local_today
 
 ACTOR = Actor(user_id=None, username="seed", role="coordinator", sees_all_sites=True)
 
@@ -45,7 +46,7 @@ async def load_shelter_demo(session: AsyncSession, data: dict[str, Any]) -> int:
                 repair = spec["out_of_service"]
                 for bed in await session.scalars(select(Bed).where(Bed.room_id == room.id)):
                     await places.take_out_of_service(
-                        bed.id, repair["reason"], date.today() + timedelta(days=repair["days"]), repair["note"]
+                        bed.id, repair["reason"], local_today() + timedelta(days=repair["days"]), repair["note"]
                     )
         await _fill(session, stays, site, plan.get("fill", {}))
         for hold in plan.get("holds", []):

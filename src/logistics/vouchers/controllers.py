@@ -3,7 +3,6 @@ on a household's page, a voucher's page (print, revoke and reissue a lost one, s
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 from uuid import UUID
 
@@ -27,7 +26,7 @@ from logistics.web.actor import Actor, actor_from_request
 from logistics.web.errors import DomainError
 from logistics.web.forms import Form
 from logistics.web.guards import requires
-from logistics.web.i18n import _, _l
+from logistics.web.i18n import _, _l, local_today
 from logistics.web.layout import register_nav, register_panel
 from logistics.web.responses import attempt, csv_response, pdf_response, refusal, see_other
 from logistics.web.templating import render
@@ -45,7 +44,7 @@ STATUSES = {
 async def household_panel(session: AsyncSession, actor: Actor, household: Household) -> dict[str, Any]:
     """On a household's page: each active programme with the verdict and this cycle's voucher; every voucher."""
     service = VoucherService(session, actor)
-    today = date.today()
+    today = local_today()
     programmes = []
     for programme in await session.scalars(
         select(Programme).where(Programme.is_active.is_(True)).order_by(Programme.code)
@@ -91,7 +90,7 @@ class VoucherController(Controller):
     @get("/")
     async def programmes(self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession]) -> Any:
         """The programmes with this cycle's counts by status."""
-        today = date.today()
+        today = local_today()
         rows = []
         for programme in await db_session.scalars(
             select(Programme).order_by(Programme.is_active.desc(), Programme.code)
@@ -157,7 +156,7 @@ class VoucherController(Controller):
     ) -> Any:
         """A cycle's vouchers: print them (PDF in three layouts) or hand the list over (CSV)."""
         programme = await VoucherService(db_session, actor_from_request(request)).programme(programme_id)
-        cycle = request.query_params.get("cycle") or cycle_of(programme, date.today())
+        cycle = request.query_params.get("cycle") or cycle_of(programme, local_today())
         vouchers = list(
             await db_session.scalars(
                 select(Voucher)

@@ -36,7 +36,7 @@ from logistics.vouchers.models import (
 )
 from logistics.web.actor import Service
 from logistics.web.errors import DomainError, NotFound
-from logistics.web.i18n import format_money
+from logistics.web.i18n import format_money, local_today
 from logistics.web.i18n import gettext as _
 
 ISSUE_ROLES = frozenset({Role.CASE_WORKER, Role.COORDINATOR, Role.ADMIN})
@@ -186,7 +186,7 @@ class VoucherService(Service):
     ) -> Voucher:
         """This cycle's voucher for one eligible household; refused when it has one already."""
         self._require(ISSUE_ROLES)
-        today = today or date.today()
+        today = today or local_today()
         programme, household = await self.programme(programme_id), await self.household(household_id)
         if not programme.is_active:
             raise DomainError(_("This programme is closed."))
@@ -243,7 +243,7 @@ class VoucherService(Service):
     async def preview(self, programme_id: UUID, cycle: str | None = None, today: date | None = None) -> BatchPreview:
         """Who would get this cycle's voucher, who is left out and why, and how many have one already."""
         self._require(ISSUE_ROLES)
-        today = today or date.today()
+        today = today or local_today()
         programme = await self.programme(programme_id)
         cycle = cycle_of(programme, today, cycle)
         have = set(
@@ -274,7 +274,7 @@ class VoucherService(Service):
         households: list[UUID] | None = None,
     ) -> list[Voucher]:
         """Vouchers for every eligible household (or the listed ones) without one this cycle; a rerun adds none."""
-        today = today or date.today()
+        today = today or local_today()
         preview = await self.preview(programme_id, cycle, today)
         if not preview.programme.is_active:
             raise DomainError(_("This programme is closed."))
@@ -322,7 +322,7 @@ class VoucherService(Service):
         if old.household_id is None:
             raise DomainError(_("The household of this voucher no longer exists."))
         programme, household = await self.programme(old.programme_id), await self.household(old.household_id)
-        new = await self._create(programme, household, old.cycle, today or date.today(), replaces=old.id)
+        new = await self._create(programme, household, old.cycle, today or local_today(), replaces=old.id)
         remaining = {line.position: line.remaining for line in old.lines}
         for line in list(new.lines):
             line.entitled = min(line.entitled, remaining.get(line.position, line.entitled))
@@ -338,7 +338,7 @@ async def expire_vouchers(session: AsyncSession, today: date | None = None) -> i
     """Mark vouchers past their last valid day as expired."""
     result = await session.execute(
         update(Voucher)
-        .where(Voucher.status == VoucherStatus.ISSUED, Voucher.valid_until < (today or date.today()))
+        .where(Voucher.status == VoucherStatus.ISSUED, Voucher.valid_until < (today or local_today()))
         .values(status=VoucherStatus.EXPIRED)
         .execution_options(synchronize_session=False)
     )

@@ -3,7 +3,6 @@ end-of-day reconciliation (on screen, printable, CSV)."""
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 from uuid import UUID
 
@@ -22,7 +21,7 @@ from logistics.web.actor import Actor, actor_from_request
 from logistics.web.errors import DomainError
 from logistics.web.forms import Form
 from logistics.web.guards import requires
-from logistics.web.i18n import _
+from logistics.web.i18n import _, local_today
 from logistics.web.responses import attempt, csv_response, refusal
 from logistics.web.templating import render
 
@@ -96,7 +95,7 @@ class ReconciliationController(Controller):
         form = Form(request.query_params)
         points = await _points(db_session, actor)
         chosen = form.uuids("point")
-        day = form.date("day") or date.today()
+        day = form.date("day") or local_today()
         point = next((site for site in points if chosen and site.id == chosen[0]), points[0] if points else None)
         report = await reconcile(db_session, point.id, day) if point else None
         form.values.setdefault("day", day.isoformat())

@@ -38,7 +38,7 @@ from logistics.vouchers.models import (
 )
 from logistics.web.actor import Actor, Service
 from logistics.web.errors import DomainError, NotFound
-from logistics.web.i18n import day_start, format_datetime
+from logistics.web.i18n import day_start, format_datetime, local_today
 from logistics.web.i18n import gettext as _
 
 UNDO_MINUTES = 5
@@ -243,7 +243,7 @@ class RedemptionService(Service):
         point = await self.point(point_id)
         voucher = await self._voucher(code_text)
         await audit.record(self.session, self.actor, "voucher.scan", "voucher", voucher.id)
-        programme = await self._check(voucher, point, today or date.today())
+        programme = await self._check(voucher, point, today or local_today())
         return await self.view(voucher, programme)
 
     async def redeem(
@@ -262,7 +262,7 @@ class RedemptionService(Service):
         request_id = request_id.strip()
         if not 8 <= len(request_id) <= 64:
             raise Refusal("bad_request_id", _("The request id must have 8 to 64 characters."), 422)
-        today = today or date.today()
+        today = today or local_today()
         point = await self.point(point_id)
         voucher = await self._voucher(code_text, lock=True)
         earlier = await self._earlier(request_id, voucher)
@@ -404,7 +404,7 @@ class RedemptionService(Service):
         return redemption
 
     async def today_count(self, point_id: UUID, today: date | None = None) -> int:
-        day = today or date.today()
+        day = today or local_today()
         return int(
             await self.session.scalar(
                 select(func.count())

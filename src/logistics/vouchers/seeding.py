@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import random
 from collections import defaultdict
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
@@ -21,6 +21,7 @@ from logistics.vouchers.issuing import VoucherService
 from logistics.vouchers.models import Programme, ProgrammeLine, ProgrammePoint, Voucher
 from logistics.vouchers.redeeming import RedemptionService, Refusal
 from logistics.web.actor import Actor
+from logistics.web.i18n import local_today
 
 ACTOR = Actor(user_id=None, username="seed", role="admin", sees_all_sites=True)
 
@@ -101,7 +102,7 @@ async def _deliver_for(session: AsyncSession, plan: list[tuple[Voucher, Site]], 
         for line in voucher.lines:
             if line.item_id:
                 needs[(point.id, line.item_id)] += line.entitled
-    expiry = date.today() + timedelta(days=120)
+    expiry = local_today() + timedelta(days=120)
     for point_id in sorted({point_id for point_id, _item in needs}):
         lines = []
         for (where, item_id), quantity in sorted(needs.items(), key=str):

@@ -70,6 +70,12 @@ def local_zone() -> ZoneInfo:
     return ZoneInfo(get_settings().timezone)
 
 
+def local_today() -> date:
+    """Today in the organisation's time zone — not the server's, which is often UTC: between midnight in Warsaw
+    and midnight UTC the two disagree about which day it is."""
+    return datetime.now(local_zone()).date()
+
+
 def day_start(day: date) -> datetime:
     """Midnight at the start of `day` in the organisation's time zone (for filters by local day)."""
     return datetime.combine(day, time(), local_zone())
