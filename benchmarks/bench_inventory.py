@@ -532,9 +532,9 @@ def targets(history: History, repeats_fefo: int = 300) -> dict[str, Any]:
 
 
 async def measure(url: str, asked: dict[str, Any], repeats_stock: int = 50) -> dict[str, dict[str, Any]]:
+    from logistics.core.actor import Actor
     from logistics.inventory.ledger import LedgerService
     from logistics.inventory.stock import stock_at
-    from logistics.web.actor import Actor
 
     engine = create_async_engine(url)
     maker = async_sessionmaker(engine, expire_on_commit=False)
@@ -637,8 +637,8 @@ async def measure_pages(url: str, var_dir: str, asked: dict[str, Any], repeats: 
 
     from logistics.accounts.services import AccountService, UserInput
     from logistics.app import create_app
+    from logistics.core.actor import Actor
     from logistics.settings import get_settings
-    from logistics.web.actor import Actor
 
     os.environ.update({"LOGISTICS_DATABASE_URL": url, "LOGISTICS_VAR_DIR": var_dir, "LOGISTICS_SCHEDULER": "off"})
     get_settings.cache_clear()

@@ -170,8 +170,8 @@ def _unique_pesel(rows: list[dict]) -> list[dict]:
 
 
 async def measure(url: str, a_pesel: str, repeats: int = 60) -> dict[str, dict[str, float]]:
+    from logistics.core.actor import Actor
     from logistics.people.services import PersonService
-    from logistics.web.actor import Actor
 
     engine = create_async_engine(url)
     maker = async_sessionmaker(engine, expire_on_commit=False)

@@ -383,10 +383,10 @@ async def populate(url: str) -> dict[str, Any]:
 
 
 async def measure(url: str, site_id: UUID, repeats_board: int = 50, repeats_fit: int = 100) -> dict[str, Any]:
+    from logistics.core.actor import Actor
     from logistics.people.models import Person
     from logistics.shelter.occupancy import occupancy
     from logistics.shelter.stays import StayService
-    from logistics.web.actor import Actor
 
     engine = create_async_engine(url)
     maker = async_sessionmaker(engine, expire_on_commit=False)

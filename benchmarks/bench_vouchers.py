@@ -106,6 +106,7 @@ class Loaded:
 async def populate(url: str) -> Loaded:
     """Sites, catalogue, programme, households (bulk), vouchers (issue_batch), stock, device tokens."""
     import logistics.app  # noqa: F401 — registers every model
+    from logistics.core.actor import Actor
     from logistics.inventory.ledger import LedgerService, ReceiptLine
     from logistics.inventory.models import Item, Kit, KitLine
     from logistics.people.models import EligibilityThreshold, Household, HouseholdMember, Person
@@ -113,7 +114,6 @@ async def populate(url: str) -> Loaded:
     from logistics.vouchers.devices import DeviceService
     from logistics.vouchers.issuing import VoucherService
     from logistics.vouchers.models import Programme, ProgrammeLine
-    from logistics.web.actor import Actor
 
     admin = Actor(user_id=None, username="bench", role="admin", sees_all_sites=True)
     rng = random.Random(SEED)

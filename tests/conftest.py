@@ -113,8 +113,8 @@ class People:
 @pytest.fixture
 async def people(app: Litestar) -> People:
     from logistics.accounts.services import AccountService, UserInput
+    from logistics.core.actor import Actor
     from logistics.sites.services import SiteInput, SiteService
-    from logistics.web.actor import Actor
 
     from .helpers import db_session
 

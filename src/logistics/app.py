@@ -21,13 +21,14 @@ from litestar.static_files import create_static_files_router
 from litestar.template import TemplateConfig
 
 from logistics.accounts.controllers import AccountController, AuthController, UserAdminController
-from logistics.accounts.models import Role
 from logistics.activities import privacy as _activity_privacy  # noqa: F401 — registers the activities' RODO provider
 from logistics.activities.attendance_controllers import AttendanceController
 from logistics.activities.controllers import ActivityController
 from logistics.audit.controllers import AuditController
 from logistics.auth import create_session_auth
 from logistics.cli import CLIPlugin
+from logistics.core.errors import DomainError
+from logistics.core.roles import Role
 from logistics.db import make_alchemy_config
 from logistics.db.transaction import TransactionMiddleware
 from logistics.health.controllers import healthz, readyz
@@ -58,7 +59,8 @@ from logistics.vouchers.point_controllers import DeviceController, Reconciliatio
 from logistics.vouchers.programme_controllers import ProgrammeController
 from logistics.vouchers.public import public_voucher
 from logistics.vouchers.scan_controllers import ScanController
-from logistics.web.errors import DomainError, handle_domain_error, handle_http_exception, handle_server_error
+from logistics.web.dependencies import APP_DEPENDENCIES
+from logistics.web.errors import handle_domain_error, handle_http_exception, handle_server_error
 from logistics.web.guards import requires
 from logistics.web.home import HomeController
 from logistics.web.middleware import LocaleMiddleware, RequestContextMiddleware
@@ -144,6 +146,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 name="static",
             ),
         ],
+        dependencies=APP_DEPENDENCIES,
         plugins=[
             SQLAlchemyPlugin(config=alchemy),
             HTMXPlugin(),

@@ -68,17 +68,32 @@ class DatabaseSessionBackend(SQLAlchemyAsyncSessionBackend):
         _loaded.set((session_id, bytes(row.data)))
         max_age = timedelta(seconds=self.config.max_age)
         if row.expires_at - now < max_age - RENEW_EVERY:
-            async with self.alchemy.get_session() as db_session:
-                await db_session.execute(
-                    update(WebSession).where(WebSession.session_id == session_id).values(expires_at=now + max_age)
-                )
-                await db_session.commit()
+            token = write_intent.set(True)
+            try:
+                async with self.alchemy.get_session() as db_session:
+                    await db_session.execute(
+                        update(WebSession).where(WebSession.session_id == session_id).values(expires_at=now + max_age)
+                    )
+                    await db_session.commit()
+            finally:
+                write_intent.reset(token)
         return bytes(row.data)
 
     async def set(self, /, session_id: str, data: bytes, store: Store) -> None:
         if _loaded.get() == (session_id, data):
             return
-        await super().set(session_id, data, store)
+        token = write_intent.set(True)  # a transaction of its own that writes, also after a GET
+        try:
+            await super().set(session_id, data, store)
+        finally:
+            write_intent.reset(token)
+
+    async def delete(self, /, session_id: str, store: Store) -> None:
+        token = write_intent.set(True)
+        try:
+            await super().delete(session_id, store)
+        finally:
+            write_intent.reset(token)
 
 
 def bearer_token(connection: ASGIConnection[Any, Any, Any, Any]) -> str | None:

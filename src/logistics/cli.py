@@ -14,6 +14,8 @@ import click
 from litestar.cli._utils import LitestarGroup
 from litestar.plugins import CLIPluginProtocol
 
+from logistics.core.service import unit_of_work
+
 if TYPE_CHECKING:
     from advanced_alchemy.extensions.litestar import SQLAlchemyAsyncConfig
     from litestar import Litestar
@@ -44,11 +46,11 @@ def run_with_session(app: Litestar, work: Callable[[AsyncSession], Awaitable[T]]
     alchemy = alchemy_config(app)
 
     async def runner() -> T:
-        async with alchemy.get_session() as session:
-            result = await work(session)
-            await session.commit()
-        await alchemy.get_engine().dispose()
-        return result
+        try:
+            async with unit_of_work(alchemy.create_session_maker()) as session:
+                return await work(session)
+        finally:
+            await alchemy.get_engine().dispose()
 
     return asyncio.run(runner())
 
@@ -93,6 +95,14 @@ class CLIPlugin(CLIPluginProtocol):
 def serve(host: str, port: int, workers: int, proxy_headers: bool, forwarded_allow_ips: str) -> None:
     """Serve Przystań with uvicorn — the production way to run it (behind a TLS reverse proxy)."""
     import uvicorn
+
+    from logistics.settings import get_settings
+
+    if workers > 1 and get_settings().is_sqlite:
+        raise click.UsageError(
+            "SQLite serves one worker process: its writers queue inside the process. "
+            "Use --workers 1, or PostgreSQL (LOGISTICS_DATABASE_URL=postgresql+asyncpg://...) for several."
+        )
 
     uvicorn.run(
         "logistics.app:create_app",
@@ -148,9 +158,9 @@ def users() -> None:
 def users_create(app: Litestar, username: str, role: str, site_names: tuple[str, ...], full_name: str) -> None:
     """Create a user. The password is asked for twice, or read from standard input when it is not a terminal."""
     from logistics.accounts.services import AccountService, UserInput
+    from logistics.core.actor import Actor
+    from logistics.core.errors import DomainError
     from logistics.sites.services import resolve_site_ids
-    from logistics.web.actor import Actor
-    from logistics.web.errors import DomainError
 
     if sys.stdin.isatty():
         password = getpass.getpass("Password: ")
@@ -187,8 +197,8 @@ def sites() -> None:
 )
 def sites_list(app: Litestar, output_format: str) -> None:
     """List every site with its id, name and kinds."""
+    from logistics.core.actor import Actor
     from logistics.sites.services import SiteService
-    from logistics.web.actor import Actor
 
     async def rows(session: AsyncSession) -> list[tuple[str, str, str]]:
         found = await SiteService(session, Actor.system("cli")).list_sites()

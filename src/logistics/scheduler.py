@@ -27,6 +27,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
+from logistics.core.service import unit_of_work
 from logistics.db.base import DateTimeUTC, UUIDv7Base
 
 log = logging.getLogger("logistics.scheduler")
@@ -153,9 +154,8 @@ class JobRunner:
             await session.commit()
         outcome, message = "ok", ""
         try:
-            async with self.session_maker() as session:
+            async with unit_of_work(self.session_maker) as session:
                 message = await job.func(session)
-                await session.commit()
         except Exception:
             outcome, message = "failed", traceback.format_exc(limit=5)
             log.exception("job %s failed", name)

@@ -12,15 +12,15 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from logistics.accounts.models import User
-from logistics.accounts.passwords import hash_password
+from logistics.accounts.passwords import hash_password_now
 from logistics.activities.seeding import load_activities_demo
+from logistics.core.actor import Actor
 from logistics.inventory.seeding import load_catalogue_demo
 from logistics.people.models import EligibilityThreshold, Person
 from logistics.settings import get_settings
 from logistics.shelter.seeding import load_shelter_demo
 from logistics.sites.models import Site, SiteKindRow
 from logistics.vouchers.seeding import load_voucher_demo
-from logistics.web.actor import Actor
 
 DEMO_PASSWORD = "pomoc-demo-2026"  # noqa: S105 — documented in the README, for the demo only
 
@@ -47,7 +47,7 @@ async def load_demo(session: AsyncSession, *, only_if_empty: bool = False, house
         sites_by_name[site.name] = site
     await session.flush()
     created_users = 0
-    password_hash = hash_password(DEMO_PASSWORD)
+    password_hash = hash_password_now(DEMO_PASSWORD)
     for row in _load("users.json"):
         user = await session.scalar(select(User).where(User.username == row["username"]))
         if user is None:

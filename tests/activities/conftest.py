@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 
 from logistics.activities.models import Activity, ActivitySession
+from logistics.core.actor import Actor
 from logistics.people.models import Person
 from logistics.people.services import PersonService
 from logistics.sites.services import SiteInput, SiteService
-from logistics.web.actor import Actor
 
 from ..helpers import db_session
 

@@ -12,9 +12,9 @@ from sqlalchemy import select
 from logistics.activities.models import ActivitySession, Places, SignUp
 from logistics.activities.sessions import reminders
 from logistics.activities.signups import SignUpService
+from logistics.core.errors import DomainError
 from logistics.notifications.outbox import deliver_outbox
 from logistics.people.models import Person
-from logistics.web.errors import DomainError
 
 from ..conftest import login
 from ..helpers import count, db_session, post_form

@@ -12,10 +12,10 @@ from sqlalchemy import select
 from logistics.activities.models import Places, SignUp
 from logistics.activities.sessions import SessionService, reminders
 from logistics.activities.signups import SignUpService
+from logistics.core.errors import DomainError
+from logistics.core.i18n import local_time
 from logistics.db import make_alchemy_config
 from logistics.notifications.models import OutboxMessage
-from logistics.web.errors import DomainError
-from logistics.web.i18n import local_time
 
 from ..helpers import count, db_session
 from .conftest import STAFF

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from logistics.web.i18n import local_today
+from logistics.core.i18n import local_today
 
 from ..conftest import login
 from ..helpers import post_form

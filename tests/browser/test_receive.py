@@ -7,8 +7,8 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
+from logistics.core.i18n import local_today
 from logistics.inventory.models import Balance, ItemBarcode
-from logistics.web.i18n import local_today
 
 from ..conftest import PASSWORD
 from ..helpers import db_session

@@ -9,8 +9,8 @@ PORTRAIT = {"width": 768, "height": 1024}
 
 
 async def test_search_as_you_type(app, browser, live_url, screenshots):
+    from logistics.core.actor import Actor
     from logistics.people.services import PersonInput, PersonService
-    from logistics.web.actor import Actor
 
     async with db_session(app) as session:
         service = PersonService(session, Actor(user_id=None, username="test", role="case_worker"))

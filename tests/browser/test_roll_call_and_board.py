@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from logistics.core.actor import Actor
 from logistics.settings import get_settings
 from logistics.shelter.models import RollCallMark
 from logistics.shelter.stays import StayService
-from logistics.web.actor import Actor
 
 from ..conftest import PASSWORD
 from ..helpers import db_session

@@ -7,9 +7,9 @@ from decimal import Decimal
 
 from sqlalchemy import func, select
 
+from logistics.core.i18n import local_today
 from logistics.inventory.ledger import LedgerService, ReceiptLine
 from logistics.inventory.models import Balance, Movement
-from logistics.web.i18n import local_today
 
 from ..conftest import PASSWORD
 from ..helpers import db_session

@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
+from logistics.core.actor import Actor
 from logistics.inventory.models import Item
 from logistics.sites.services import SiteInput, SiteService
-from logistics.web.actor import Actor
 
 from ..helpers import db_session
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
+from logistics.core.actor import Actor
+from logistics.core.i18n import local_today
 from logistics.inventory.alerts import below_minimum, expiring, stock_alerts
 from logistics.inventory.ledger import LedgerService, ReceiptLine
 from logistics.inventory.models import MinimumLevel
 from logistics.settings import get_settings
-from logistics.web.actor import Actor
-from logistics.web.i18n import local_today
 
 from ..conftest import login
 from ..helpers import db_session

@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from sqlalchemy import func, select
 
+from logistics.core.i18n import local_today
 from logistics.inventory.ledger import LedgerService, ReceiptLine
 from logistics.inventory.models import (
     Balance,
@@ -22,7 +23,6 @@ from logistics.inventory.models import (
     Transfer,
     TransferLine,
 )
-from logistics.web.i18n import local_today
 
 from ..conftest import login
 from ..helpers import count, db_session, post_form
@@ -106,7 +106,7 @@ async def test_transfer_shows_the_fefo_plan_then_travels_and_is_received_with_a_
 
 
 def _date_pl(day: date) -> str:
-    from logistics.web.i18n import format_date
+    from logistics.core.i18n import format_date
 
     return format_date(day)
 

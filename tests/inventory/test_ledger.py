@@ -12,12 +12,12 @@ from litestar.cli.main import litestar_group
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
+from logistics.core.actor import Actor
+from logistics.core.errors import DomainError, NotFound
+from logistics.core.i18n import local_today
 from logistics.db import make_alchemy_config
 from logistics.inventory.ledger import LedgerService, ReceiptLine, Shortage, verify
 from logistics.inventory.models import Balance, Kit, KitLine, Lot, Movement, MovementLine
-from logistics.web.actor import Actor
-from logistics.web.errors import DomainError, NotFound
-from logistics.web.i18n import local_today
 
 from ..helpers import count, db_session
 from .conftest import ADMIN

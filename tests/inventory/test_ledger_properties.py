@@ -14,6 +14,8 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 from sqlalchemy import delete, func, select
 
+from logistics.core.errors import DomainError
+from logistics.core.i18n import local_today
 from logistics.db import make_alchemy_config
 from logistics.inventory.ledger import LedgerService, ReceiptLine, verify
 from logistics.inventory.models import (
@@ -29,8 +31,6 @@ from logistics.inventory.models import (
 )
 from logistics.inventory.stocktake import StocktakeService
 from logistics.sites.services import SiteInput, SiteService
-from logistics.web.errors import DomainError
-from logistics.web.i18n import local_today
 
 from .conftest import ADMIN
 

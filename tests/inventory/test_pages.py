@@ -7,8 +7,8 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
+from logistics.core.i18n import local_today
 from logistics.inventory.models import Balance, ItemBarcode, Movement
-from logistics.web.i18n import local_today
 
 from ..conftest import login
 from ..helpers import count, db_session, post_form

@@ -14,6 +14,7 @@ from aiosmtpd.controller import Controller
 from sqlalchemy import select, update
 
 from logistics.audit.models import AuditEntry
+from logistics.core.errors import DomainError
 from logistics.db import make_alchemy_config
 from logistics.notifications.models import MessageStatus, OutboxMessage
 from logistics.notifications.outbox import (
@@ -31,7 +32,6 @@ from logistics.people.models import Person
 from logistics.people.privacy import PROVIDERS
 from logistics.scheduler import JobRunner
 from logistics.settings import get_settings
-from logistics.web.errors import DomainError
 
 from ..conftest import login
 from ..helpers import count, db_session, post_form

@@ -6,10 +6,10 @@ from typing import Any
 
 from sqlalchemy import select
 
+from logistics.core.actor import Actor
 from logistics.people.services import PersonInput, PersonService
 from logistics.shelter.models import Bed, Room
 from logistics.shelter.places import BulkBeds, PlacesService, RoomInput
-from logistics.web.actor import Actor
 
 from ..helpers import db_session
 

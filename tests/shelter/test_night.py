@@ -6,9 +6,9 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select, update
 
+from logistics.core.actor import Actor
 from logistics.shelter.models import Hold, OccupancySnapshot, RollCallMark, Stay, WaitingRequest
 from logistics.shelter.rollcall import RollCallService, occupancy_snapshot, tonight
-from logistics.web.actor import Actor
 
 from ..conftest import login
 from ..helpers import count, db_session, post_form

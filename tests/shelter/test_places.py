@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import select
 
 from logistics.audit.models import AuditEntry
+from logistics.core.i18n import local_today
 from logistics.shelter.models import Bed, OutOfService
-from logistics.web.i18n import local_today
 
 from ..conftest import login
 from ..helpers import count, db_session, post_form

@@ -10,13 +10,13 @@ from typing import Any
 import pytest
 
 from logistics.accounts.services import AccountService, UserInput
+from logistics.core.actor import Actor
+from logistics.core.i18n import local_today
 from logistics.inventory.ledger import LedgerService, ReceiptLine
 from logistics.inventory.models import Item, Kit, KitLine
 from logistics.people.models import EligibilityThreshold, Household, HouseholdMember, Person
 from logistics.sites.services import SiteInput, SiteService
 from logistics.vouchers.models import Programme, ProgrammeLine, ProgrammePoint
-from logistics.web.actor import Actor
-from logistics.web.i18n import local_today
 
 from ..conftest import PASSWORD
 from ..helpers import db_session

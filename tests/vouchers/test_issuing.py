@@ -11,10 +11,10 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from logistics import codes
+from logistics.core.actor import Actor
+from logistics.core.errors import DomainError
 from logistics.vouchers.issuing import VoucherService, expire_vouchers, validity
 from logistics.vouchers.models import Voucher, VoucherLine
-from logistics.web.actor import Actor
-from logistics.web.errors import DomainError
 
 from ..helpers import count, db_session
 from .conftest import ADMIN

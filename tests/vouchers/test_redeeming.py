@@ -11,14 +11,14 @@ import pytest
 from sqlalchemy import func, select
 
 from logistics import codes
+from logistics.core.actor import Actor
+from logistics.core.i18n import local_today
 from logistics.db import make_alchemy_config
 from logistics.inventory.ledger import verify
 from logistics.inventory.models import Balance, Movement
 from logistics.vouchers.issuing import VoucherService
 from logistics.vouchers.models import Redemption, Voucher, VoucherLine
 from logistics.vouchers.redeeming import RedemptionService, Refusal
-from logistics.web.actor import Actor
-from logistics.web.i18n import local_today
 
 from ..helpers import count, db_session
 from .conftest import ADMIN

@@ -9,18 +9,19 @@ from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import Cookie
 from litestar.di import NamedDependency
 from litestar.params import FromPath, QueryParameter
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from logistics.accounts.models import Role, User
+from logistics.accounts.models import User
 from logistics.accounts.passwords import MAX_PASSWORD_LENGTH
+from logistics.accounts.policy import MANAGE_USERS, OWN_ACCOUNT, policy
 from logistics.accounts.services import USERNAME_PATTERN, AccountService, LoginThrottled, UserInput
+from logistics.core.errors import DomainError
+from logistics.core.i18n import _, _l
+from logistics.core.roles import Role
 from logistics.settings import LOCALES
 from logistics.sites.services import SiteService
-from logistics.web.actor import Actor, actor_from_request
-from logistics.web.errors import DomainError
+from logistics.web.dependencies import services
 from logistics.web.forms import Form
-from logistics.web.guards import requires, signed_in
-from logistics.web.i18n import _, _l
+from logistics.web.guards import may
 from logistics.web.layout import register_nav
 from logistics.web.responses import flash, local_path, see_other
 from logistics.web.templating import render
@@ -35,11 +36,13 @@ ROLE_LABELS = {
     Role.VOLUNTEER: _l("Volunteer"),
 }
 
-register_nav(lambda: _("Users"), "/admin/users", {Role.ADMIN}, order=90)
+register_nav(lambda: _("Users"), "/admin/users", policy.roles(MANAGE_USERS), order=90)
 
 
 class AuthController(Controller):
     """Public pages: sign in, sign out, language."""
+
+    dependencies = services(accounts=AccountService)
 
     @get("/login", opt=PUBLIC, name="login")
     async def login_page(
@@ -50,7 +53,7 @@ class AuthController(Controller):
         return render(request, "accounts/login.html", form=Form(), next=local_path(next_), message=None)
 
     @post("/login", opt=PUBLIC)
-    async def login(self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession]) -> Any:
+    async def login(self, request: Request[Any, Any, Any], accounts: NamedDependency[AccountService]) -> Any:
         form = Form(await request.form())
         username = form.text("username", max_length=64)
         password = form.text("password", max_length=MAX_PASSWORD_LENGTH)
@@ -66,11 +69,11 @@ class AuthController(Controller):
                 message=None,
             )
         try:
-            user = await AccountService(db_session, actor_from_request(request)).authenticate(username, password)
-        except DomainError as error:
-            # The failure is counted: commit it although the response is an error.
-            await db_session.commit()
-            status = 429 if isinstance(error, LoginThrottled) else 401
+            outcome = await accounts.authenticate(username, password)
+            status, message, user = 401, outcome.refusal, outcome.user
+        except LoginThrottled as error:
+            status, message, user = 429, error.message, None
+        if user is None:  # refused; a counted failure is committed with the answer
             return render(
                 request,
                 "accounts/login.html",
@@ -78,7 +81,7 @@ class AuthController(Controller):
                 status_code=status,
                 form=form,
                 next=target,
-                message=error.message,
+                message=message,
             )
         request.clear_session()
         request.set_session({"user_id": str(user.id), "epoch": user.session_epoch})
@@ -87,14 +90,14 @@ class AuthController(Controller):
             response.set_cookie(language_cookie(user.locale))
         return response
 
-    @post("/logout", guards=[signed_in])
+    @post("/logout", guards=[may(OWN_ACCOUNT)])
     async def logout(self, request: Request[Any, Any, Any]) -> Response[Any]:
         request.clear_session()
         return see_other(request, "/login", _("You have been signed out."))
 
     @post("/language", opt=PUBLIC)
     async def switch_language(
-        self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession]
+        self, request: Request[Any, Any, Any], accounts: NamedDependency[AccountService]
     ) -> Response[Any]:
         form = Form(await request.form())
         locale = form.choice("locale", LOCALES)
@@ -104,10 +107,7 @@ class AuthController(Controller):
             return see_other(request, target)
         user_id = request.session.get("user_id")
         if user_id:
-            user = await db_session.get(User, UUID(user_id))
-            if user is not None:
-                actor = Actor(user_id=user.id, username=user.username, role=user.role)
-                await AccountService(db_session, actor).set_own_locale(locale)
+            await accounts.set_locale_of(UUID(user_id), locale)
         response = see_other(request, target)
         response.set_cookie(language_cookie(locale))
         return response
@@ -121,23 +121,22 @@ class AccountController(Controller):
     """The signed-in user's own account."""
 
     path = "/account"
-    guards = [signed_in]
+    guards = [may(OWN_ACCOUNT)]
+    dependencies = services(accounts=AccountService)
 
     @get("/")
     async def page(self, request: Request[Any, Any, Any]) -> Any:
         return render(request, "accounts/account.html", form=Form(), role_labels=ROLE_LABELS)
 
     @post("/password")
-    async def change_password(self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession]) -> Any:
+    async def change_password(self, request: Request[Any, Any, Any], accounts: NamedDependency[AccountService]) -> Any:
         form = Form(await request.form())
         current = form.text("current", max_length=MAX_PASSWORD_LENGTH)
         new = form.text("new", max_length=MAX_PASSWORD_LENGTH)
         repeated = form.text("repeated", max_length=MAX_PASSWORD_LENGTH)
         if form.valid:
             try:
-                await AccountService(db_session, actor_from_request(request)).change_own_password(
-                    current, new, repeated
-                )
+                await accounts.change_own_password(current, new, repeated)
                 return see_other(request, "/account", _("Your password has been changed."))
             except DomainError as error:
                 form.error(error.field or "new", error.message)
@@ -155,55 +154,72 @@ class UserAdminController(Controller):
     """Administrators manage users: create, role and sites, reset password, deactivate."""
 
     path = "/admin/users"
-    guards = [requires(Role.ADMIN)]
+    guards = [may(MANAGE_USERS)]
+    dependencies = services(accounts=AccountService, sites=SiteService)
 
-    async def _context(
-        self, db_session: NamedDependency[AsyncSession], request: Request[Any, Any, Any]
-    ) -> dict[str, Any]:
-        sites = await SiteService(db_session, actor_from_request(request)).list_sites(include_inactive=False)
+    async def _context(self, sites: SiteService) -> dict[str, Any]:
+        active_sites = await sites.list_sites(include_inactive=False)
         return {
             "role_options": [(role.value, str(ROLE_LABELS[role])) for role in Role],
-            "site_options": [(str(site.id), site.name) for site in sites],
+            "site_options": [(str(site.id), site.name) for site in active_sites],
         }
 
     @get("/")
-    async def list_users(self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession]) -> Any:
-        users = await AccountService(db_session, actor_from_request(request)).list_users()
+    async def list_users(self, request: Request[Any, Any, Any], accounts: NamedDependency[AccountService]) -> Any:
+        users = await accounts.list_users()
         return render(request, "accounts/users.html", users=users, role_labels=ROLE_LABELS)
 
     @get("/new")
-    async def new_user(self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession]) -> Any:
-        context = await self._context(db_session, request)
+    async def new_user(self, request: Request[Any, Any, Any], sites: NamedDependency[SiteService]) -> Any:
+        context = await self._context(sites)
         return render(request, "accounts/user_form.html", form=Form(), user=None, **context)
 
     @post("/new")
-    async def create_user(self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession]) -> Any:
-        return await self._save(request, db_session, None)
+    async def create_user(
+        self,
+        request: Request[Any, Any, Any],
+        accounts: NamedDependency[AccountService],
+        sites: NamedDependency[SiteService],
+    ) -> Any:
+        return await self._save(request, accounts, sites, None)
 
     @get("/{user_id:uuid}")
     async def edit_user(
-        self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], user_id: FromPath[UUID]
+        self,
+        request: Request[Any, Any, Any],
+        accounts: NamedDependency[AccountService],
+        sites: NamedDependency[SiteService],
+        user_id: FromPath[UUID],
     ) -> Any:
-        user = await AccountService(db_session, actor_from_request(request)).get_user(user_id)
+        user = await accounts.get_user(user_id)
         form = Form.filled(
             username=user.username,
             full_name=user.full_name,
             role=user.role,
             sites=[str(site.id) for site in user.sites],
         )
-        context = await self._context(db_session, request)
+        context = await self._context(sites)
         return render(request, "accounts/user_form.html", form=form, user=user, **context)
 
     @post("/{user_id:uuid}")
     async def update_user(
-        self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], user_id: FromPath[UUID]
+        self,
+        request: Request[Any, Any, Any],
+        accounts: NamedDependency[AccountService],
+        sites: NamedDependency[SiteService],
+        user_id: FromPath[UUID],
     ) -> Any:
-        user = await AccountService(db_session, actor_from_request(request)).get_user(user_id)
-        return await self._save(request, db_session, user)
+        user = await accounts.get_user(user_id)
+        return await self._save(request, accounts, sites, user)
 
-    async def _save(self, request: Request[Any, Any, Any], db_session: AsyncSession, user: User | None) -> Any:
+    async def _save(
+        self,
+        request: Request[Any, Any, Any],
+        service: AccountService,
+        sites: NamedDependency[SiteService],
+        user: User | None,
+    ) -> Any:
         """Create (`user` None) or update a user from the posted form; the form again with errors (422)."""
-        service = AccountService(db_session, actor_from_request(request))
         form = Form(await request.form())
         data = read_user_form(form, with_password=user is None)
         if user is not None:
@@ -217,20 +233,20 @@ class UserAdminController(Controller):
                 return see_other(request, f"/admin/users/{user.id}", _("The changes have been saved."))
             except DomainError as error:
                 form.error(error.field or ("username" if user is None else "role"), error.message)
-        context = await self._context(db_session, request)
+        context = await self._context(sites)
         return render(
             request, "accounts/user_form.html", block="form", status_code=422, form=form, user=user, **context
         )
 
     @post("/{user_id:uuid}/password")
     async def reset_password(
-        self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], user_id: FromPath[UUID]
+        self, request: Request[Any, Any, Any], accounts: NamedDependency[AccountService], user_id: FromPath[UUID]
     ) -> Any:
         form = Form(await request.form())
         password = form.text("password", max_length=MAX_PASSWORD_LENGTH)
         try:
             if form.valid:
-                await AccountService(db_session, actor_from_request(request)).reset_password(user_id, password)
+                await accounts.reset_password(user_id, password)
                 return see_other(request, f"/admin/users/{user_id}", _("The password has been reset."))
         except DomainError as error:
             form.error("password", error.message)
@@ -239,12 +255,12 @@ class UserAdminController(Controller):
 
     @post("/{user_id:uuid}/active")
     async def set_active(
-        self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], user_id: FromPath[UUID]
+        self, request: Request[Any, Any, Any], accounts: NamedDependency[AccountService], user_id: FromPath[UUID]
     ) -> Any:
         form = Form(await request.form())
         active = form.boolean("active")
         try:
-            await AccountService(db_session, actor_from_request(request)).set_active(user_id, active)
+            await accounts.set_active(user_id, active)
         except DomainError as error:
             flash(request, error.message, category="error")
             return see_other(request, f"/admin/users/{user_id}")

@@ -3,29 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 from uuid import UUID
 
 from advanced_alchemy.extensions.litestar.session import SessionModelMixin
 from sqlalchemy import Boolean, Column, ForeignKey, Index, Integer, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from logistics.core.roles import ALL_SITE_ROLES
 from logistics.db.base import DateTimeUTC, UUIDv7AuditBase, UUIDv7Base, metadata
 from logistics.sites.models import Site
-
-
-class Role(StrEnum):
-    ADMIN = "admin"
-    COORDINATOR = "coordinator"
-    CASE_WORKER = "case_worker"
-    SHELTER_STAFF = "shelter_staff"
-    WAREHOUSE = "warehouse"
-    VOLUNTEER = "volunteer"
-
-
-#: Roles that see every site; the others see only the sites they are assigned to. Case workers serve people
-#: across the whole centre (they refer them to any shelter or distribution point).
-ALL_SITE_ROLES = frozenset({Role.ADMIN, Role.COORDINATOR, Role.CASE_WORKER})
 
 user_sites = Table(
     "user_sites",

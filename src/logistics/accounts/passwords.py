@@ -1,6 +1,9 @@
-"""Password hashing with argon2id."""
+"""Password hashing with argon2id, off the event loop: one hash takes tens of milliseconds of CPU, and every other
+request of the process would wait for it."""
 
 from __future__ import annotations
+
+import asyncio
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -13,12 +16,22 @@ _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash("not-a-real-password-at-all")
 
 
-def hash_password(password: str) -> str:
+def hash_password_now(password: str) -> str:
+    """The hash, computed in the calling thread (for commands that have no event loop to keep free)."""
     return _hasher.hash(password)
 
 
-def verify_password(password_hash: str | None, password: str) -> bool:
+def _verify(password_hash: str | None, password: str) -> bool:
     try:
         return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
+
+
+async def hash_password(password: str) -> str:
+    return await asyncio.to_thread(hash_password_now, password)
+
+
+async def verify_password(password_hash: str | None, password: str) -> bool:
+    """Whether `password` matches; an unknown user (no hash) takes as long and is False."""
+    return await asyncio.to_thread(_verify, password_hash, password)

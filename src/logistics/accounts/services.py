@@ -10,7 +10,7 @@ from uuid import UUID
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 
-from logistics.accounts.models import LoginFailure, Role, User
+from logistics.accounts.models import LoginFailure, User
 from logistics.accounts.passwords import (
     MAX_PASSWORD_LENGTH,
     MIN_PASSWORD_LENGTH,
@@ -18,17 +18,28 @@ from logistics.accounts.passwords import (
     verify_password,
 )
 from logistics.audit import services as audit
+from logistics.core.actor import Actor
+from logistics.core.errors import DomainError, Forbidden, NotFound
+from logistics.core.i18n import gettext as _
+from logistics.core.roles import Role
+from logistics.core.service import Service
+from logistics.db import lock_keys
 from logistics.settings import LOCALES, get_settings
 from logistics.sites.models import Site
-from logistics.web.actor import Actor, Service
-from logistics.web.errors import DomainError, Forbidden, NotFound
-from logistics.web.i18n import gettext as _
 
 USERNAME_PATTERN = r"[a-z0-9][a-z0-9._-]{1,63}"
 
 
 class LoginThrottled(DomainError):
     status_code = 429
+
+
+@dataclass(frozen=True)
+class SignIn:
+    """The outcome of a sign-in: the user, or the message saying why not (the failure has been counted)."""
+
+    user: User | None
+    refusal: str
 
 
 @dataclass(frozen=True)
@@ -50,12 +61,36 @@ def check_password_rules(password: str, field: str = "password") -> None:
 class AccountService(Service):
     # --- signing in -------------------------------------------------------------------------------------------
 
-    async def authenticate(self, username: str, password: str) -> User:
-        """The active user with this username and password, or DomainError / LoginThrottled; failures are counted."""
-        settings = get_settings()
-        now = datetime.now(UTC)
+    async def authenticate(self, username: str, password: str) -> SignIn:
+        """Sign in: the active user with this username and password, or the refusal — a wrong password or an
+        inactive account is counted as a failure (kept), too many recent failures refuse with LoginThrottled.
+
+        The password is checked off the event loop; the count and the new failure are read and written while
+        holding this username's and this address's lock (PostgreSQL), so parallel guesses each see the others'
+        failures and none passes the limit."""
         username = username.strip().lower()[:64]
         ip = self.actor.ip[:64]
+        await self._refuse_if_throttled(username, ip)  # before hashing: a locked-out guess costs no CPU
+        user = await self.session.scalar(select(User).where(User.username == username))
+        password_ok = await verify_password(user.password_hash if user else None, password)
+        await lock_keys(self.session, f"login-user:{username}", f"login-ip:{ip}")
+        await self._refuse_if_throttled(username, ip)
+        now = datetime.now(UTC)
+        if user is None or not password_ok or not user.is_active:
+            self.session.add(LoginFailure(username=username, ip=ip, at=now))
+            if user is None or not password_ok:
+                await audit.record(self.session, self.actor, "login.failed", "user", user.id if user else "")
+                return SignIn(None, _("Wrong username or password."))
+            return SignIn(None, _("This account has been deactivated. Ask an administrator."))
+        await self.session.execute(delete(LoginFailure).where(LoginFailure.username == username))
+        user.last_login_at = now
+        actor = Actor(user_id=user.id, username=user.username, role=user.role, ip=ip)
+        await audit.record(self.session, actor, "login", "user", user.id)
+        return SignIn(user, "")
+
+    async def _refuse_if_throttled(self, username: str, ip: str) -> None:
+        settings = get_settings()
+        now = datetime.now(UTC)
         window_start = now - timedelta(minutes=settings.login_lockout_minutes)
         for key in (LoginFailure.username == username, LoginFailure.ip == ip):
             count, oldest = (
@@ -71,37 +106,29 @@ class AccountService(Service):
                         minutes=max(math.ceil(wait.total_seconds() / 60), 1),
                     )
                 )
-        user = await self.session.scalar(select(User).where(User.username == username))
-        if not verify_password(user.password_hash if user else None, password) or user is None:
-            self.session.add(LoginFailure(username=username, ip=ip, at=now))
-            await audit.record(self.session, self.actor, "login.failed", "user", user.id if user else "")
-            raise DomainError(_("Wrong username or password."))
-        if not user.is_active:
-            self.session.add(LoginFailure(username=username, ip=ip, at=now))
-            raise DomainError(_("This account has been deactivated. Ask an administrator."))
-        await self.session.execute(delete(LoginFailure).where(LoginFailure.username == username))
-        user.last_login_at = now
-        actor = Actor(user_id=user.id, username=user.username, role=user.role, ip=ip)
-        await audit.record(self.session, actor, "login", "user", user.id)
-        return user
 
     # --- the user's own account -------------------------------------------------------------------------------
 
     async def change_own_password(self, current: str, new: str, repeated: str) -> None:
         user = await self._get(self.actor.user_id)
-        if not verify_password(user.password_hash, current):
+        if not await verify_password(user.password_hash, current):
             raise DomainError(_("The current password is not correct."), "current")
         check_password_rules(new, "new")
         if new != repeated:
             raise DomainError(_("The two new passwords differ."), "repeated")
-        user.password_hash = hash_password(new)
+        user.password_hash = await hash_password(new)
         await audit.record(self.session, self.actor, "user.password_changed", "user", user.id, ["password"])
 
     async def set_own_locale(self, locale: str) -> None:
+        await self.set_locale_of(self.actor.user_id, locale)
+
+    async def set_locale_of(self, user_id: UUID | None, locale: str) -> None:
+        """The language of the session's user (the public language switch: the session says who it is)."""
         if locale not in LOCALES:
             raise DomainError(_("This language is not available."), "locale")
-        user = await self._get(self.actor.user_id)
-        user.locale = locale
+        user = await self.session.get(User, user_id) if user_id else None
+        if user is not None:
+            user.locale = locale
 
     # --- administration ---------------------------------------------------------------------------------------
 
@@ -122,7 +149,7 @@ class AccountService(Service):
             username=username,
             full_name=data.full_name,
             role=data.role,
-            password_hash=hash_password(data.password),
+            password_hash=await hash_password(data.password),
             sites=sites,
         )
         self.session.add(user)
@@ -164,7 +191,7 @@ class AccountService(Service):
     async def reset_password(self, user_id: UUID, password: str) -> None:
         user = await self._get(user_id)
         check_password_rules(password)
-        user.password_hash = hash_password(password)
+        user.password_hash = await hash_password(password)
         user.session_epoch += 1
         await audit.record(self.session, self.actor, "user.password_reset", "user", user.id, ["password"])
 

@@ -12,17 +12,17 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from logistics import codes, printing
-from logistics.accounts.models import Role
 from logistics.activities.models import Activity, ActivitySession, Attendance, AttendanceStatus, SessionStatus
 from logistics.activities.sessions import participants
 from logistics.activities.signups import SIGN_UP_ROLES, SignUpService
 from logistics.audit import services as audit
+from logistics.core.errors import DomainError, NotFound
+from logistics.core.i18n import format_date, local_today
+from logistics.core.i18n import gettext as _
+from logistics.core.roles import Role
 from logistics.people.models import BeneficiaryCard, Person
 from logistics.settings import get_settings
 from logistics.sites.models import Site
-from logistics.web.errors import DomainError, NotFound
-from logistics.web.i18n import format_date, local_today
-from logistics.web.i18n import gettext as _
 
 ATTENDANCE_ROLES = SIGN_UP_ROLES | {Role.VOLUNTEER}
 CARD_LENGTH = 17

@@ -17,11 +17,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from logistics.activities.attendance import ATTENDANCE_ROLES, AttendanceService
 from logistics.activities.models import Activity, ActivitySession, Attendance, AttendanceStatus, SessionStatus
 from logistics.activities.sessions import participants
-from logistics.web.actor import actor_from_request
-from logistics.web.errors import DomainError
+from logistics.core.errors import DomainError
+from logistics.core.i18n import _, local_zone
+from logistics.web.dependencies import actor_from_request
 from logistics.web.forms import Form
 from logistics.web.guards import requires
-from logistics.web.i18n import _, local_zone
 from logistics.web.templating import render
 
 

@@ -28,14 +28,14 @@ from logistics.activities.models import (
 )
 from logistics.activities.sessions import SessionService
 from logistics.activities.signups import SIGN_UP_ROLES
+from logistics.core.errors import DomainError
+from logistics.core.i18n import _, local_zone
 from logistics.people.models import Person
 from logistics.people.services import PersonService
 from logistics.sites.models import Site
-from logistics.web.actor import actor_from_request
-from logistics.web.errors import DomainError
+from logistics.web.dependencies import actor_from_request
 from logistics.web.forms import Form, options
 from logistics.web.guards import requires
-from logistics.web.i18n import _, local_zone
 from logistics.web.layout import register_nav
 from logistics.web.responses import attempt, flash, pdf_response, refusal, see_other
 from logistics.web.templating import render

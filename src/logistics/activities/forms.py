@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from logistics.activities.models import Category
+from logistics.core.i18n import _l
 from logistics.web.forms import Form
-from logistics.web.i18n import _l
 
 CATEGORIES = {
     Category.LANGUAGE: _l("Language course"),

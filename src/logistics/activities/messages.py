@@ -8,10 +8,10 @@ from typing import Any
 from babel.support import LazyProxy
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from logistics.core.i18n import in_locale
 from logistics.mail import mail_configured
 from logistics.notifications.outbox import enqueue
 from logistics.people.models import Person
-from logistics.web.i18n import in_locale
 
 
 def title_in(activity: Any, locale: str) -> str:

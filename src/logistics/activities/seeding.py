@@ -13,10 +13,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from logistics.activities.models import Activity, ActivitySession, Attendance, AttendanceStatus, SessionStatus
 from logistics.activities.sessions import participants
 from logistics.activities.signups import SignUpService
+from logistics.core.actor import Actor
+from logistics.core.i18n import local_zone
 from logistics.people.models import Person
 from logistics.sites.models import Site
-from logistics.web.actor import Actor
-from logistics.web.i18n import local_zone
 
 ACTOR = Actor(user_id=None, username="seed", role="admin", sees_all_sites=True)
 

@@ -15,12 +15,12 @@ from logistics.activities.messages import notify
 from logistics.activities.models import COURSE, Activity, ActivitySession, SessionStatus, SignUp, SignUpStatus
 from logistics.activities.signups import SIGN_UP_ROLES, SignUpService
 from logistics.audit import services as audit
+from logistics.core.errors import DomainError, NotFound
+from logistics.core.i18n import _l, format_datetime, local_zone
+from logistics.core.i18n import gettext as _
 from logistics.people.models import Person
 from logistics.scheduler import register_job
 from logistics.sites.models import Site
-from logistics.web.errors import DomainError, NotFound
-from logistics.web.i18n import _l, format_datetime, local_zone
-from logistics.web.i18n import gettext as _
 
 MAX_SESSIONS = 200
 REMINDERS = ((timedelta(hours=24), "24h"), (timedelta(hours=2), "2h"))

@@ -13,15 +13,15 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
-from logistics.accounts.models import Role
 from logistics.activities.messages import notify
 from logistics.activities.models import COURSE, Activity, ActivitySession, Places, SessionStatus, SignUp, SignUpStatus
 from logistics.audit import services as audit
+from logistics.core.errors import DomainError, NotFound
+from logistics.core.i18n import _l, local_today
+from logistics.core.i18n import gettext as _
+from logistics.core.roles import Role
+from logistics.core.service import Service
 from logistics.people.models import Person
-from logistics.web.actor import Service
-from logistics.web.errors import DomainError, NotFound
-from logistics.web.i18n import _l, local_today
-from logistics.web.i18n import gettext as _
 
 SIGN_UP_ROLES = frozenset({Role.CASE_WORKER, Role.COORDINATOR, Role.ADMIN, Role.SHELTER_STAFF})
 MAX_CAPACITY = 1000

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import Controller, Request, get
 from litestar.di import NamedDependency
-from litestar.params import FromQuery
+from litestar.params import FromQuery, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from logistics.accounts.models import Role
 from logistics.audit.services import PAGE_SIZE, AuditFilter, browse
+from logistics.core.i18n import _
+from logistics.core.roles import Role
 from logistics.web.guards import requires
-from logistics.web.i18n import _
 from logistics.web.layout import register_nav
 from logistics.web.templating import render
 
@@ -36,7 +36,7 @@ class AuditController(Controller):
         self,
         request: Request[Any, Any, Any],
         db_session: NamedDependency[AsyncSession],
-        actor: FromQuery[str] = "",
+        who: Annotated[str, QueryParameter(name="actor")] = "",
         action: FromQuery[str] = "",
         entity_type: FromQuery[str] = "",
         entity_id: FromQuery[str] = "",
@@ -45,7 +45,7 @@ class AuditController(Controller):
         page: FromQuery[int] = 1,
     ) -> Any:
         query = AuditFilter(
-            actor=actor[:64],
+            actor=who[:64],
             action=action[:64],
             entity_type=entity_type[:64],
             entity_id=entity_id[:64],

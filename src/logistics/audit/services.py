@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from logistics.audit.models import AuditEntry
-from logistics.web.actor import Actor
-from logistics.web.i18n import day_start
+from logistics.core.actor import Actor
+from logistics.core.i18n import day_start
 
 PAGE_SIZE = 50
 

@@ -18,12 +18,21 @@ from advanced_alchemy.extensions.litestar import (
     EngineConfig,
     SQLAlchemyAsyncConfig,
 )
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from logistics.settings import Settings
 
 write_intent: ContextVar[bool] = ContextVar("write_intent", default=True)
+
+#: The route option of a page that writes while it reads (the audit entry of a view): its transaction takes
+#: SQLite's write lock first. Say it once, on the route: `@get("/people/{id}", opt=WRITES)`.
+WRITES = {"writes": True}
+_WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
+
+
+class WriteInReadTransaction(RuntimeError):
+    """A programming error: a request that declared no writes wrote (caught by the SQLite suite)."""
 
 SQLITE_BUSY_TIMEOUT_MS = 20_000
 
@@ -44,7 +53,27 @@ def _tune_sqlite(engine: AsyncEngine) -> None:
 
     @event.listens_for(sync_engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if write_intent.get() else "BEGIN")
+        writes = write_intent.get()
+        connection.info["reads_only"] = not writes
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
+
+    @event.listens_for(sync_engine, "before_cursor_execute")
+    def _no_write_in_a_read(connection: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if connection.info.get("reads_only") and statement.lstrip()[:7].upper().startswith(_WRITES):
+            raise WriteInReadTransaction(
+                "This GET request writes (an audit entry of a view?) in a read transaction, which fails with "
+                "'database is locked' while others write: give its route opt=WRITES (logistics.db.WRITES)."
+            )
+
+
+async def lock_keys(session: Any, *keys: str) -> None:
+    """Hold a lock on each of `keys` until the transaction ends, so that read-then-write sections of concurrent
+    transactions on the same keys run one after the other. PostgreSQL: transaction-level advisory locks, taken in
+    a fixed order (no deadlock). SQLite needs none: its write transactions already run one at a time."""
+    if session.bind.dialect.name != "postgresql":
+        return
+    for key in sorted(set(keys)):
+        await session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": key})
 
 
 def make_alchemy_config(settings: Settings) -> SQLAlchemyAsyncConfig:

@@ -1,4 +1,8 @@
-"""Each request's unit of work: commit when the handler succeeded, before anything else touches the database.
+"""Each request's unit of work: commit what its use cases completed, before anything else touches the database.
+
+A use case that refused has already rolled back its own savepoint (`logistics.core.service`), so the unit of work
+commits every answer below 500 — a redirect with a message, a form shown again with its errors (422), a JSON
+refusal, the counted failure of a sign-in (401) — and rolls back on a server error or an exception.
 
 This middleware sits innermost, so the request's transaction is committed (or rolled back) before the session
 middleware outside it stores the session — on SQLite a still-open write transaction would make that store wait
@@ -17,24 +21,16 @@ import asyncio
 import json
 import logging
 import weakref
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from advanced_alchemy.extensions.litestar._utils import delete_aa_scope_state, get_aa_scope_state
 from litestar.types import ASGIApp, Message, Receive, ReceiveMessage, Scope, Send
 
+from logistics.core.service import run_effects, take_after_commit
 from logistics.db import write_intent
 
 log = logging.getLogger("logistics.db")
-#: Set in a request's scope when a use case refused after writing part of its work (the response is still a
-#: redirect with the message): the unit of work is rolled back instead of committed.
-DISCARD_KEY = "logistics.discard_changes"
-
-
-def discard_changes(scope: Any) -> None:
-    scope[DISCARD_KEY] = True
-
-
 #: The write requests' queue of each event loop (one per process): an asyncio.Lock serves first come, first served.
 _writer_queues: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = weakref.WeakKeyDictionary()
 
@@ -98,8 +94,10 @@ class TransactionMiddleware:
             release()
 
     async def _unit_of_work(self, scope: Scope, receive: Receive, send: Send, finished: Callable[[], None]) -> None:
-        """Run the request; at its response, commit or roll back, close the session and call `finished`."""
+        """Run the request; at its response, commit or roll back, close the session and call `finished`; once the
+        response has been sent, do what the committed use cases asked to do after commit (mail, SMS)."""
         failed = False
+        effects: list[Callable[[], Awaitable[object]]] = []
 
         async def send_wrapper(message: Message) -> None:
             nonlocal failed
@@ -109,8 +107,9 @@ class TransactionMiddleware:
                 session: Any = get_aa_scope_state(scope, self.session_scope_key)
                 if session is not None:
                     try:
-                        if 200 <= message["status"] < 400 and not scope.get(DISCARD_KEY):
+                        if message["status"] < 500:
                             await session.commit()
+                            effects.extend(take_after_commit(session))
                         else:
                             await session.rollback()
                     except Exception:
@@ -120,6 +119,7 @@ class TransactionMiddleware:
                         await _send_commit_failure(scope, send)
                         return
                     finally:
+                        take_after_commit(session)
                         await session.close()
                         delete_aa_scope_state(scope, self.session_scope_key)
                 finished()  # the transaction is over: the next writer may go while this response is sent
@@ -130,12 +130,14 @@ class TransactionMiddleware:
         except BaseException:
             session: Any = get_aa_scope_state(scope, self.session_scope_key)
             if session is not None:
+                take_after_commit(session)
                 await session.rollback()
             raise
+        await run_effects(effects)
 
 
 async def _send_commit_failure(scope: Scope, send: Send) -> None:
-    from logistics.web.i18n import gettext as _
+    from logistics.core.i18n import gettext as _
 
     message = _("The change could not be saved. Nothing was changed; please try again.")
     if scope["path"].startswith("/api/"):

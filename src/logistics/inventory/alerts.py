@@ -17,15 +17,15 @@ from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from logistics.core.actor import Actor
+from logistics.core.i18n import format_date, format_number, local_today
+from logistics.core.i18n import gettext as _
 from logistics.inventory.models import NO_EXPIRY, Balance, Item, Lot, MinimumLevel, Transfer, TransferStatus
 from logistics.inventory.stock import visible
 from logistics.mail import mail_configured, send_mail
 from logistics.scheduler import register_job
 from logistics.settings import get_settings
 from logistics.sites.models import Site
-from logistics.web.actor import Actor
-from logistics.web.i18n import format_date, format_number, local_today
-from logistics.web.i18n import gettext as _
 
 
 @dataclass(frozen=True)

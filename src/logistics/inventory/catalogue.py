@@ -11,11 +11,11 @@ from uuid import UUID
 from sqlalchemy import select
 
 from logistics.audit import services as audit
+from logistics.core.errors import DomainError, NotFound
+from logistics.core.i18n import gettext as _
+from logistics.core.service import Service
 from logistics.inventory.ledger import STOCK_ROLES
 from logistics.inventory.models import Item, ItemBarcode, ItemCategory, Kit, KitLine, Unit
-from logistics.web.actor import Service
-from logistics.web.errors import DomainError, NotFound
-from logistics.web.i18n import gettext as _
 
 EAN = re.compile(r"\d{8}|\d{12,14}")
 

@@ -12,15 +12,15 @@ from litestar.params import FromPath
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from logistics.core.errors import DomainError
+from logistics.core.i18n import _
 from logistics.inventory.catalogue import CatalogueService, ItemInput, KitInput
 from logistics.inventory.ledger import STOCK_ROLES
 from logistics.inventory.models import Item, Kit, Unit
 from logistics.inventory.stock import CATEGORIES
-from logistics.web.actor import actor_from_request
-from logistics.web.errors import DomainError
+from logistics.web.dependencies import actor_from_request
 from logistics.web.forms import Form, options
 from logistics.web.guards import requires
-from logistics.web.i18n import _
 from logistics.web.responses import see_other
 from logistics.web.templating import render
 

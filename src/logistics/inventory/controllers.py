@@ -19,6 +19,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from logistics.audit import services as audit
+from logistics.core.errors import DomainError, NotFound
+from logistics.core.i18n import _, _l, local_today
 from logistics.inventory.alerts import below_minimum, expiring, home_panel
 from logistics.inventory.ledger import STOCK_KINDS, STOCK_ROLES, LedgerService, ReceiptLine
 from logistics.inventory.models import (
@@ -34,11 +36,9 @@ from logistics.inventory.models import (
 from logistics.inventory.stock import stock_at
 from logistics.settings import get_settings
 from logistics.sites.services import SiteService
-from logistics.web.actor import actor_from_request
-from logistics.web.errors import DomainError, NotFound
+from logistics.web.dependencies import actor_from_request
 from logistics.web.forms import Form, options
 from logistics.web.guards import requires
-from logistics.web.i18n import _, _l, local_today
 from logistics.web.layout import register_nav, register_panel
 from logistics.web.responses import csv_response, see_other
 from logistics.web.templating import render

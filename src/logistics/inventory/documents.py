@@ -6,11 +6,11 @@ from __future__ import annotations
 from decimal import Decimal
 
 from logistics import printing
+from logistics.core.i18n import _l, format_date, format_datetime, format_number
+from logistics.core.i18n import gettext as _
 from logistics.inventory.models import NO_EXPIRY, Item, Lot, Movement
 from logistics.settings import get_settings
 from logistics.sites.models import Site
-from logistics.web.i18n import _l, format_date, format_datetime, format_number
-from logistics.web.i18n import gettext as _
 
 #: Widths in mm (180 in all) and titles.
 COLUMNS = [(8, _l("No.")), (80, _l("Item")), (28, _l("Expiry date")), (28, _l("Lot")), (36, _l("Quantity"))]

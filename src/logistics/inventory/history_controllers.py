@@ -12,6 +12,8 @@ from litestar.params import FromPath
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from logistics.core.errors import DomainError, NotFound
+from logistics.core.i18n import _, local_today
 from logistics.inventory.documents import receipt_pdf
 from logistics.inventory.ledger import STOCK_KINDS, STOCK_ROLES, LedgerService, number
 from logistics.inventory.models import NO_EXPIRY, Item, Lot, Movement, MovementKind, MovementLine
@@ -25,11 +27,9 @@ from logistics.inventory.stock import (
 )
 from logistics.sites.models import Site
 from logistics.sites.services import SiteService
-from logistics.web.actor import actor_from_request
-from logistics.web.errors import DomainError, NotFound
+from logistics.web.dependencies import actor_from_request
 from logistics.web.forms import Form, options
 from logistics.web.guards import requires
-from logistics.web.i18n import _, local_today
 from logistics.web.responses import attempt, csv_response, pdf_response, refusal
 from logistics.web.templating import render
 

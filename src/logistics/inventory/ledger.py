@@ -20,8 +20,13 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from logistics.accounts.models import Role
 from logistics.audit import services as audit
+from logistics.core.actor import Actor
+from logistics.core.errors import DomainError, NotFound
+from logistics.core.i18n import gettext as _
+from logistics.core.i18n import local_today
+from logistics.core.roles import Role
+from logistics.core.service import Service
 from logistics.inventory.models import (
     NO_EXPIRY,
     Balance,
@@ -37,10 +42,6 @@ from logistics.inventory.models import (
 )
 from logistics.sites.models import Site, SiteKind
 from logistics.sites.services import SiteService
-from logistics.web.actor import Actor, Service
-from logistics.web.errors import DomainError, NotFound
-from logistics.web.i18n import gettext as _
-from logistics.web.i18n import local_today
 
 STOCK_ROLES = frozenset({Role.WAREHOUSE, Role.COORDINATOR, Role.ADMIN})
 #: Who hands goods out on a voucher at a distribution point (the vouchers domain checks the voucher itself).

@@ -18,15 +18,15 @@ from litestar.params import FromPath
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from logistics.core.errors import DomainError
+from logistics.core.i18n import _, local_today
 from logistics.inventory.ledger import STOCK_KINDS, STOCK_ROLES, LedgerService, Shortage, number
 from logistics.inventory.models import Item, Kit, Lot, Transfer, TransferStatus
 from logistics.inventory.stock import CATEGORIES, TRANSFER_STATUSES, usable_at
 from logistics.sites.models import Site
-from logistics.web.actor import actor_from_request
-from logistics.web.errors import DomainError
+from logistics.web.dependencies import actor_from_request
 from logistics.web.forms import Form
 from logistics.web.guards import requires
-from logistics.web.i18n import _, local_today
 from logistics.web.responses import attempt, see_other
 from logistics.web.templating import render
 

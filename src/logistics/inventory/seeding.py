@@ -10,11 +10,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from logistics.core.actor import Actor
+from logistics.core.i18n import local_today
 from logistics.inventory.ledger import LedgerService, ReceiptLine
 from logistics.inventory.models import Item, ItemBarcode, Kit, KitLine, MinimumLevel
 from logistics.sites.models import Site
-from logistics.web.actor import Actor
-from logistics.web.i18n import local_today
 
 ACTOR = Actor(user_id=None, username="seed", role="admin", sees_all_sites=True)
 

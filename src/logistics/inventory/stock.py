@@ -11,6 +11,8 @@ from uuid import UUID
 from sqlalchemy import ColumnElement, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from logistics.core.actor import Actor
+from logistics.core.i18n import _l, day_start
 from logistics.inventory.models import (
     Balance,
     Item,
@@ -23,8 +25,6 @@ from logistics.inventory.models import (
     TransferStatus,
 )
 from logistics.sites.models import Site
-from logistics.web.actor import Actor
-from logistics.web.i18n import _l, day_start
 
 CATEGORIES = {
     ItemCategory.FOOD: _l("Food"),

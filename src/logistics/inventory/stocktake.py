@@ -18,6 +18,8 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from logistics.audit import services as audit
+from logistics.core.errors import DomainError, NotFound
+from logistics.core.i18n import gettext as _
 from logistics.inventory.ledger import STOCK_ROLES, LedgerService, Shortage
 from logistics.inventory.models import (
     Balance,
@@ -28,8 +30,6 @@ from logistics.inventory.models import (
     StocktakeLine,
     StocktakeStatus,
 )
-from logistics.web.errors import DomainError, NotFound
-from logistics.web.i18n import gettext as _
 
 
 class StocktakeService(LedgerService):

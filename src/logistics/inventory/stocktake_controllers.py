@@ -12,16 +12,16 @@ from litestar.params import FromPath
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from logistics.core.errors import DomainError
+from logistics.core.i18n import _
 from logistics.inventory.ledger import STOCK_ROLES
 from logistics.inventory.models import Item, Stocktake
 from logistics.inventory.stock import CATEGORIES, STOCKTAKE_STATUSES
 from logistics.inventory.stocktake import StocktakeService
 from logistics.sites.models import Site
-from logistics.web.actor import actor_from_request
-from logistics.web.errors import DomainError
+from logistics.web.dependencies import actor_from_request
 from logistics.web.forms import Form
 from logistics.web.guards import requires
-from logistics.web.i18n import _
 from logistics.web.responses import attempt, refusal, see_other
 from logistics.web.templating import render
 

@@ -10,13 +10,13 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from logistics.core.i18n import _, _l
 from logistics.mail import mail_configured
 from logistics.notifications.models import Channel, MessageStatus
 from logistics.notifications.outbox import FILTERS, MESSAGE_ROLES, PAGE_SIZE, OutboxService, mask_recipient
-from logistics.web.actor import actor_from_request
+from logistics.web.dependencies import actor_from_request
 from logistics.web.forms import Form
 from logistics.web.guards import requires
-from logistics.web.i18n import _, _l
 from logistics.web.layout import register_nav
 from logistics.web.responses import attempt
 from logistics.web.templating import render

@@ -43,15 +43,15 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from logistics import mail
-from logistics.accounts.models import Role
 from logistics.audit import services as audit
+from logistics.core.errors import DomainError, NotFound
+from logistics.core.i18n import gettext as _
+from logistics.core.roles import Role
+from logistics.core.service import Service
 from logistics.notifications.models import Channel, MessageStatus, OutboxMessage
 from logistics.people.privacy import PersonDataProvider, register_provider
 from logistics.scheduler import now_utc, register_job
 from logistics.sms import sms_gateway
-from logistics.web.actor import Service
-from logistics.web.errors import DomainError, NotFound
-from logistics.web.i18n import gettext as _
 
 log = logging.getLogger("logistics.notifications")
 

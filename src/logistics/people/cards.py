@@ -13,11 +13,11 @@ from sqlalchemy.exc import IntegrityError
 
 from logistics import codes, printing
 from logistics.audit import services as audit
+from logistics.core.errors import DomainError
+from logistics.core.i18n import gettext as _
 from logistics.people.models import BeneficiaryCard
 from logistics.people.services import EDIT_ROLES, VIEW_ROLES, RegistryService
 from logistics.settings import get_settings
-from logistics.web.errors import DomainError
-from logistics.web.i18n import gettext as _
 
 CARD_WIDTH_MM, CARD_HEIGHT_MM = 85.6, 54.0
 

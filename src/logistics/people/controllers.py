@@ -11,7 +11,9 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from logistics.accounts.models import Role
+from logistics.core.errors import DomainError
+from logistics.core.i18n import _
+from logistics.core.roles import Role
 from logistics.people import forms
 from logistics.people.cards import CardService
 from logistics.people.households import HouseholdService
@@ -26,11 +28,9 @@ from logistics.people.services import (
     PersonService,
     PossibleDuplicates,
 )
-from logistics.web.actor import actor_from_request
-from logistics.web.errors import DomainError
+from logistics.web.dependencies import actor_from_request
 from logistics.web.forms import Form, options
 from logistics.web.guards import requires
-from logistics.web.i18n import _
 from logistics.web.layout import register_nav
 from logistics.web.responses import flash, pdf_response, see_other
 from logistics.web.templating import render

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from babel import Locale
 
+from logistics.core.i18n import _, _l, get_locale
 from logistics.people.households import HouseholdInput, ThresholdInput
 from logistics.people.models import Language, LegalBasis, Reason, Relationship, Sex
 from logistics.people.services import PersonInput, country_codes
 from logistics.web.forms import Form
-from logistics.web.i18n import _, _l, get_locale
 
 SEX_LABELS = {Sex.FEMALE: _l("Female"), Sex.MALE: _l("Male")}
 LANGUAGE_LABELS = {

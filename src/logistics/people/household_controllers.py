@@ -10,16 +10,16 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from logistics.accounts.models import Role
+from logistics.core.errors import DomainError
+from logistics.core.i18n import _
+from logistics.core.roles import Role
 from logistics.people import forms
 from logistics.people.households import HouseholdService, ThresholdService, eligibility
 from logistics.people.models import Household
 from logistics.people.services import EDIT_ROLES, VIEW_ROLES
-from logistics.web.actor import actor_from_request
-from logistics.web.errors import DomainError
+from logistics.web.dependencies import actor_from_request
 from logistics.web.forms import Form, options
 from logistics.web.guards import requires
-from logistics.web.i18n import _
 from logistics.web.layout import register_nav, render_panels
 from logistics.web.responses import attempt, flash, refusal, see_other
 from logistics.web.templating import render

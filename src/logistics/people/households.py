@@ -15,8 +15,13 @@ from uuid import UUID
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from logistics.accounts.models import Role, User
+from logistics.accounts.models import User
 from logistics.audit import services as audit
+from logistics.core.errors import DomainError, NotFound
+from logistics.core.i18n import gettext as _
+from logistics.core.i18n import local_today
+from logistics.core.roles import Role
+from logistics.core.service import Service
 from logistics.people.models import (
     EligibilityThreshold,
     Household,
@@ -26,10 +31,6 @@ from logistics.people.models import (
     Relationship,
 )
 from logistics.people.services import EDIT_ROLES, VIEW_ROLES, RegistryService
-from logistics.web.actor import Service
-from logistics.web.errors import DomainError, NotFound
-from logistics.web.i18n import gettext as _
-from logistics.web.i18n import local_today
 
 CENT = Decimal("0.01")
 

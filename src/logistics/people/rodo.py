@@ -17,17 +17,17 @@ from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from logistics.accounts.models import Role
 from logistics.audit import services as audit
 from logistics.audit.models import AuditEntry
+from logistics.core.actor import Actor
+from logistics.core.errors import DomainError
+from logistics.core.i18n import gettext as _
+from logistics.core.roles import Role
 from logistics.people.models import BeneficiaryCard, Household, HouseholdMember, Person, PersonToken
 from logistics.people.privacy import PROVIDERS, PersonDataProvider, register_provider
 from logistics.people.services import EDIT_ROLES, PERSON_FIELDS, VIEW_ROLES, RegistryService
 from logistics.scheduler import register_job
 from logistics.settings import get_settings
-from logistics.web.actor import Actor
-from logistics.web.errors import DomainError
-from logistics.web.i18n import gettext as _
 
 #: Citizenship categories kept after erasure (the full country code is personal in a small community).
 CITIZENSHIP_CATEGORIES = {"PL": "PL", "UA": "UA"}

@@ -19,16 +19,16 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from logistics import codes
-from logistics.accounts.models import Role
 from logistics.audit import services as audit
+from logistics.core.errors import DomainError, Forbidden, NotFound
+from logistics.core.i18n import gettext as _
+from logistics.core.i18n import local_today
+from logistics.core.roles import Role
+from logistics.core.service import Service
 from logistics.people.models import BeneficiaryCard, Language, LegalBasis, Person, PersonToken, Sex, birth_year_band
 from logistics.people.names import fold, query_tokens, search_tokens
 from logistics.people.pesel import PeselError, parse_pesel
 from logistics.people.privacy import PROVIDERS, linked_sites
-from logistics.web.actor import Service
-from logistics.web.errors import DomainError, Forbidden, NotFound
-from logistics.web.i18n import gettext as _
-from logistics.web.i18n import local_today
 
 SEARCH_LIMIT = 20
 CARD_CODE_LENGTH = 17

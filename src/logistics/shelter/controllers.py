@@ -10,6 +10,8 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from logistics.core.errors import DomainError, NotFound
+from logistics.core.i18n import _
 from logistics.people.services import PersonService
 from logistics.settings import get_settings
 from logistics.shelter import labels
@@ -17,11 +19,9 @@ from logistics.shelter.occupancy import occupancy
 from logistics.shelter.places import BOARD_ROLES, DESK_ROLES, HOLD_ROLES, PLACES_ROLES, PlacesService
 from logistics.shelter.stays import BedTaken, StayService
 from logistics.shelter.waiting import WaitingService, first_fitting
-from logistics.web.actor import actor_from_request
-from logistics.web.errors import DomainError, NotFound
+from logistics.web.dependencies import actor_from_request
 from logistics.web.forms import Form
 from logistics.web.guards import requires
-from logistics.web.i18n import _
 from logistics.web.layout import register_nav
 from logistics.web.responses import attempt, csv_response, flash, refusal, see_other
 from logistics.web.templating import render

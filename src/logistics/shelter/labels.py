@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from logistics.core.i18n import _l
 from logistics.shelter.models import BedState, Bunk, CheckoutReason, PlaceKind, RoomCategory, ServiceReason
 from logistics.shelter.places import BulkBeds, RoomInput
 from logistics.web.forms import Form, options
-from logistics.web.i18n import _l
 
 __all__ = ["options"]
 

@@ -12,7 +12,9 @@ from litestar.params import FromPath, FromQuery
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from logistics.accounts.models import Role
+from logistics.core.errors import DomainError
+from logistics.core.i18n import _
+from logistics.core.roles import Role
 from logistics.settings import get_settings
 from logistics.shelter import labels
 from logistics.shelter.occupancy import occupancy
@@ -20,11 +22,9 @@ from logistics.shelter.places import BOARD_ROLES, DESK_ROLES, HOLD_ROLES
 from logistics.shelter.rollcall import RollCallService, chart_points, series, snapshots_of_night, tonight
 from logistics.shelter.waiting import WaitingInput, WaitingService
 from logistics.sites.models import Site
-from logistics.web.actor import actor_from_request
-from logistics.web.errors import DomainError
+from logistics.web.dependencies import actor_from_request
 from logistics.web.forms import Form
 from logistics.web.guards import requires
-from logistics.web.i18n import _
 from logistics.web.responses import csv_response, flash, see_other
 from logistics.web.templating import render
 

@@ -14,10 +14,10 @@ from uuid import UUID
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from logistics.core.actor import Actor
 from logistics.shelter.models import Bed, BedState, Room, RoomCategory
 from logistics.shelter.places import SHELTER_KINDS
 from logistics.sites.models import Site, SiteKindRow
-from logistics.web.actor import Actor
 
 
 @dataclass

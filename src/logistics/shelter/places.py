@@ -9,15 +9,15 @@ from uuid import UUID
 
 from sqlalchemy import select, update
 
-from logistics.accounts.models import Role
 from logistics.audit import services as audit
+from logistics.core.errors import DomainError, NotFound
+from logistics.core.i18n import gettext as _
+from logistics.core.i18n import local_today
+from logistics.core.roles import Role
+from logistics.core.service import Service
 from logistics.shelter.models import Bed, BedState, Bunk, OutOfService, PlaceKind, Room, RoomCategory, ServiceReason
 from logistics.sites.models import Site, SiteKind
 from logistics.sites.services import SiteService
-from logistics.web.actor import Service
-from logistics.web.errors import DomainError, NotFound
-from logistics.web.i18n import gettext as _
-from logistics.web.i18n import local_today
 
 SHELTER_KINDS = frozenset(
     {

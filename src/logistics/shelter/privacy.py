@@ -9,11 +9,11 @@ from uuid import UUID
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from logistics.core.errors import DomainError
+from logistics.core.i18n import gettext as _
 from logistics.people.privacy import PersonDataProvider, register_provider
 from logistics.shelter.models import Bed, BedAssignment, Hold, Room, Stay
 from logistics.sites.models import Site
-from logistics.web.errors import DomainError
-from logistics.web.i18n import gettext as _
 
 
 async def export(session: AsyncSession, person_id: UUID) -> list[dict[str, Any]]:

@@ -17,6 +17,9 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from logistics.audit import services as audit
+from logistics.core.errors import DomainError, NotFound
+from logistics.core.i18n import gettext as _
+from logistics.core.i18n import local_zone
 from logistics.people.models import Person
 from logistics.scheduler import register_job
 from logistics.settings import get_settings
@@ -24,9 +27,6 @@ from logistics.shelter.models import Bed, BedAssignment, OccupancySnapshot, Roll
 from logistics.shelter.occupancy import occupancy
 from logistics.shelter.places import BOARD_ROLES, DESK_ROLES, ShelterService
 from logistics.sites.models import Site, SiteKind
-from logistics.web.errors import DomainError, NotFound
-from logistics.web.i18n import gettext as _
-from logistics.web.i18n import local_zone
 
 #: Days after which a stay is due for the case worker's review, per site kind (the longest applies).
 REVIEW_DAYS = {

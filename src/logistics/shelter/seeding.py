@@ -9,6 +9,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from logistics.core.actor import Actor
+from logistics.core.i18n import local_today
 from logistics.people.models import HouseholdMember, HouseholdReason, Person, Relationship
 from logistics.shelter.models import Bed, BedState, OccupancySnapshot, PlaceKind, Room, Stay
 from logistics.shelter.places import BulkBeds, PlacesService, RoomInput
@@ -16,8 +18,6 @@ from logistics.shelter.rollcall import take_snapshot, tonight
 from logistics.shelter.stays import StayService
 from logistics.shelter.waiting import WaitingInput, WaitingService
 from logistics.sites.models import Site
-from logistics.web.actor import Actor
-from logistics.web.i18n import local_today
 
 ACTOR = Actor(user_id=None, username="seed", role="coordinator", sees_all_sites=True)
 

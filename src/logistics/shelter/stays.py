@@ -15,8 +15,11 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from logistics.accounts.models import Role
 from logistics.audit import services as audit
+from logistics.core.actor import Actor
+from logistics.core.errors import DomainError, NotFound
+from logistics.core.i18n import gettext as _
+from logistics.core.roles import Role
 from logistics.people.models import HouseholdMember, Person, Sex
 from logistics.people.services import current_person
 from logistics.scheduler import register_job
@@ -32,9 +35,6 @@ from logistics.shelter.models import (
     Stay,
 )
 from logistics.shelter.places import DESK_ROLES, HOLD_ROLES, ShelterService
-from logistics.web.actor import Actor
-from logistics.web.errors import DomainError, NotFound
-from logistics.web.i18n import gettext as _
 
 DEFAULT_HOLD = timedelta(hours=2)
 MAX_HOLD = timedelta(days=7)

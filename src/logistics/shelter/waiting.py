@@ -9,12 +9,12 @@ from uuid import UUID
 from sqlalchemy import select
 
 from logistics.audit import services as audit
+from logistics.core.errors import DomainError, NotFound
+from logistics.core.i18n import gettext as _
 from logistics.people.services import current_person
 from logistics.shelter.models import Bed, BedState, Room, RoomCategory, WaitingRequest, WaitingStatus
 from logistics.shelter.places import HOLD_ROLES, ShelterService
 from logistics.shelter.stays import StayService
-from logistics.web.errors import DomainError, NotFound
-from logistics.web.i18n import gettext as _
 
 
 @dataclass(frozen=True)

@@ -10,14 +10,14 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from logistics.accounts.models import Role
+from logistics.core.errors import DomainError
+from logistics.core.i18n import _, _l
+from logistics.core.roles import Role
 from logistics.sites.models import Site, SiteKind
 from logistics.sites.services import SiteInput, SiteService
-from logistics.web.actor import actor_from_request
-from logistics.web.errors import DomainError
+from logistics.web.dependencies import actor_from_request
 from logistics.web.forms import Form
 from logistics.web.guards import requires, signed_in
-from logistics.web.i18n import _, _l
 from logistics.web.layout import register_nav
 from logistics.web.responses import see_other
 from logistics.web.templating import render

@@ -10,10 +10,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from logistics.audit import services as audit
+from logistics.core.errors import DomainError, NotFound
+from logistics.core.i18n import gettext as _
+from logistics.core.service import Service
 from logistics.sites.models import Site, SiteKind, SiteKindRow
-from logistics.web.actor import Service
-from logistics.web.errors import DomainError, NotFound
-from logistics.web.i18n import gettext as _
 
 
 @dataclass(frozen=True)

@@ -10,10 +10,10 @@ from litestar.params import FromQuery
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from logistics.accounts.models import Role
+from logistics.core.i18n import _
+from logistics.core.roles import Role
 from logistics.scheduler import REGISTRY, JobLease, JobRun
 from logistics.web.guards import requires
-from logistics.web.i18n import _
 from logistics.web.layout import register_nav
 from logistics.web.templating import render
 

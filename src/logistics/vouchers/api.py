@@ -17,9 +17,9 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from logistics.core.i18n import gettext as _
 from logistics.vouchers.devices import scanner_guard
 from logistics.vouchers.redeeming import RedemptionService, Refusal
-from logistics.web.i18n import gettext as _
 
 API_OPT = {"exclude_from_auth": True, "exclude_from_csrf": True}
 

@@ -64,12 +64,12 @@ def vouchers_issue(
     """Issue this cycle's vouchers: to every eligible household, or to the listed ones. Households that have one
     already get none (a rerun issues nothing twice). CSV columns: code, household_id, programme, valid_from,
     valid_until."""
+    from logistics.core.actor import Actor
+    from logistics.core.errors import DomainError
     from logistics.settings import get_settings
     from logistics.vouchers.documents import CSV_HEADER, csv_rows, voucher_prints
     from logistics.vouchers.issuing import VoucherService
     from logistics.vouchers.printing import render_vouchers
-    from logistics.web.actor import Actor
-    from logistics.web.errors import DomainError
 
     if all_eligible == bool(household_ids):
         raise click.UsageError("Give either --all-eligible or at least one --household.")
@@ -121,13 +121,13 @@ def vouchers_list(
     status (or a PDF of them)."""
     from sqlalchemy import select
 
+    from logistics.core.actor import Actor
+    from logistics.core.errors import DomainError
     from logistics.settings import get_settings
     from logistics.vouchers.documents import CSV_HEADER, csv_rows, voucher_prints
     from logistics.vouchers.issuing import VoucherService
     from logistics.vouchers.models import Voucher
     from logistics.vouchers.printing import render_vouchers
-    from logistics.web.actor import Actor
-    from logistics.web.errors import DomainError
 
     async def rows(session: AsyncSession) -> bytes:
         query = select(Voucher).order_by(Voucher.created_at)
@@ -159,10 +159,10 @@ def devices() -> None:
 @click.option("--name", required=True, help="The device's name, e.g. 'Tablet 1'.")
 def devices_create(app: Litestar, point: str, name: str) -> None:
     """Create a device token for a distribution point. The token is shown once, alone on the last line."""
+    from logistics.core.actor import Actor
+    from logistics.core.errors import DomainError
     from logistics.sites.services import resolve_site_ids
     from logistics.vouchers.devices import DeviceService
-    from logistics.web.actor import Actor
-    from logistics.web.errors import DomainError
 
     async def create(session: AsyncSession) -> tuple[str, str]:
         [point_id] = await resolve_site_ids(session, [point])
@@ -180,8 +180,8 @@ def devices_create(app: Litestar, point: str, name: str) -> None:
 @devices.command(name="list")
 def devices_list(app: Litestar) -> None:
     """Devices with their point, creation, last redemption and revocation (never the tokens)."""
+    from logistics.core.actor import Actor
     from logistics.vouchers.devices import DeviceService
-    from logistics.web.actor import Actor
 
     async def rows(session: AsyncSession) -> list[str]:
         return [
@@ -199,9 +199,9 @@ def devices_list(app: Litestar) -> None:
 @click.argument("device_id", type=click.UUID)
 def devices_revoke(app: Litestar, device_id: UUID) -> None:
     """Revoke a device's token: it stops working at once."""
+    from logistics.core.actor import Actor
+    from logistics.core.errors import DomainError
     from logistics.vouchers.devices import DeviceService
-    from logistics.web.actor import Actor
-    from logistics.web.errors import DomainError
 
     try:
         run_with_session(app, lambda session: DeviceService(session, Actor.system(ACTOR_NAME)).revoke(device_id))

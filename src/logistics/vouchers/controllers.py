@@ -14,6 +14,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from logistics import codes
 from logistics.audit import services as audit
+from logistics.core.actor import Actor
+from logistics.core.errors import DomainError
+from logistics.core.i18n import _, _l, local_today
 from logistics.people.models import Household
 from logistics.settings import get_settings
 from logistics.sites.models import Site
@@ -22,11 +25,9 @@ from logistics.vouchers.issuing import ISSUE_ROLES, VoucherService, cycle_of
 from logistics.vouchers.models import Programme, Redemption, Voucher, VoucherStatus
 from logistics.vouchers.printing import LAYOUTS, render_vouchers
 from logistics.vouchers.sending import SendingService
-from logistics.web.actor import Actor, actor_from_request
-from logistics.web.errors import DomainError
+from logistics.web.dependencies import actor_from_request
 from logistics.web.forms import Form
 from logistics.web.guards import requires
-from logistics.web.i18n import _, _l, local_today
 from logistics.web.layout import register_nav, register_panel
 from logistics.web.responses import attempt, csv_response, pdf_response, refusal, see_other
 from logistics.web.templating import render

@@ -20,15 +20,18 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import ColumnElement
 
-from logistics.accounts.models import Role, User
+from logistics.accounts.models import User
 from logistics.audit import services as audit
 from logistics.auth import bearer_token
+from logistics.core.actor import Actor
+from logistics.core.errors import DomainError, NotFound
+from logistics.core.i18n import gettext as _
+from logistics.core.roles import Role
+from logistics.core.service import Service
 from logistics.inventory.ledger import HAND_OUT_ROLES
 from logistics.sites.models import Site, SiteKind
 from logistics.vouchers.models import DeviceToken, Redemption
-from logistics.web.actor import Actor, Service, actor_from_request
-from logistics.web.errors import DomainError, NotFound
-from logistics.web.i18n import gettext as _
+from logistics.web.dependencies import actor_from_request
 
 DEVICE_ROLES = frozenset({Role.COORDINATOR, Role.ADMIN})
 TOKEN_PREFIX = "przystan_"  # noqa: S105 — not a secret: marks the tokens in logs and configs

@@ -20,8 +20,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from logistics import codes
-from logistics.accounts.models import Role
 from logistics.audit import services as audit
+from logistics.core.errors import DomainError, NotFound
+from logistics.core.i18n import format_money, local_today
+from logistics.core.i18n import gettext as _
+from logistics.core.roles import Role
+from logistics.core.service import Service
 from logistics.people.households import threshold_on
 from logistics.people.models import Household
 from logistics.scheduler import register_job
@@ -34,10 +38,6 @@ from logistics.vouchers.models import (
     VoucherLine,
     VoucherStatus,
 )
-from logistics.web.actor import Service
-from logistics.web.errors import DomainError, NotFound
-from logistics.web.i18n import format_money, local_today
-from logistics.web.i18n import gettext as _
 
 ISSUE_ROLES = frozenset({Role.CASE_WORKER, Role.COORDINATOR, Role.ADMIN})
 CODE_BITS = 80

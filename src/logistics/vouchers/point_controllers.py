@@ -12,16 +12,17 @@ from litestar.params import FromPath
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from logistics.accounts.models import Role
+from logistics.core.actor import Actor
+from logistics.core.errors import DomainError
+from logistics.core.i18n import _, local_today
+from logistics.core.roles import Role
 from logistics.inventory.ledger import number
 from logistics.sites.models import Site, SiteKind, SiteKindRow
 from logistics.vouchers.devices import DEVICE_ROLES, DeviceService
 from logistics.vouchers.reconciliation import reconcile
-from logistics.web.actor import Actor, actor_from_request
-from logistics.web.errors import DomainError
+from logistics.web.dependencies import actor_from_request
 from logistics.web.forms import Form
 from logistics.web.guards import requires
-from logistics.web.i18n import _, local_today
 from logistics.web.responses import attempt, csv_response, refusal
 from logistics.web.templating import render
 

@@ -15,8 +15,8 @@ from datetime import date
 from fpdf import FPDF
 
 from logistics import printing
-from logistics.web.i18n import format_date
-from logistics.web.i18n import gettext as _
+from logistics.core.i18n import format_date
+from logistics.core.i18n import gettext as _
 
 LAYOUTS = ("a4", "a4x4", "receipt")
 MIN_PT = 4.5  # the smallest font the text block shrinks to

@@ -12,15 +12,15 @@ from litestar.params import FromPath
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from logistics.core.errors import DomainError
+from logistics.core.i18n import _, _l
 from logistics.inventory.models import Item, Kit
 from logistics.sites.models import Site, SiteKind, SiteKindRow
 from logistics.vouchers.models import Programme
 from logistics.vouchers.programmes import PROGRAMME_ROLES, LineInput, ProgrammeInput, ProgrammeService
-from logistics.web.actor import actor_from_request
-from logistics.web.errors import DomainError
+from logistics.web.dependencies import actor_from_request
 from logistics.web.forms import Form
 from logistics.web.guards import requires
-from logistics.web.i18n import _, _l
 from logistics.web.responses import see_other
 from logistics.web.templating import render
 

@@ -10,14 +10,14 @@ from uuid import UUID
 
 from sqlalchemy import select
 
-from logistics.accounts.models import Role
 from logistics.audit import services as audit
+from logistics.core.errors import DomainError, NotFound
+from logistics.core.i18n import gettext as _
+from logistics.core.roles import Role
+from logistics.core.service import Service
 from logistics.inventory.models import Item, Kit
 from logistics.sites.models import Site, SiteKind
 from logistics.vouchers.models import Cycle, Programme, ProgrammeLine, ProgrammePoint, Rule
-from logistics.web.actor import Service
-from logistics.web.errors import DomainError, NotFound
-from logistics.web.i18n import gettext as _
 
 PROGRAMME_ROLES = frozenset({Role.ADMIN, Role.COORDINATOR})
 

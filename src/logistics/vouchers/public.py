@@ -15,12 +15,12 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from logistics import codes
+from logistics.core.errors import NotFound
+from logistics.core.i18n import _
 from logistics.printing import qr_svg
 from logistics.vouchers.documents import entitlement, voucher_prints
 from logistics.vouchers.issuing import CODE_LENGTH
 from logistics.vouchers.models import Voucher
-from logistics.web.errors import NotFound
-from logistics.web.i18n import _
 from logistics.web.templating import render
 
 

@@ -12,9 +12,9 @@ from uuid import UUID
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from logistics.core.i18n import day_start
 from logistics.inventory.models import Item, Kit, Movement, MovementKind, MovementLine
 from logistics.vouchers.models import Redemption, RedemptionLine, VoucherLine
-from logistics.web.i18n import day_start
 
 
 @dataclass(frozen=True)

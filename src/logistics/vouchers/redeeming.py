@@ -21,8 +21,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
 from logistics import codes
-from logistics.accounts.models import Role
 from logistics.audit import services as audit
+from logistics.core.actor import Actor
+from logistics.core.errors import DomainError, NotFound
+from logistics.core.i18n import day_start, format_datetime, local_today
+from logistics.core.i18n import gettext as _
+from logistics.core.roles import Role
+from logistics.core.service import Service
 from logistics.inventory.ledger import HAND_OUT_ROLES, LedgerService, Shortage, number
 from logistics.inventory.models import Item, Kit
 from logistics.sites.models import Site, SiteKind
@@ -36,10 +41,6 @@ from logistics.vouchers.models import (
     VoucherLine,
     VoucherStatus,
 )
-from logistics.web.actor import Actor, Service
-from logistics.web.errors import DomainError, NotFound
-from logistics.web.i18n import day_start, format_datetime, local_today
-from logistics.web.i18n import gettext as _
 
 UNDO_MINUTES = 5
 

@@ -18,14 +18,14 @@ from litestar.params import FromPath
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from logistics.core.errors import DomainError
+from logistics.core.i18n import _
 from logistics.inventory.ledger import HAND_OUT_ROLES
 from logistics.sites.models import Site, SiteKind, SiteKindRow
 from logistics.vouchers.redeeming import Outcome, RedemptionService, Refusal, VoucherView
-from logistics.web.actor import actor_from_request
-from logistics.web.errors import DomainError
+from logistics.web.dependencies import actor_from_request
 from logistics.web.forms import Form
 from logistics.web.guards import requires
-from logistics.web.i18n import _
 from logistics.web.layout import register_nav
 from logistics.web.responses import see_other
 from logistics.web.templating import render

@@ -13,6 +13,8 @@ from uuid import UUID
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from logistics.core.actor import Actor
+from logistics.core.i18n import local_today
 from logistics.inventory.ledger import LedgerService, ReceiptLine
 from logistics.inventory.models import Item, Kit
 from logistics.sites.models import Site, SiteKind, SiteKindRow
@@ -20,8 +22,6 @@ from logistics.vouchers.devices import DeviceService
 from logistics.vouchers.issuing import VoucherService
 from logistics.vouchers.models import Programme, ProgrammeLine, ProgrammePoint, Voucher
 from logistics.vouchers.redeeming import RedemptionService, Refusal
-from logistics.web.actor import Actor
-from logistics.web.i18n import local_today
 
 ACTOR = Actor(user_id=None, username="seed", role="admin", sees_all_sites=True)
 

@@ -14,6 +14,9 @@ import qrcode
 
 from logistics import codes
 from logistics.audit import services as audit
+from logistics.core.errors import DomainError
+from logistics.core.i18n import gettext as _
+from logistics.core.service import Service
 from logistics.mail import deliver, mail_configured, new_message
 from logistics.people.models import Household
 from logistics.settings import get_settings
@@ -22,9 +25,6 @@ from logistics.vouchers.documents import voucher_prints
 from logistics.vouchers.issuing import ISSUE_ROLES, VoucherService
 from logistics.vouchers.models import VoucherStatus
 from logistics.vouchers.printing import render_vouchers
-from logistics.web.actor import Service
-from logistics.web.errors import DomainError
-from logistics.web.i18n import gettext as _
 
 
 def qr_png(text: str) -> bytes:

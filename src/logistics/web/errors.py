@@ -1,4 +1,4 @@
-"""Domain errors with a message in the user's language, and the HTTP error pages (HTML or JSON)."""
+"""The HTTP error pages (HTML or JSON): every refusal and every failure is rendered here, once."""
 
 from __future__ import annotations
 
@@ -11,30 +11,12 @@ from litestar.plugins.htmx import ClientRedirect
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
-from logistics.web import i18n
-from logistics.web.i18n import gettext as _
+from logistics.core import i18n
+from logistics.core.errors import DomainError
+from logistics.core.i18n import gettext as _
 from logistics.web.middleware import locale_for_scope
 
 log = logging.getLogger("logistics.errors")
-
-
-class DomainError(Exception):
-    """A rule said no. `field` names the form field it belongs to, if any; nothing has been changed."""
-
-    status_code = 422
-
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.field = field
-
-
-class NotFound(DomainError):
-    status_code = 404
-
-
-class Forbidden(DomainError):
-    status_code = 403
 
 
 def _title(status: int) -> str:
@@ -92,9 +74,7 @@ def handle_http_exception(request: Request[Any, Any, Any], exc: HTTPException) -
 
 
 def handle_domain_error(request: Request[Any, Any, Any], exc: DomainError) -> Response[Any]:
-    return error_response(
-        request, exc.status_code, exc.message, getattr(exc, "error", None), getattr(exc, "details", None)
-    )
+    return error_response(request, exc.status_code, exc.message, exc.error, exc.details)
 
 
 def handle_server_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:

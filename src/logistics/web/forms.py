@@ -13,7 +13,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 from uuid import UUID
 
-from logistics.web.i18n import gettext as _
+from logistics.core.i18n import gettext as _
 
 MAX_FIELD_LENGTH = 2000
 

@@ -9,7 +9,7 @@ from litestar import Controller, Request, get
 from litestar.di import NamedDependency
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from logistics.web.actor import actor_from_request
+from logistics.web.dependencies import actor_from_request
 from logistics.web.guards import signed_in
 from logistics.web.layout import render_panels
 from logistics.web.templating import render

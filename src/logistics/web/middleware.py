@@ -10,9 +10,9 @@ from typing import Any
 from litestar.datastructures import MutableScopeHeaders
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
+from logistics.core import i18n
 from logistics.db import write_intent
 from logistics.settings import get_settings
-from logistics.web import i18n
 
 request_log = logging.getLogger("logistics.requests")
 

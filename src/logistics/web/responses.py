@@ -12,8 +12,7 @@ from litestar import Request, Response
 from litestar.plugins.htmx import ClientRedirect
 from litestar.response import Redirect
 
-from logistics.db.transaction import discard_changes
-from logistics.web.errors import DomainError
+from logistics.core.errors import DomainError
 from logistics.web.forms import Form
 
 
@@ -45,11 +44,10 @@ async def attempt(
     request: Request[Any, Any, Any], action: Awaitable[object], back: str, success: str | None = None
 ) -> Response[Any]:
     """Run a use case from a small form (a button on a page): back to `back` with `success`, or with the rule's
-    message when it refused — nothing was changed then."""
+    message when it refused — the refused use case changed nothing."""
     try:
         await action
     except DomainError as error:
-        discard_changes(request.scope)
         flash(request, error.message, "error")
         return see_other(request, back)
     return see_other(request, back, success)

@@ -5,15 +5,22 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context, select_autoescape
 from jinja2_fragments.litestar import HTMXBlockTemplate
 from litestar import MediaType, Request
 from litestar.plugins.jinja import JinjaTemplateEngine
 
+from logistics.core import i18n, policy
 from logistics.settings import LOCALES, Settings
-from logistics.web import i18n
+from logistics.web.dependencies import actor_from_request
 from logistics.web.layout import navigation
 from logistics.web.responses import pop_flashes
+
+
+@pass_context
+def can(context: Any, action: str, thing: Any = None) -> bool:
+    """In a template: whether the signed-in user may do `action` (to `thing`) — the domain's policy decides."""
+    return policy.can(actor_from_request(context["request"]), action, thing)
 
 
 def create_environment(settings: Settings) -> Environment:
@@ -38,6 +45,7 @@ def create_environment(settings: Settings) -> Environment:
         current_locale=i18n.get_locale,
         navigation=navigation,
         pop_flashes=pop_flashes,
+        can=can,
     )
     env.filters.update(
         datetime=i18n.format_datetime,
