@@ -10,9 +10,10 @@ from sqlalchemy import select, update
 from logistics import codes
 from logistics.audit.models import AuditEntry
 from logistics.people import cards
+from logistics.people.jobs import retention
 from logistics.people.models import BeneficiaryCard, HouseholdMember, Person
 from logistics.people.pesel import make_pesel
-from logistics.people.rodo import retention, statistics
+from logistics.people.rodo import statistics
 
 from ..conftest import login
 from ..helpers import count, db_session, post_form

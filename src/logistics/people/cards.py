@@ -16,23 +16,24 @@ from logistics.audit import services as audit
 from logistics.core.errors import DomainError
 from logistics.core.i18n import gettext as _
 from logistics.people.models import BeneficiaryCard
-from logistics.people.services import EDIT_ROLES, VIEW_ROLES, RegistryService
+from logistics.people.policy import ISSUE_CARD, PRINT_CARD
+from logistics.people.services import RegistryService
 from logistics.settings import get_settings
 
 CARD_WIDTH_MM, CARD_HEIGHT_MM = 85.6, 54.0
 
 
 class CardService(RegistryService):
-    async def active_card(self, person_id: UUID) -> BeneficiaryCard | None:
+    async def _active_card(self, person_id: UUID) -> BeneficiaryCard | None:
         return await self.session.scalar(
             select(BeneficiaryCard).where(BeneficiaryCard.person_id == person_id, BeneficiaryCard.revoked_at.is_(None))
         )
 
     async def issue(self, person_id: UUID) -> BeneficiaryCard:
         """A new card; the person's current card, if any, stops working now."""
-        self._require(EDIT_ROLES)
-        person = await self._person(person_id)
-        previous = await self.active_card(person.id)
+        self.require(ISSUE_CARD)
+        person = await self._person(person_id, lock=True)  # not for a person being erased at this moment
+        previous = await self._active_card(person.id)
         if previous is not None:
             previous.revoked_at = datetime.now(UTC)
             previous.revoked_reason = "replaced"
@@ -53,8 +54,8 @@ class CardService(RegistryService):
         return card
 
     async def revoke(self, person_id: UUID, reason: str) -> None:
-        self._require(EDIT_ROLES)
-        card = await self.active_card((await self._person(person_id)).id)
+        self.require(ISSUE_CARD)
+        card = await self._active_card((await self._person(person_id, lock=True)).id)
         if card is None:
             raise DomainError(_("This person has no valid card."))
         card.revoked_at = datetime.now(UTC)
@@ -63,9 +64,9 @@ class CardService(RegistryService):
 
     async def pdf(self, person_id: UUID, page: str) -> bytes:
         """The person's valid card as a PDF: `card` (card size) or `a4` (the card on an A4 sheet with cut marks)."""
-        self._require(VIEW_ROLES)
+        self.require(PRINT_CARD)
         person = await self._person(person_id)
-        card = await self.active_card(person.id)
+        card = await self._active_card(person.id)
         if card is None:
             raise DomainError(_("This person has no valid card."))
         if page not in {"card", "a4"}:

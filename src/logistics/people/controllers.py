@@ -9,35 +9,38 @@ from uuid import UUID
 from litestar import Controller, MediaType, Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from logistics.core.errors import DomainError
 from logistics.core.i18n import _
-from logistics.core.roles import Role
+from logistics.db import WRITES
 from logistics.people import forms
 from logistics.people.cards import CardService
 from logistics.people.households import HouseholdService
-from logistics.people.rodo import PrivacyService, statistics
-from logistics.people.services import (
-    EDIT_ROLES,
-    QUICK_ROLES,
-    RECORD_ROLES,
-    SEARCH_ROLES,
-    VIEW_ROLES,
-    PersonInput,
-    PersonService,
-    PossibleDuplicates,
+from logistics.people.policy import (
+    EDIT,
+    ERASE,
+    EXPORT,
+    ISSUE_CARD,
+    MERGE,
+    PRINT_CARD,
+    QUICK_REGISTER,
+    REGISTER,
+    SEARCH,
+    STATISTICS,
+    VIEW,
+    VIEW_IDENTITY,
+    policy,
 )
-from logistics.web.dependencies import actor_from_request
+from logistics.people.rodo import PrivacyService
+from logistics.people.services import PersonInput, PersonService, PossibleDuplicates
+from logistics.web.dependencies import services
 from logistics.web.forms import Form, options
-from logistics.web.guards import requires
+from logistics.web.guards import may
 from logistics.web.layout import register_nav
 from logistics.web.responses import flash, pdf_response, see_other
 from logistics.web.templating import render
 
-register_nav(lambda: _("People"), "/people", SEARCH_ROLES, order=20)
-
-WRITES = {"writes": True}  # GET pages that write an audit entry (viewing a record)
+register_nav(lambda: _("People"), "/people", policy.roles(SEARCH), order=20)
 
 
 def _choices() -> dict[str, Any]:
@@ -59,43 +62,56 @@ def _person_values(person: Any) -> dict[str, Any]:
     return values
 
 
+def _results(request: Request[Any, Any, Any], q: str, results: list[Any], **context: Any) -> Any:
+    """The search results block (a whole page for a plain request)."""
+    context.setdefault("message", None)
+    context.setdefault("household", "")
+    return render(
+        request,
+        "people/search.html",
+        block="results",
+        q=q,
+        results=results,
+        relationship_options=options(forms.RELATIONSHIP_LABELS)[1:],
+        **context,
+    )
+
+
 class PeopleController(Controller):
     path = "/people"
+    dependencies = services(
+        people=PersonService, households=HouseholdService, cards=CardService, privacy=PrivacyService
+    )
 
-    @get("/", guards=[requires(*SEARCH_ROLES)])
+    @get("/", guards=[may(SEARCH)])
     async def search(
         self,
         request: Request[Any, Any, Any],
-        db_session: NamedDependency[AsyncSession],
+        people: NamedDependency[PersonService],
         q: FromQuery[str] = "",
         household: FromQuery[str] = "",
     ) -> Any:
         """Search; with `household` (a household page's member picker) each result gets an Add button."""
-        results = await PersonService(db_session, actor_from_request(request)).search(q)
-        return render(
-            request,
-            "people/search.html",
-            block="results",
-            q=q[:100],
-            results=results,
-            household=household[:36] if request.scope["user"].role in EDIT_ROLES else "",
-            relationship_options=options(forms.RELATIONSHIP_LABELS)[1:],
-        )
+        return _results(request, q[:100], await people.search(q), household=household[:36])
 
-    @get("/stats", guards=[requires(Role.COORDINATOR, Role.CASE_WORKER)])
-    async def stats(self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession]) -> Any:
-        return render(request, "people/stats.html", stats=await statistics(db_session))
+    @get("/stats", guards=[may(STATISTICS)])
+    async def stats(self, request: Request[Any, Any, Any], privacy: NamedDependency[PrivacyService]) -> Any:
+        return render(request, "people/stats.html", stats=await privacy.statistics())
 
-    @get("/new", guards=[requires(*EDIT_ROLES)])
+    @get("/new", guards=[may(REGISTER)])
     async def new_person(
         self, request: Request[Any, Any, Any], household: FromQuery[str] = "", relationship: FromQuery[str] = ""
     ) -> Any:
         form = Form.filled(preferred_language="pl", citizenship="PL", household=household, relationship=relationship)
         return render(request, "people/form.html", form=form, person=None, duplicates=[], **_choices())
 
-    @post("/new", guards=[requires(*EDIT_ROLES)])
-    async def create_person(self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession]) -> Any:
-        actor = actor_from_request(request)
+    @post("/new", guards=[may(REGISTER)])
+    async def create_person(
+        self,
+        request: Request[Any, Any, Any],
+        people: NamedDependency[PersonService],
+        households: NamedDependency[HouseholdService],
+    ) -> Any:
         form = Form(await request.form())
         data = forms.read_person_form(form)
         household = form.uuids("household")
@@ -103,11 +119,12 @@ class PeopleController(Controller):
         form.values.update(household=form.raw("household"), relationship=relationship)
         duplicates: list[Any] = []
         if data:
+            confirmed = form.boolean("confirmed")
             try:
-                person = await PersonService(db_session, actor).register(data, confirmed_new=form.boolean("confirmed"))
                 if household:
-                    await HouseholdService(db_session, actor).add_member(household[0], person.id, relationship)
+                    await households.register_member(household[0], data, relationship, confirmed_new=confirmed)
                     return see_other(request, f"/households/{household[0]}", _("The person has been registered."))
+                person = await people.register(data, confirmed_new=confirmed)
                 return see_other(request, f"/people/{person.id}", _("The person has been registered."))
             except PossibleDuplicates as error:
                 duplicates = error.duplicates
@@ -125,12 +142,12 @@ class PeopleController(Controller):
             **_choices(),
         )
 
-    @get("/quick", guards=[requires(*QUICK_ROLES)])
+    @get("/quick", guards=[may(QUICK_REGISTER)])
     async def quick_form(self, request: Request[Any, Any, Any]) -> Any:
         return render(request, "people/quick.html", form=Form(), sex_options=options(forms.SEX_LABELS))
 
-    @post("/quick", guards=[requires(*QUICK_ROLES)])
-    async def quick_register(self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession]) -> Any:
+    @post("/quick", guards=[may(QUICK_REGISTER)])
+    async def quick_register(self, request: Request[Any, Any, Any], people: NamedDependency[PersonService]) -> Any:
         form = Form(await request.form())
         given_name = form.pattern(
             "given_name", forms.NAME_PATTERN, _("Use letters, spaces, hyphens and apostrophes only."), max_length=80
@@ -139,9 +156,7 @@ class PeopleController(Controller):
         birth_year = form.integer("birth_year", required=True, minimum=1900, maximum=2200)
         if form.valid and birth_year is not None:
             try:
-                person = await PersonService(db_session, actor_from_request(request)).quick_register(
-                    given_name, sex, birth_year
-                )
+                person = await people.quick_register(given_name, sex, birth_year)
                 message = _(
                     "%(name)s has been registered. A case worker will complete the record.", name=person.given_name
                 )
@@ -157,149 +172,121 @@ class PeopleController(Controller):
             sex_options=options(forms.SEX_LABELS),
         )
 
-    @get("/card", guards=[requires(*SEARCH_ROLES)])
+    @get("/card", guards=[may(SEARCH)])
     async def find_by_card(
-        self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], code: FromQuery[str] = ""
+        self, request: Request[Any, Any, Any], people: NamedDependency[PersonService], code: FromQuery[str] = ""
     ) -> Any:
-        """A scanned or typed card code: the record for those who may open it, else the minimal search result."""
-        service = PersonService(db_session, actor_from_request(request))
+        """A scanned or typed card code: the record for those who may open any, else the minimal search result."""
+        code = code[:40]
         try:
-            person = await service.find_by_card(code[:40])
+            person = await people.find_by_card(code)
         except DomainError as error:
-            return render(
-                request,
-                "people/search.html",
-                block="results",
-                status_code=error.status_code,
-                q=code[:40],
-                results=[],
-                message=error.message,
-            )
-        if request.scope["user"].role in VIEW_ROLES:
+            return _results(request, code, [], status_code=error.status_code, message=error.message)
+        if people.can(VIEW_IDENTITY):
             return see_other(request, f"/people/{person.id}")
-        return render(
-            request,
-            "people/search.html",
-            block="results",
-            q=code[:40],
-            results=await service.search(code[:40]),
-            message=None,
-        )
+        return _results(request, code, await people.search(code))
 
-    @get("/{person_id:uuid}", guards=[requires(*RECORD_ROLES)], opt=WRITES)
+    @get("/{person_id:uuid}", guards=[may(VIEW)], opt=WRITES)
     async def person_page(
-        self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], person_id: FromPath[UUID]
+        self, request: Request[Any, Any, Any], people: NamedDependency[PersonService], person_id: FromPath[UUID]
     ) -> Any:
-        actor = actor_from_request(request)
-        service = PersonService(db_session, actor)
-        person = await service.view(person_id)
-        card = await CardService(db_session, actor).active_card(person.id)
-        duplicates = await service.duplicates_of(person) if actor.role in EDIT_ROLES else []
-        return render(
-            request, "people/detail.html", person=person, card=card, duplicates=duplicates, labels=forms, **_choices()
-        )
+        return render(request, "people/detail.html", record=await people.view(person_id), labels=forms)
 
-    @get("/{person_id:uuid}/edit", guards=[requires(*EDIT_ROLES)], opt=WRITES)
+    @get("/{person_id:uuid}/edit", guards=[may(EDIT)], opt=WRITES)
     async def edit_person(
-        self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], person_id: FromPath[UUID]
+        self, request: Request[Any, Any, Any], people: NamedDependency[PersonService], person_id: FromPath[UUID]
     ) -> Any:
-        person = await PersonService(db_session, actor_from_request(request)).view(person_id)
+        person = await people.to_edit(person_id)
         form = Form.filled(**_person_values(person))
         return render(request, "people/form.html", form=form, person=person, duplicates=[], **_choices())
 
-    @post("/{person_id:uuid}/edit", guards=[requires(*EDIT_ROLES)])
+    @post("/{person_id:uuid}/edit", guards=[may(EDIT)])
     async def update_person(
-        self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], person_id: FromPath[UUID]
+        self, request: Request[Any, Any, Any], people: NamedDependency[PersonService], person_id: FromPath[UUID]
     ) -> Any:
-        service = PersonService(db_session, actor_from_request(request))
         form = Form(await request.form())
         data = forms.read_person_form(form)
         if data:
             try:
-                await service.update(person_id, data)
+                await people.update(person_id, data)
                 return see_other(request, f"/people/{person_id}", _("The changes have been saved."))
             except DomainError as error:
                 form.error(error.field or "given_name", error.message)
-        person = await service.view(person_id)
         return render(
             request,
             "people/form.html",
             block="form",
             status_code=422,
             form=form,
-            person=person,
+            person=await people.to_edit(person_id),
             duplicates=[],
             **_choices(),
         )
 
-    @post("/{person_id:uuid}/merge", guards=[requires(*EDIT_ROLES)])
+    @post("/{person_id:uuid}/merge", guards=[may(MERGE)])
     async def merge(
-        self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], person_id: FromPath[UUID]
+        self, request: Request[Any, Any, Any], people: NamedDependency[PersonService], person_id: FromPath[UUID]
     ) -> Any:
         form = Form(await request.form())
         other = form.uuids("other")
         try:
             if not other:
                 raise DomainError(_("Choose the record to merge."))
-            await PersonService(db_session, actor_from_request(request)).merge(person_id, other[0])
+            await people.merge(person_id, other[0])
         except DomainError as error:
             flash(request, error.message, "error")
             return see_other(request, f"/people/{person_id}")
         return see_other(request, f"/people/{person_id}", _("The records have been merged."))
 
-    @post("/{person_id:uuid}/card", guards=[requires(*EDIT_ROLES)])
+    @post("/{person_id:uuid}/card", guards=[may(ISSUE_CARD)])
     async def issue_card(
-        self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], person_id: FromPath[UUID]
+        self, request: Request[Any, Any, Any], cards: NamedDependency[CardService], person_id: FromPath[UUID]
     ) -> Any:
-        await CardService(db_session, actor_from_request(request)).issue(person_id)
+        await cards.issue(person_id)
         return see_other(request, f"/people/{person_id}", _("A new card has been issued. Print it below."))
 
-    @post("/{person_id:uuid}/card/revoke", guards=[requires(*EDIT_ROLES)])
+    @post("/{person_id:uuid}/card/revoke", guards=[may(ISSUE_CARD)])
     async def revoke_card(
-        self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], person_id: FromPath[UUID]
+        self, request: Request[Any, Any, Any], cards: NamedDependency[CardService], person_id: FromPath[UUID]
     ) -> Any:
         form = Form(await request.form())
         reason = form.text("reason", required=False, max_length=200)
-        await CardService(db_session, actor_from_request(request)).revoke(person_id, reason or "lost")
+        await cards.revoke(person_id, reason or "lost")
         return see_other(request, f"/people/{person_id}", _("The card has been revoked; its code no longer works."))
 
-    @get("/{person_id:uuid}/card.pdf", guards=[requires(*VIEW_ROLES)], opt=WRITES)
+    @get("/{person_id:uuid}/card.pdf", guards=[may(PRINT_CARD)], opt=WRITES)
     async def card_pdf(
         self,
-        request: Request[Any, Any, Any],
-        db_session: NamedDependency[AsyncSession],
+        cards: NamedDependency[CardService],
         person_id: FromPath[UUID],
         page: FromQuery[str] = "a4",
     ) -> Response[bytes]:
-        content = await CardService(db_session, actor_from_request(request)).pdf(person_id, page)
+        content = await cards.pdf(person_id, page)
         return pdf_response(content, f"card-{page}.pdf")
 
-    @get("/{person_id:uuid}/export.json", guards=[requires(*VIEW_ROLES)], opt=WRITES)
-    async def export_json(
-        self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], person_id: FromPath[UUID]
-    ) -> Response[bytes]:
-        data = await PrivacyService(db_session, actor_from_request(request)).export(person_id)
+    @get("/{person_id:uuid}/export.json", guards=[may(EXPORT)], opt=WRITES)
+    async def export_json(self, privacy: NamedDependency[PrivacyService], person_id: FromPath[UUID]) -> Response[bytes]:
+        data = await privacy.export(person_id)
         return Response(
             json.dumps(data, ensure_ascii=False, indent=2).encode(),
             media_type=MediaType.JSON,
             headers={"Content-Disposition": f'attachment; filename="rodo-{person_id}.json"'},
         )
 
-    @get("/{person_id:uuid}/export", guards=[requires(*VIEW_ROLES)], opt=WRITES)
+    @get("/{person_id:uuid}/export", guards=[may(EXPORT)], opt=WRITES)
     async def export_page(
-        self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], person_id: FromPath[UUID]
+        self, request: Request[Any, Any, Any], privacy: NamedDependency[PrivacyService], person_id: FromPath[UUID]
     ) -> Any:
-        data = await PrivacyService(db_session, actor_from_request(request)).export(person_id)
-        return render(request, "people/export.html", data=data, labels=forms)
+        return render(request, "people/export.html", data=await privacy.export(person_id), labels=forms)
 
-    @post("/{person_id:uuid}/erase", guards=[requires(Role.CASE_WORKER, Role.COORDINATOR)])
+    @post("/{person_id:uuid}/erase", guards=[may(ERASE)])
     async def erase(
-        self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], person_id: FromPath[UUID]
+        self, request: Request[Any, Any, Any], privacy: NamedDependency[PrivacyService], person_id: FromPath[UUID]
     ) -> Any:
         form = Form(await request.form())
         confirmation = form.text("confirmation", required=False, max_length=80)
         try:
-            await PrivacyService(db_session, actor_from_request(request)).erase(person_id, confirmation)
+            await privacy.erase(person_id, confirmation)
         except DomainError as error:
             flash(request, error.message, "error")
             return see_other(request, f"/people/{person_id}")

@@ -13,6 +13,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from uuid import UUID
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from logistics.accounts.models import User
@@ -21,7 +22,7 @@ from logistics.core.errors import DomainError, NotFound
 from logistics.core.i18n import gettext as _
 from logistics.core.i18n import local_today
 from logistics.core.roles import Role
-from logistics.core.service import Service
+from logistics.core.service import Service, query
 from logistics.people.models import (
     EligibilityThreshold,
     Household,
@@ -30,7 +31,8 @@ from logistics.people.models import (
     Reason,
     Relationship,
 )
-from logistics.people.services import EDIT_ROLES, VIEW_ROLES, RegistryService
+from logistics.people.policy import EDIT_HOUSEHOLD, MANAGE_THRESHOLDS, VIEW_HOUSEHOLD
+from logistics.people.services import PersonInput, PersonService, RegistryService, locked
 
 CENT = Decimal("0.01")
 
@@ -94,12 +96,27 @@ async def eligibility(session: AsyncSession, household: Household, day: date | N
 
 
 class HouseholdService(RegistryService):
+    """Households. A change locks the household's row first (and a person joining one, the person's row), so
+    two changes of the same household, or two households taking the same person, run one after the other."""
+
+    @query
     async def get(self, household_id: UUID) -> Household:
-        self._require(VIEW_ROLES)
-        household = await self.session.get(Household, household_id)
+        self.require(VIEW_HOUSEHOLD)
+        return await self._household(household_id)
+
+    async def _household(self, household_id: UUID, *, lock: bool = False) -> Household:
+        if lock:
+            household = await self.session.scalar(locked(select(Household).where(Household.id == household_id)))
+        else:
+            household = await self.session.get(Household, household_id)
         if household is None:
             raise NotFound(_("This household is not in the registry."))
         return household
+
+    @query
+    async def eligibility(self, household: Household, day: date | None = None) -> Eligibility:
+        self.require(VIEW_HOUSEHOLD)
+        return await eligibility(self.session, household, day)
 
     async def _in_a_household(self, person_id: UUID) -> bool:
         # Asked of the database: `person.membership` is not loaded for a person registered in this transaction.
@@ -110,35 +127,49 @@ class HouseholdService(RegistryService):
 
     async def create(self, head_id: UUID) -> Household:
         """A new household with this person as its head (a person is in one household at a time)."""
-        self._require(EDIT_ROLES)
-        head = await self._person(head_id)
+        self.require(EDIT_HOUSEHOLD)
+        head = await self._person(head_id, lock=True)
         if await self._in_a_household(head.id):
             raise DomainError(_("This person already belongs to a household."))
         household = Household(case_worker_id=self.actor.user_id, reason_rows=[])
         household.members = [HouseholdMember(person=head, relationship=Relationship.HEAD, position=0)]
         self.session.add(household)
-        await self.session.flush()
+        await self._flush_members()
         await audit.record(self.session, self.actor, "household.create", "household", household.id, ["members"])
         return household
 
+    async def _flush_members(self) -> None:
+        try:
+            await self.session.flush()
+        except IntegrityError as error:  # the unique person_id: another household took the person a moment ago
+            raise DomainError(_("This person already belongs to a household."), "person") from error
+
     async def add_member(self, household_id: UUID, person_id: UUID, relationship: str) -> Household:
-        self._require(EDIT_ROLES)
-        household = await self.get(household_id)
+        self.require(EDIT_HOUSEHOLD)
+        household = await self._household(household_id, lock=True)
         if relationship not in {r.value for r in Relationship} or relationship == Relationship.HEAD:
             raise DomainError(_("This option is not available."), "relationship")
-        person = await self._person(person_id)
+        person = await self._person(person_id, lock=True)
         if await self._in_a_household(person.id):
             raise DomainError(_("This person already belongs to a household."), "person")
         position = max((m.position for m in household.members), default=0) + 1
         household.members.append(HouseholdMember(person=person, relationship=relationship, position=position))
         person.last_activity_at = datetime.now(UTC)
-        await self.session.flush()
+        await self._flush_members()
         await audit.record(self.session, self.actor, "household.add_member", "household", household.id, ["members"])
         return household
 
+    async def register_member(
+        self, household_id: UUID, data: PersonInput, relationship: str, *, confirmed_new: bool = False
+    ) -> Household:
+        """Register a new person straight into the household: both or neither."""
+        self.require(EDIT_HOUSEHOLD)
+        person = await PersonService(self.session, self.actor).register(data, confirmed_new=confirmed_new)
+        return await self.add_member(household_id, person.id, relationship)
+
     async def remove_member(self, household_id: UUID, person_id: UUID) -> Household:
-        self._require(EDIT_ROLES)
-        household = await self.get(household_id)
+        self.require(EDIT_HOUSEHOLD)
+        household = await self._household(household_id, lock=True)
         member = next((m for m in household.members if m.person_id == person_id), None)
         if member is None:
             raise NotFound(_("This person is not a member of the household."))
@@ -150,8 +181,8 @@ class HouseholdService(RegistryService):
         return household
 
     async def update(self, household_id: UUID, data: HouseholdInput) -> Household:
-        self._require(EDIT_ROLES)
-        household = await self.get(household_id)
+        self.require(EDIT_HOUSEHOLD)
+        household = await self._household(household_id, lock=True)
         if data.income_per_person is not None and data.income_verified_on is None:
             raise DomainError(_("Enter the date the income was verified."), "income_verified_on")
         if data.income_verified_on and data.income_verified_on > local_today():
@@ -174,6 +205,7 @@ class HouseholdService(RegistryService):
             await audit.record(self.session, self.actor, "household.update", "household", household.id, changed)
         return household
 
+    @query
     async def case_workers(self) -> list[User]:
         return list(
             await self.session.scalars(
@@ -185,11 +217,13 @@ class HouseholdService(RegistryService):
 class ThresholdService(Service):
     """Administrators keep the income criteria and the food-aid percentage, each valid from a date."""
 
+    @query
     async def list(self) -> list[EligibilityThreshold]:
+        self.require(MANAGE_THRESHOLDS)
         return list(await self.session.scalars(select(EligibilityThreshold).order_by(EligibilityThreshold.valid_from)))
 
     async def add(self, data: ThresholdInput) -> EligibilityThreshold:
-        self._require(frozenset({Role.ADMIN}))
+        self.require(MANAGE_THRESHOLDS)
         if await self.session.scalar(
             select(EligibilityThreshold.id).where(EligibilityThreshold.valid_from == data.valid_from)
         ):
@@ -206,7 +240,10 @@ class ThresholdService(Service):
             food_aid_percent=data.food_aid_percent,
         )
         self.session.add(threshold)
-        await self.session.flush()
+        try:
+            await self.session.flush()
+        except IntegrityError as error:  # the same date saved by someone else a moment ago
+            raise DomainError(_("Values from this date already exist."), "valid_from") from error
         await audit.record(
             self.session,
             self.actor,

@@ -1,4 +1,5 @@
-"""RODO (GDPR) for people: access (export everything held), erasure (anonymise), retention, statistics.
+"""RODO (GDPR) for people: access (export everything held), erasure (anonymise), statistics; retention is the
+scheduled job in `jobs.py`.
 
 Erasure replaces the personal fields and keeps what statistics of past years need — the year-of-birth band,
 sex, citizenship category and household membership (so household size) — so reports give the same counts
@@ -9,11 +10,10 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from typing import Any
 from uuid import UUID
 
-from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -22,11 +22,11 @@ from logistics.audit.models import AuditEntry
 from logistics.core.actor import Actor
 from logistics.core.errors import DomainError
 from logistics.core.i18n import gettext as _
-from logistics.core.roles import Role
+from logistics.core.service import query
 from logistics.people.models import BeneficiaryCard, Household, HouseholdMember, Person, PersonToken
+from logistics.people.policy import ERASE, EXPORT, STATISTICS
 from logistics.people.privacy import PROVIDERS, PersonDataProvider, register_provider
-from logistics.people.services import EDIT_ROLES, PERSON_FIELDS, VIEW_ROLES, RegistryService
-from logistics.scheduler import register_job
+from logistics.people.services import PERSON_FIELDS, RegistryService
 from logistics.settings import get_settings
 
 #: Citizenship categories kept after erasure (the full country code is personal in a small community).
@@ -124,7 +124,7 @@ register_provider(PersonDataProvider("audit", _export_audit))
 class PrivacyService(RegistryService):
     async def export(self, person_id: UUID) -> dict[str, Any]:
         """Everything every domain holds about the person (RODO art. 15); the export itself is audit-logged."""
-        self._require(VIEW_ROLES)
+        self.require(EXPORT)
         person = await self._person(person_id, current=False)
         await audit.record(self.session, self.actor, "person.export", "person", person.id)
         await self.session.flush()
@@ -138,9 +138,12 @@ class PrivacyService(RegistryService):
         return result
 
     async def erase(self, person_id: UUID, confirmation: str) -> Person:
-        """Anonymise the person in every domain (RODO art. 17); `confirmation` must repeat the family name."""
-        self._require(EDIT_ROLES | {Role.COORDINATOR})
-        person = await self._person(person_id, current=False)
+        """Anonymise the person in every domain (RODO art. 17); `confirmation` must repeat the family name.
+
+        The person's row is locked first: an edit or a merge at the same moment either went first (and its data is
+        erased) or waits and then finds the record anonymised."""
+        self.require(ERASE)
+        person = await self._person(person_id, current=False, lock=True)
         if person.anonymised_at is not None:
             raise DomainError(_("This person has already been anonymised."))
         if person.merged_into_id is not None:
@@ -151,32 +154,18 @@ class PrivacyService(RegistryService):
         await erase_person(self.session, person, self.actor)
         return person
 
+    @query
+    async def statistics(self) -> RegistryStatistics:
+        """The registry's counts (coordinators and case workers)."""
+        self.require(STATISTICS)
+        return await statistics(self.session)
+
 
 async def erase_person(session: AsyncSession, person: Person, actor: Actor) -> None:
     for provider in PROVIDERS.values():
         await provider.erase(session, person.id)
     person.anonymised_at = datetime.now(UTC)
     await audit.record(session, actor, "person.erase", "person", person.id)
-
-
-@register_job(
-    "people.retention",
-    CronTrigger(hour=2, minute=40, timezone="UTC"),
-    "Anonymise people with no activity for the retention period (LOGISTICS_RETENTION_YEARS).",
-)
-async def retention(session: AsyncSession) -> str:
-    cutoff = datetime.now(UTC) - timedelta(days=365 * get_settings().retention_years)
-    people = list(
-        await session.scalars(
-            select(Person)
-            .where(Person.anonymised_at.is_(None), Person.merged_into_id.is_(None), Person.last_activity_at < cutoff)
-            .limit(1000)
-        )
-    )
-    actor = Actor.system("retention")
-    for person in people:
-        await erase_person(session, person, actor)
-    return f"{len(people)} people anonymised (no activity since {cutoff.date().isoformat()})"
 
 
 @dataclass(frozen=True)

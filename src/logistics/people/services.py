@@ -1,16 +1,21 @@
 """Registry use cases for people: register (full or quick), find duplicates, edit, view, search, merge.
 
-Who may do what (see `access`): case workers register, edit and merge; coordinators view; shelter staff search
-with a minimal view and register the minimum at the night desk; volunteers and warehouse staff never open the
+Who may do what is the registry's policy (`policy.py`): case workers register, edit and merge; coordinators read;
+shelter staff search with a minimal view, register the minimum at the night desk and open — name, year of birth
+and stay only — the records of the people staying at their sites; volunteers and warehouse staff never open the
 registry. Every view of a record and every change goes to the audit log, with field names but no values.
+
+A use case that reads a record and then changes it locks the person's row first (`lock=True`), so that an
+erasure, a merge and an edit of the same person run one after the other and each sees what the other did.
 """
 
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, date, datetime
 from functools import lru_cache
+from typing import Any
 from uuid import UUID
 
 from babel import Locale
@@ -23,24 +28,25 @@ from logistics.audit import services as audit
 from logistics.core.errors import DomainError, Forbidden, NotFound
 from logistics.core.i18n import gettext as _
 from logistics.core.i18n import local_today
-from logistics.core.roles import Role
-from logistics.core.service import Service
+from logistics.core.service import Service, query
+from logistics.db import lock_keys
 from logistics.people.models import BeneficiaryCard, Language, LegalBasis, Person, PersonToken, Sex, birth_year_band
 from logistics.people.names import fold, query_tokens, search_tokens
 from logistics.people.pesel import PeselError, parse_pesel
+from logistics.people.policy import (
+    EDIT,
+    MERGE,
+    QUICK_REGISTER,
+    REGISTER,
+    SEARCH,
+    VIEW,
+    VIEW_IDENTITY,
+)
 from logistics.people.privacy import PROVIDERS, linked_sites
+from logistics.sites.models import Site
 
 SEARCH_LIMIT = 20
 CARD_CODE_LENGTH = 17
-
-#: Roles that open full records; case workers also change them. Shelter staff open the records of residents
-#: of their own sites (PersonService.view).
-VIEW_ROLES = frozenset({Role.CASE_WORKER, Role.COORDINATOR})
-RECORD_ROLES = VIEW_ROLES | {Role.SHELTER_STAFF}
-EDIT_ROLES = frozenset({Role.CASE_WORKER})
-#: Roles that search (shelter staff: a minimal view, to check someone in) and register the minimum.
-SEARCH_ROLES = frozenset({Role.CASE_WORKER, Role.COORDINATOR, Role.SHELTER_STAFF})
-QUICK_ROLES = frozenset({Role.CASE_WORKER, Role.SHELTER_STAFF})
 
 #: Fields whose change is audit-logged by name; `notes` is visible to case workers only.
 PERSON_FIELDS = (
@@ -105,6 +111,26 @@ class SearchResult:
     name: str
     birth_year: int | None
     incomplete: bool
+
+
+@dataclass(frozen=True)
+class PersonRecord:
+    """A person's record as the actor may see it — what the record's page is given.
+
+    Everyone who may open it gets the name, the year of birth and the sites where the person is staying now;
+    `person` (the full record), `card` and `duplicates` are there only for those who may see identity data
+    (`people.view_identity`): shelter staff never get PESEL, document, contact details, the full date of birth,
+    notes or RODO data, whatever the page does."""
+
+    id: UUID
+    name: str
+    birth_year: int | None
+    site_ids: frozenset[UUID]
+    site_names: list[str]
+    anonymised: bool
+    person: Person | None = None
+    card: BeneficiaryCard | None = None
+    duplicates: list[Duplicate] = field(default_factory=list)
 
 
 class PossibleDuplicates(DomainError):
@@ -179,28 +205,39 @@ def validate(data: PersonInput, today: date | None = None) -> PersonInput:
     )
 
 
-async def current_person(session: AsyncSession, person_id: UUID, *, current: bool = True) -> Person:
-    """The person, or NotFound; `current` also refuses anonymised records and those merged into another."""
-    person = await session.get(Person, person_id)
+def locked(statement: Any) -> Any:
+    """`statement` taking a row lock until the transaction ends (PostgreSQL: FOR NO KEY UPDATE, which does not hold
+    up rows of other tables that refer to it; SQLite: nothing, its write transactions run one at a time), and
+    reading the row afresh even when the session has it already."""
+    return statement.with_for_update(key_share=True).execution_options(populate_existing=True)
+
+
+async def current_person(session: AsyncSession, person_id: UUID, *, current: bool = True, lock: bool = False) -> Person:
+    """The person, or NotFound; `current` also refuses anonymised records and those merged into another; `lock`
+    locks the person's row until the transaction ends (for a use case that changes the person)."""
+    if lock:
+        person = await session.scalar(locked(select(Person).where(Person.id == person_id)))
+    else:
+        person = await session.get(Person, person_id)
     if person is None or (current and (person.merged_into_id or person.anonymised_at)):
         raise NotFound(_("This person is not in the registry."))
     return person
 
 
 class RegistryService(Service):
-    """What every registry service shares: the session, the actor, the role check, finding a person."""
+    """What every registry service shares: the session, the actor, the policy, finding a person."""
 
-    async def _person(self, person_id: UUID, *, current: bool = True) -> Person:
-        return await current_person(self.session, person_id, current=current)
+    async def _person(self, person_id: UUID, *, current: bool = True, lock: bool = False) -> Person:
+        return await current_person(self.session, person_id, current=current, lock=lock)
 
 
 class PersonService(RegistryService):
-    async def _get(self, person_id: UUID) -> Person:
-        return await self._person(person_id, current=False)
+    async def _get(self, person_id: UUID, *, lock: bool = False) -> Person:
+        return await self._person(person_id, current=False, lock=lock)
 
     # --- registering --------------------------------------------------------------------------------------
 
-    async def find_duplicates(self, data: PersonInput, exclude: UUID | None = None) -> list[Duplicate]:
+    async def _find_duplicates(self, data: PersonInput, exclude: UUID | None = None) -> list[Duplicate]:
         """Likely duplicates: the same PESEL; the same name and date of birth; a similar name and the same date."""
         conditions = []
         if data.pesel:
@@ -226,20 +263,25 @@ class PersonService(RegistryService):
                 found.append(Duplicate(person, _("a similar name and the same date of birth")))
         return found
 
-    async def duplicates_of(self, person: Person) -> list[Duplicate]:
+    async def _duplicates_of(self, person: Person) -> list[Duplicate]:
         """Other current records that look like this person (offered for merging on the record's page)."""
         if person.anonymised_at or person.merged_into_id:
             return []
         data = PersonInput(
             **{name: getattr(person, name) for name in PersonInput.__dataclass_fields__},
         )
-        return await self.find_duplicates(data, exclude=person.id)
+        return await self._find_duplicates(data, exclude=person.id)
 
     async def register(self, data: PersonInput, *, confirmed_new: bool = False) -> Person:
-        """A full record (case workers). Likely duplicates stop it unless the case worker confirmed."""
-        self._require(EDIT_ROLES)
+        """A full record (case workers). Likely duplicates stop it unless the case worker confirmed.
+
+        Registrations that could be duplicates of each other (the same PESEL, the same date or year of birth) take
+        turns: a form sent twice, or two desks registering the same person at once, find the first record."""
+        self.require(REGISTER)
         data = validate(data)
-        duplicates = await self.find_duplicates(data)
+        born = data.birth_date.isoformat() if data.birth_date else str(data.birth_year)
+        await lock_keys(self.session, f"people.born:{born}", *([f"people.pesel:{data.pesel}"] if data.pesel else []))
+        duplicates = await self._find_duplicates(data)
         if any(d.person.pesel and d.person.pesel == data.pesel for d in duplicates):
             raise PossibleDuplicates(duplicates)  # the same PESEL is never a different person
         if duplicates and not confirmed_new:
@@ -248,7 +290,7 @@ class PersonService(RegistryService):
 
     async def quick_register(self, given_name: str, sex: str, birth_year: int) -> Person:
         """The minimum at a night desk (given name, sex, year of birth); a case worker completes it later."""
-        self._require(QUICK_ROLES)
+        self.require(QUICK_REGISTER)
         data = validate(
             PersonInput(given_name=given_name, family_name="", birth_date=None, birth_year=birth_year, sex=sex)
         )
@@ -292,8 +334,8 @@ class PersonService(RegistryService):
     # --- changing and viewing -----------------------------------------------------------------------------
 
     async def update(self, person_id: UUID, data: PersonInput) -> Person:
-        self._require(EDIT_ROLES)
-        person = await self._get(person_id)
+        self.require(EDIT)
+        person = await self._get(person_id, lock=True)  # an erasure or merge at the same moment goes first or waits
         if person.anonymised_at or person.merged_into_id:
             raise DomainError(_("This record has been anonymised or merged and cannot be changed."))
         data = validate(data)
@@ -309,27 +351,59 @@ class PersonService(RegistryService):
             await audit.record(self.session, self.actor, "person.update", "person", person.id, changed)
         return person
 
-    async def view(self, person_id: UUID) -> Person:
-        """The full record for someone allowed to open it; the view is written to the audit log.
+    async def view(self, person_id: UUID) -> PersonRecord:
+        """The record as the actor may see it; the view is written to the audit log.
 
-        Case workers and coordinators open any record; shelter staff only those of people linked to one of
-        their sites (residents: see `privacy.linked_sites`); nobody else.
+        Case workers and coordinators open any record; shelter staff only those of people linked to one of their
+        sites (residents: see `privacy.linked_sites`), and see only the name, the year of birth and the stay.
         """
-        if self.actor.role == Role.SHELTER_STAFF:
-            person = await self._get(person_id)
-            if not self.actor.site_ids & await linked_sites(self.session, person.id):
-                raise Forbidden(_("This person is not a resident of your sites."))
-        else:
-            self._require(VIEW_ROLES)
-            person = await self._get(person_id)
+        self.require(VIEW)
+        person = await self._get(person_id)
+        site_ids = frozenset(await linked_sites(self.session, person.id))
+        record = PersonRecord(
+            id=person.id,
+            name=person.full_name,
+            birth_year=person.birth_year,
+            site_ids=site_ids,
+            site_names=await self._site_names(site_ids),
+            anonymised=person.anonymised_at is not None,
+        )
+        if not self.can(VIEW, record):
+            raise Forbidden(_("This person is not a resident of your sites."))
+        if self.can(VIEW_IDENTITY, record):
+            card = await self.session.scalar(
+                select(BeneficiaryCard).where(
+                    BeneficiaryCard.person_id == person.id, BeneficiaryCard.revoked_at.is_(None)
+                )
+            )
+            duplicates = await self._duplicates_of(person) if self.can(MERGE, person) else []
+            record = replace(record, person=person, card=card, duplicates=duplicates)
+        await audit.record(self.session, self.actor, "person.view", "person", person.id)
+        return record
+
+    async def _site_names(self, site_ids: frozenset[UUID]) -> list[str]:
+        """The names of those of `site_ids` the actor may see."""
+        visible = [site_id for site_id in site_ids if self.actor.can_see_site(site_id)]
+        if not visible:
+            return []
+        return list(await self.session.scalars(select(Site.name).where(Site.id.in_(visible)).order_by(Site.name)))
+
+    async def to_edit(self, person_id: UUID) -> Person:
+        """The full record for the edit form (case workers); the view is written to the audit log."""
+        self.require(EDIT)
+        person = await self._get(person_id)
         await audit.record(self.session, self.actor, "person.view", "person", person.id)
         return person
 
     # --- finding ------------------------------------------------------------------------------------------
 
+    @query
     async def search(self, query: str) -> list[SearchResult]:
-        """By name (any case, diacritics or transliteration), PESEL, phone or beneficiary-card code."""
-        self._require(SEARCH_ROLES)
+        """By name (any case, diacritics or transliteration), PESEL, phone or beneficiary-card code.
+
+        By phone only for those who may see contact data: a phone prefix would tell the night desk whose number
+        it is."""
+        self.require(SEARCH)
         query = query.strip()[:100]
         if not query:
             return []
@@ -344,6 +418,8 @@ class PersonService(RegistryService):
             )
             statement = statement.where(Person.id.in_(card_owner))
         elif compact.lstrip("+").isdigit() and len(compact) >= 5:
+            if not self.can(VIEW_IDENTITY):
+                return []
             statement = statement.where(Person.phone_digits.startswith(phone_digits(compact), autoescape=True))
         else:
             tokens = query_tokens(query)
@@ -361,9 +437,10 @@ class PersonService(RegistryService):
             for p in await self.session.scalars(statement)
         ]
 
+    @query
     async def find_by_card(self, code: str) -> Person:
         """The holder of a valid card; a malformed code is refused before any lookup."""
-        self._require(SEARCH_ROLES)
+        self.require(SEARCH)
         if not codes.is_well_formed(code, CARD_CODE_LENGTH):
             raise DomainError(_("This is not a valid card code. Check it and try again."), "code")
         person = await self.session.scalar(
@@ -378,11 +455,22 @@ class PersonService(RegistryService):
     # --- merging ------------------------------------------------------------------------------------------
 
     async def merge(self, keep_id: UUID, other_id: UUID) -> Person:
-        """Merge `other` into `keep`: every domain moves its history; empty fields are filled from `other`."""
-        self._require(EDIT_ROLES)
+        """Merge `other` into `keep`: every domain moves its history; empty fields are filled from `other`.
+
+        Both rows are locked first, in a fixed order: two merges of the same pair in opposite directions, or a
+        merge and an erasure, run one after the other, and the second finds the record already merged."""
+        self.require(MERGE)
         if keep_id == other_id:
             raise DomainError(_("A record cannot be merged with itself."))
-        keep, other = await self._get(keep_id), await self._get(other_id)
+        both = {
+            person.id: person
+            for person in await self.session.scalars(
+                locked(select(Person).where(Person.id.in_([keep_id, other_id])).order_by(Person.id))
+            )
+        }
+        if len(both) != 2:
+            raise NotFound(_("This person is not in the registry."))
+        keep, other = both[keep_id], both[other_id]
         for person in (keep, other):
             if person.anonymised_at or person.merged_into_id:
                 raise DomainError(_("This record has been anonymised or merged and cannot be changed."))
