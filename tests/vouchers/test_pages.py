@@ -10,6 +10,9 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from logistics import codes
+from logistics.audit.models import AuditEntry
+from logistics.notifications.models import OutboxMessage
+from logistics.notifications.outbox import deliver_due
 from logistics.people.models import Person
 from logistics.settings import get_settings
 from logistics.vouchers.issuing import VoucherService
@@ -66,11 +69,27 @@ async def test_batch_preview_issue_rerun_and_prints(app, client, people, aid):
     assert f",{aid.poor.id},FEPZ,2026-12-01,2026-12-31" in csv_text
 
 
-async def test_reissue_a_lost_voucher_and_send_it(app, client, people, aid, monkeypatch, caplog):
+class FakeSMTP:
+    """Stands in for smtplib.SMTP: keeps what it was given to send."""
+
+    sent: list = []
+
+    def __init__(self, *args, **kwargs):
+        pass
+
+    def starttls(self):
+        pass
+
+    def send_message(self, message):
+        FakeSMTP.sent.append(message)
+
+    def quit(self):
+        pass
+
+
+async def test_reissue_a_lost_voucher(app, client, people, aid):
     async with db_session(app) as session:
         voucher = await VoucherService(session, ADMIN).issue(aid.food.id, aid.poor.id)
-        head = await session.scalar(select(Person).where(Person.given_name == "Anna"))
-        head.phone, head.email = "+48 600 100 200", "anna@example.org"
         await session.commit()
     await login(client, "caseworker")
     no_reason = await post_form(client, f"/vouchers/{voucher.id}/reissue", {"reason": ""})
@@ -82,41 +101,78 @@ async def test_reissue_a_lost_voucher_and_send_it(app, client, people, aid, monk
         old = await session.get(Voucher, voucher.id)
         new = await session.scalar(select(Voucher).where(Voucher.replaces_id == voucher.id))
     assert old.status == "revoked" and new.status == "issued"
-    caplog.set_level("INFO", logger="logistics.sms")
-    sms = await post_form(client, f"/vouchers/{new.id}/send", {"channel": "sms"})
-    assert sms.status_code == 303
-    assert f"/v/{codes.format_code(new.code)}" in caplog.text and "+48 600 100 200" in caplog.text
-    sent = []
+    assert reissued.headers["location"] == f"/vouchers/{new.id}"
 
-    class FakeSMTP:
-        def __init__(self, *args, **kwargs):
-            pass
 
-        def __enter__(self):
-            return self
-
-        def __exit__(self, *exc):
-            return False
-
-        def starttls(self):
-            pass
-
-        def send_message(self, message):
-            sent.append(message)
-
-        def quit(self):
-            pass
-
+async def test_sending_a_voucher_queues_it_in_the_outbox_and_sends_nothing_from_the_request(
+    app, client, people, aid, monkeypatch, caplog
+):
+    """The SMS and the e-mail are outbox messages written with the request's transaction; nothing reaches the SMS
+    gateway or the mail server until the outbox's delivery job runs — then the e-mail carries the QR and the PDF,
+    made at delivery from the voucher, in the household's language."""
+    async with db_session(app) as session:
+        voucher = await VoucherService(session, ADMIN).issue(aid.food.id, aid.poor.id)
+        head = await session.scalar(select(Person).where(Person.given_name == "Anna"))
+        head.phone, head.email, head.preferred_language = "+48 600 100 200", "anna@example.org", "en"
+        await session.commit()
+    FakeSMTP.sent = []
     monkeypatch.setattr("logistics.mail.smtplib.SMTP", FakeSMTP)
     monkeypatch.setenv("LOGISTICS_SMTP_HOST", "smtp.example.org")
     get_settings.cache_clear()
-    mail = await post_form(client, f"/vouchers/{new.id}/send", {"channel": "email"})
-    assert mail.status_code == 303
-    assert len(sent) == 1 and sent[0]["To"] == "anna@example.org"
-    attachments = [part.get_filename() for part in sent[0].iter_attachments()]
-    assert attachments == [f"{codes.format_code(new.code)}.png", f"{codes.format_code(new.code)}.pdf"]
-    revoked = await post_form(client, f"/vouchers/{old.id}/send", {"channel": "sms"})
-    assert revoked.status_code == 303  # refused: only a valid voucher is sent
+    caplog.set_level("INFO", logger="logistics.sms")
+    await login(client, "caseworker")
+    sms = await post_form(client, f"/vouchers/{voucher.id}/send", {"channel": "sms"})
+    mail = await post_form(client, f"/vouchers/{voucher.id}/send", {"channel": "email"})
+    assert sms.status_code == mail.status_code == 303
+    assert FakeSMTP.sent == [] and "SMS to" not in caplog.text  # nothing sent from the request
+    queued = await _outbox(app)
+    code = codes.format_code(voucher.code)
+    assert [(m.channel, m.recipient, m.status, m.person_id) for m in queued] == [
+        ("sms", "+48 600 100 200", "pending", head.id),
+        ("email", "anna@example.org", "pending", head.id),
+    ]
+    assert queued[0].body == f"Your voucher: http://testserver.local/v/{code}"  # in Anna's language
+    assert queued[1].subject == "Your voucher: FEPŻ — paczka żywnościowa"
+    assert await count(app, AuditEntry, AuditEntry.action == "voucher.send") == 2
+    async with db_session(app) as session:
+        outcome = await deliver_due(session)
+    assert (outcome.sent, outcome.failed) == (2, 0)
+    assert f"/v/{code}" in caplog.text and "+48 600 100 200" in caplog.text
+    assert len(FakeSMTP.sent) == 1 and FakeSMTP.sent[0]["To"] == "anna@example.org"
+    attachments = {part.get_filename(): part for part in FakeSMTP.sent[0].iter_attachments()}
+    assert list(attachments) == [f"{code}.png", f"{code}.pdf"]
+    assert attachments[f"{code}.png"].get_content().startswith(b"\x89PNG")
+    assert attachments[f"{code}.pdf"].get_content().startswith(b"%PDF")
+    assert [m.status for m in await _outbox(app)] == ["sent", "sent"]
+
+
+async def test_a_voucher_revoked_before_its_e_mail_goes_out_is_not_sent(app, client, people, aid, monkeypatch):
+    async with db_session(app) as session:
+        voucher = await VoucherService(session, ADMIN).issue(aid.food.id, aid.poor.id)
+        head = await session.scalar(select(Person).where(Person.given_name == "Anna"))
+        head.email = "anna@example.org"
+        await session.commit()
+    FakeSMTP.sent = []
+    monkeypatch.setattr("logistics.mail.smtplib.SMTP", FakeSMTP)
+    monkeypatch.setenv("LOGISTICS_SMTP_HOST", "smtp.example.org")
+    get_settings.cache_clear()
+    await login(client, "caseworker")
+    assert (await post_form(client, f"/vouchers/{voucher.id}/send", {"channel": "email"})).status_code == 303
+    revoked = await post_form(client, f"/vouchers/{voucher.id}/revoke", {"reason": "pomyłka"})
+    assert revoked.status_code == 303
+    refused = await post_form(client, f"/vouchers/{voucher.id}/send", {"channel": "sms"})
+    assert refused.status_code == 303  # refused: only a valid voucher is sent
+    async with db_session(app) as session:
+        outcome = await deliver_due(session)
+    assert (outcome.sent, outcome.failed) == (0, 1)
+    assert FakeSMTP.sent == []
+    [message] = await _outbox(app)
+    assert message.status == "failed" and "no longer valid" in message.last_error
+
+
+async def _outbox(app) -> list[OutboxMessage]:
+    async with db_session(app) as session:
+        return list(await session.scalars(select(OutboxMessage).order_by(OutboxMessage.created_at)))
 
 
 async def test_the_public_qr_page_shows_no_personal_data(app, client, people, aid):
@@ -174,6 +230,42 @@ async def test_reconciliation_agrees_with_the_ledger_and_exports(app, client, pe
     await login(client, "wolontariusz")
     own = await client.get("/vouchers/reconciliation")
     assert own.status_code == 200 and "Punkt 1" in own.text
+
+
+async def test_another_points_reconciliation_is_refused_not_swapped_for_ones_own(app, client, people, aid):
+    """A volunteer of Punkt 1 asking for Punkt 2's day is refused (403) — the page, the CSV — and is not shown
+    Punkt 1's figures instead; a point that does not exist is 404."""
+    async with db_session(app) as session:
+        voucher = await VoucherService(session, ADMIN).issue(aid.food.id, aid.poor.id)
+        await RedemptionService(session, ADMIN).redeem(voucher.code, aid.point.id, "recon-own-01")
+        await session.commit()
+    await login(client, "wolontariusz")
+    other = await client.get(f"/vouchers/reconciliation?point={aid.other_point.id}")
+    assert other.status_code == 403 and "Olej 1 l" not in other.text
+    other_csv = await client.get(f"/vouchers/reconciliation/reconciliation.csv?point={aid.other_point.id}")
+    assert other_csv.status_code == 403 and "Punkt 1" not in other_csv.text
+    nowhere = await client.get(f"/vouchers/reconciliation?point={aid.food.id}")
+    assert nowhere.status_code == 404
+    own = await client.get(f"/vouchers/reconciliation?point={aid.point.id}")
+    assert own.status_code == 200 and "Olej 1 l" in own.text
+    assert f'<option value="{aid.other_point.id}"' not in own.text  # not offered either
+    client.cookies.clear()
+    await login(client, "coordinator")
+    elsewhere = await client.get(f"/vouchers/reconciliation?point={aid.other_point.id}")
+    assert elsewhere.status_code == 200 and "Punkt 2" in elsewhere.text and "Olej 1 l" not in elsewhere.text
+
+
+async def test_the_programmes_page_offers_each_role_only_what_its_policy_allows(app, client, people, aid):
+    await login(client, "caseworker")
+    page = (await client.get("/vouchers")).text
+    assert "/vouchers/reconciliation" in page and f"/vouchers/programmes/{aid.food.id}/batch" in page
+    assert "/vouchers/devices" not in page and "/vouchers/programmes/new" not in page
+    assert f"/vouchers/programmes/{aid.food.id}/edit" not in page
+    client.cookies.clear()
+    await login(client, "coordinator")
+    page = (await client.get("/vouchers")).text
+    assert "/vouchers/devices" in page and "/vouchers/programmes/new" in page
+    assert f"/vouchers/programmes/{aid.food.id}/edit" in page
 
 
 async def test_rodo_export_includes_the_households_vouchers(app, client, people, aid):

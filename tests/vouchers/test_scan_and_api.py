@@ -6,20 +6,26 @@ from __future__ import annotations
 import asyncio
 import re
 import uuid
+from datetime import timedelta
 from decimal import Decimal
 
+import pytest
 from sqlalchemy import func, select
 
 from logistics import codes
 from logistics.accounts.models import WebSession
+from logistics.accounts.services import AccountService, UserInput
 from logistics.audit.models import AuditEntry
-from logistics.inventory.ledger import LedgerService
+from logistics.core.actor import Actor
+from logistics.core.errors import Forbidden
+from logistics.inventory.ledger import LedgerService, ReceiptLine
 from logistics.inventory.models import Balance
 from logistics.vouchers.devices import DeviceService
 from logistics.vouchers.issuing import VoucherService
-from logistics.vouchers.models import Redemption, Voucher
+from logistics.vouchers.models import DeviceToken, Redemption, Voucher
+from logistics.vouchers.redeeming import RedemptionService
 
-from ..conftest import login
+from ..conftest import PASSWORD, login
 from ..helpers import count, db_session, post_form
 from .conftest import ADMIN
 
@@ -223,3 +229,120 @@ async def test_api_with_the_volunteers_session_and_concurrent_duplicates(app, cl
     assert [r.status_code for r in others] == [409, 409, 409]
     assert await count(app, Redemption) == 1
     assert await _oil(app, aid) == 36
+
+
+async def _user(app, username: str, role: str, *sites) -> None:
+    async with db_session(app) as session:
+        await AccountService(session, Actor.system("test")).create_user(
+            UserInput(
+                username=username, full_name=username, role=role, site_ids=[s.id for s in sites], password=PASSWORD
+            )
+        )
+        await session.commit()
+
+
+async def _hand_out(client, aid, voucher) -> str:
+    """Redeem the whole voucher on the scan page; the id of the redemption to undo."""
+    confirm = {
+        "code": voucher.code,
+        "request_id": str(uuid.uuid4()),
+        f"qty-{aid.kit.id}": "1",
+        f"qty-{aid.oil.id}": "3",
+    }
+    done = await post_form(client, f"/scan/{aid.point.id}/redeem", confirm)
+    assert 'data-outcome="ok"' in done.text
+    return re.search(r'/undo/([0-9a-f-]+)"', done.text).group(1)
+
+
+def _verdict(response) -> str:
+    return re.search(r'<p class="verdict">(.*?)</p>', response.text, re.S).group(1).strip()
+
+
+async def test_a_refused_undo_on_the_scan_page_shows_why(app, client, people, aid):
+    """Another volunteer's hand-out, a hand-out more than five minutes ago, one already undone: the page says
+    so (200, the refusal in the result) and nothing changes; a coordinator may undo it later."""
+    voucher = await _voucher(app, aid)
+    await _user(app, "inny", "volunteer", aid.point)
+    await login(client, "wolontariusz")
+    redemption_id = await _hand_out(client, aid, voucher)
+    undo = f"/scan/{aid.point.id}/undo/{redemption_id}"
+    client.cookies.clear()
+    await login(client, "inny")
+    other = await post_form(client, undo, headers={"hx-request": "true"})
+    assert other.status_code == 200 and 'data-outcome="refused"' in other.text
+    assert _verdict(other) == "✗ Cofnąć może tylko osoba, która wydała, albo koordynator."
+    async with db_session(app) as session:
+        redemption = await session.get(Redemption, uuid.UUID(redemption_id))
+        redemption.at -= timedelta(minutes=6)
+        await session.commit()
+    client.cookies.clear()
+    await login(client, "wolontariusz")
+    late = await post_form(client, undo)
+    assert late.status_code == 200 and _verdict(late).startswith("✗ Za późno na cofnięcie")
+    assert await count(app, Redemption, Redemption.undone_at.is_not(None)) == 0
+    assert await _oil(app, aid) == 36
+    client.cookies.clear()
+    await login(client, "coordinator")
+    done = await post_form(client, undo)
+    assert done.status_code == 200 and 'data-outcome="ok"' in done.text
+    again = await post_form(client, undo)
+    assert again.status_code == 200 and _verdict(again) == "✗ To wydanie zostało już cofnięte."
+    assert await count(app, Redemption, Redemption.undone_at.is_not(None)) == 1
+    assert await _oil(app, aid) == 40
+    elsewhere = await post_form(client, f"/scan/{aid.point.id}/undo/{uuid.uuid4()}")
+    assert elsewhere.status_code == 404
+
+
+async def test_site_limited_roles_act_only_at_their_own_points(app, client, people, aid):
+    """A warehouse worker and a volunteer of Punkt 1: scanning, redeeming (page and API), undoing and the
+    reconciliation at Punkt 2 are refused, and nothing is written."""
+    voucher = await _voucher(app, aid)
+    await _user(app, "magazynier", "warehouse", aid.point)
+    for username in ("magazynier", "wolontariusz"):
+        client.cookies.clear()
+        await login(client, username)
+        other = aid.other_point.id
+        assert (await client.get(f"/scan/{other}")).status_code == 404
+        look = await post_form(client, f"/scan/{other}/look", {"code": voucher.code})
+        assert look.status_code == 404
+        redeem = {"code": voucher.code, "request_id": str(uuid.uuid4()), f"qty-{aid.oil.id}": "1"}
+        assert (await post_form(client, f"/scan/{other}/redeem", redeem)).status_code == 404
+        api = {"code": voucher.code, "point": str(other), "request_id": f"elsewhere-{username}"}
+        refused = await client.post("/api/v1/redemptions", json=api)
+        assert refused.status_code == 404, refused.text
+        assert (await client.get(f"/vouchers/reconciliation?point={other}")).status_code == 403
+        assert (await client.get(f"/scan/{aid.point.id}")).status_code == 200
+    assert await count(app, Redemption) == 0
+    assert await count(app, AuditEntry, AuditEntry.action == "voucher.scan") == 0
+    # A redemption at Punkt 2 (by a coordinator) cannot be undone by Punkt 1's volunteer.
+    async with db_session(app) as session:
+        await LedgerService(session, ADMIN).receive(
+            aid.other_point.id, "Bank Żywności", [ReceiptLine(aid.oil.id, Decimal(10))]
+        )
+        outcome = await RedemptionService(session, ADMIN).redeem(
+            voucher.code, aid.other_point.id, "elsewhere-01", {aid.oil.id: Decimal(1)}
+        )
+        await session.commit()
+    assert (await post_form(client, f"/scan/{aid.point.id}/undo/{outcome.redemption.id}")).status_code == 404
+    assert await count(app, Redemption, Redemption.undone_at.is_not(None)) == 0
+
+
+async def test_devices_are_managed_only_for_ones_own_points(app, aid):
+    """The rule holds for a coordinator limited to some sites, should one ever be (none is today)."""
+    limited = Actor(user_id=None, username="k", role="coordinator", site_ids=frozenset({aid.point.id}))
+    async with db_session(app) as session:
+        own, _token = await DeviceService(session, ADMIN).create(aid.point.id, "Tablet 1")
+        other, _token = await DeviceService(session, ADMIN).create(aid.other_point.id, "Tablet 2")
+        await session.commit()
+        service = DeviceService(session, limited)
+        with pytest.raises(Forbidden):
+            await service.create(aid.other_point.id, "Tablet 3")
+        with pytest.raises(Forbidden):
+            await service.revoke(other.id)
+        assert [device.name for device, _point, _last in await service.list()] == ["Tablet 1"]
+        assert [point.name for point in await service.points()] == ["Punkt 1"]
+        await service.revoke(own.id)
+        await session.commit()
+    async with db_session(app) as session:
+        devices = {device.name: device.revoked_at for device in await session.scalars(select(DeviceToken))}
+    assert devices["Tablet 1"] is not None and devices["Tablet 2"] is None and len(devices) == 2

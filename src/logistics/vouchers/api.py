@@ -13,11 +13,12 @@ from typing import Any
 from uuid import UUID
 
 from litestar import Controller, Request, Response, get, post
-from litestar.di import NamedDependency
+from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, FromQuery, JSONBody
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from logistics.core.i18n import gettext as _
+from logistics.db import WRITES
 from logistics.vouchers.devices import scanner_guard
 from logistics.vouchers.redeeming import RedemptionService, Refusal
 
@@ -38,7 +39,10 @@ class RedemptionIn:
     lines: list[RedemptionLineIn] | None = field(default=None)  # omitted: everything remaining
 
 
-def _service(request: Request[Any, Any, Any], db_session: AsyncSession) -> RedemptionService:
+async def provide_redemptions(
+    request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession]
+) -> RedemptionService:
+    """The use cases for the caller the scanner guard admitted: a device (as its point's volunteer) or a user."""
     actor, device_id = request.state.scanner
     return RedemptionService(db_session, actor, device_id)
 
@@ -48,24 +52,21 @@ class VoucherApi(Controller):
     guards = [scanner_guard]
     opt = API_OPT
     tags = ["vouchers"]
+    dependencies = {"redemptions": Provide(provide_redemptions)}
 
-    @get("/vouchers/{code:str}", opt={"writes": True})  # the scan is audit-logged
+    @get("/vouchers/{code:str}", opt=WRITES)  # the scan is audit-logged
     async def voucher(
-        self,
-        request: Request[Any, Any, Any],
-        db_session: NamedDependency[AsyncSession],
-        code: FromPath[str],
-        point: FromQuery[UUID],
+        self, redemptions: NamedDependency[RedemptionService], code: FromPath[str], point: FromQuery[UUID]
     ) -> dict[str, Any]:
         """The voucher's state at the point, as on the volunteer's result screen: what remains to hand out.
         Refusals: 422 malformed_code, 404 unknown_code, 410 revoked / expired, 409 not_yet_valid / wrong_point /
         already_redeemed."""
-        view = await _service(request, db_session).look_up(code, point)
+        view = await redemptions.look_up(code, point)
         return view.as_json()
 
     @post("/redemptions")
     async def redeem(
-        self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], data: JSONBody[RedemptionIn]
+        self, redemptions: NamedDependency[RedemptionService], data: JSONBody[RedemptionIn]
     ) -> Response[dict[str, Any]]:
         """Hand out the lines (everything remaining when `lines` is omitted) and issue the stock from the point.
         201 with the redemption; the same `request_id` again: 200 with the same body and nothing changed. Refusals:
@@ -79,5 +80,5 @@ class VoucherApi(Controller):
                     wants[line.item] = wants.get(line.item, Decimal(0)) + Decimal(line.quantity)
                 except InvalidOperation as error:
                     raise Refusal("bad_quantity", _("Enter a number, e.g. 1234,50."), 422) from error
-        outcome = await _service(request, db_session).redeem(data.code, data.point, data.request_id, wants)
+        outcome = await redemptions.redeem(data.code, data.point, data.request_id, wants)
         return Response(outcome.as_json(), status_code=201 if outcome.created else 200)

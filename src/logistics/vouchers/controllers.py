@@ -9,30 +9,29 @@ from uuid import UUID
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath
-from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from logistics import codes
-from logistics.audit import services as audit
 from logistics.core.actor import Actor
 from logistics.core.errors import DomainError
-from logistics.core.i18n import _, _l, local_today
+from logistics.core.i18n import _, _l
+from logistics.db import WRITES
 from logistics.people.models import Household
-from logistics.settings import get_settings
-from logistics.sites.models import Site
-from logistics.vouchers.documents import CSV_HEADER, csv_rows, entitlement, voucher_prints
-from logistics.vouchers.issuing import ISSUE_ROLES, VoucherService, cycle_of
-from logistics.vouchers.models import Programme, Redemption, Voucher, VoucherStatus
-from logistics.vouchers.printing import LAYOUTS, render_vouchers
+from logistics.vouchers.documents import CSV_HEADER
+from logistics.vouchers.issuing import VoucherService
+from logistics.vouchers.models import VoucherStatus
+from logistics.vouchers.policy import ISSUE, REVOKE, SEND, VIEW, policy
+from logistics.vouchers.printing import LAYOUTS
+from logistics.vouchers.prints import PrintService
 from logistics.vouchers.sending import SendingService
-from logistics.web.dependencies import actor_from_request
+from logistics.web.dependencies import services
 from logistics.web.forms import Form
-from logistics.web.guards import requires
+from logistics.web.guards import may
 from logistics.web.layout import register_nav, register_panel
 from logistics.web.responses import attempt, csv_response, pdf_response, refusal, see_other
 from logistics.web.templating import render
 
-register_nav(lambda: _("Vouchers"), "/vouchers", ISSUE_ROLES, order=25)
+register_nav(lambda: _("Vouchers"), "/vouchers", policy.roles(VIEW), order=25)
 
 STATUSES = {
     VoucherStatus.ISSUED: _l("valid"),
@@ -44,76 +43,46 @@ STATUSES = {
 
 async def household_panel(session: AsyncSession, actor: Actor, household: Household) -> dict[str, Any]:
     """On a household's page: each active programme with the verdict and this cycle's voucher; every voucher."""
-    service = VoucherService(session, actor)
-    today = local_today()
-    programmes = []
-    for programme in await session.scalars(
-        select(Programme).where(Programme.is_active.is_(True)).order_by(Programme.code)
-    ):
-        cycle = cycle_of(programme, today)
-        programmes.append(
-            (
-                programme,
-                await service.verdict(programme, household, today),
-                await service.current(programme, household.id, cycle),
-            )
-        )
-    vouchers = list(
-        await session.scalars(
-            select(Voucher).where(Voucher.household_id == household.id).order_by(Voucher.created_at.desc())
-        )
-    )
-    names = {programme.id: programme.name for programme, _verdict, _current in programmes}
+    panel = await VoucherService(session, actor).household_panel(household)
     return {
-        "household": household,
-        "programmes": programmes,
-        "vouchers": vouchers,
-        "names": names,
+        "household": panel.household,
+        "programmes": panel.programmes,
+        "vouchers": panel.vouchers,
+        "names": panel.names,
         "statuses": STATUSES,
     }
 
 
-register_panel("household", "vouchers/household_panel.html", ISSUE_ROLES, household_panel, order=40)
+register_panel("household", "vouchers/household_panel.html", policy.roles(VIEW), household_panel, order=40)
 
 
-def _layout(request: Request[Any, Any, Any]) -> str:
-    """The print layout asked for (`layout`: a4, a4x4 or receipt; a4 when not said)."""
-    layout = request.query_params.get("layout", "a4")
-    if layout not in LAYOUTS:
-        raise DomainError(_("This option is not available."), "layout")
-    return layout
+def _choices(form: Form) -> tuple[UUID, UUID] | None:
+    """The programme and the household of a small form on a household's page (None when either is missing)."""
+    programme, household = form.uuids("programme"), form.uuids("household")
+    return (programme[0], household[0]) if programme and household else None
+
+
+def _household_page(form: Form) -> str:
+    household = form.uuids("household")
+    return f"/households/{household[0]}" if household else "/vouchers"
 
 
 class VoucherController(Controller):
     path = "/vouchers"
-    guards = [requires(*ISSUE_ROLES)]
+    guards = [may(VIEW)]
+    dependencies = services(vouchers=VoucherService, prints=PrintService, sending=SendingService)
 
     @get("/")
-    async def programmes(self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession]) -> Any:
+    async def programmes(self, request: Request[Any, Any, Any], vouchers: NamedDependency[VoucherService]) -> Any:
         """The programmes with this cycle's counts by status."""
-        today = local_today()
-        rows = []
-        for programme in await db_session.scalars(
-            select(Programme).order_by(Programme.is_active.desc(), Programme.code)
-        ):
-            cycle = cycle_of(programme, today)
-            counts = dict(
-                (
-                    await db_session.execute(
-                        select(Voucher.status, func.count())
-                        .where(Voucher.programme_id == programme.id, Voucher.cycle == cycle)
-                        .group_by(Voucher.status)
-                    )
-                ).all()
-            )
-            rows.append((programme, cycle, counts))
+        rows = await vouchers.overview()
         return render(request, "vouchers/programmes.html", rows=rows, statuses=STATUSES)
 
     # --- batch ------------------------------------------------------------------------------------------------
 
-    @get("/programmes/{programme_id:uuid}/batch")
+    @get("/programmes/{programme_id:uuid}/batch", guards=[may(ISSUE)])
     async def batch_preview(
-        self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], programme_id: FromPath[UUID]
+        self, request: Request[Any, Any, Any], vouchers: NamedDependency[VoucherService], programme_id: FromPath[UUID]
     ) -> Any:
         """Who would get this cycle's voucher and who is left out, and why."""
         form = Form(request.query_params)
@@ -124,17 +93,16 @@ class VoucherController(Controller):
             required=False,
             max_length=7,
         )
-        service = VoucherService(db_session, actor_from_request(request))
         try:
-            preview = await service.preview(programme_id, cycle or None)
+            preview = await vouchers.preview(programme_id, cycle or None)
         except DomainError as error:
             form.error("cycle", error.message)
-            preview = await service.preview(programme_id)
+            preview = await vouchers.preview(programme_id)
         return render(request, "vouchers/batch.html", preview=preview, form=form)
 
-    @post("/programmes/{programme_id:uuid}/batch")
+    @post("/programmes/{programme_id:uuid}/batch", guards=[may(ISSUE)])
     async def batch_issue(
-        self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], programme_id: FromPath[UUID]
+        self, request: Request[Any, Any, Any], vouchers: NamedDependency[VoucherService], programme_id: FromPath[UUID]
     ) -> Any:
         form = Form(await request.form())
         cycle = form.pattern(
@@ -143,8 +111,7 @@ class VoucherController(Controller):
         back = f"/vouchers/programmes/{programme_id}/batch?cycle={cycle}"
         if not form.valid:
             return await attempt(request, refusal(form), back)
-        service = VoucherService(db_session, actor_from_request(request))
-        issued = await service.issue_batch(programme_id, None if cycle == "once" else cycle)
+        issued = await vouchers.issue_batch(programme_id, None if cycle == "once" else cycle)
         return see_other(
             request,
             f"/vouchers/programmes/{programme_id}/issued?cycle={cycle}",
@@ -153,147 +120,93 @@ class VoucherController(Controller):
 
     @get("/programmes/{programme_id:uuid}/issued")
     async def issued(
-        self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], programme_id: FromPath[UUID]
+        self, request: Request[Any, Any, Any], vouchers: NamedDependency[VoucherService], programme_id: FromPath[UUID]
     ) -> Any:
         """A cycle's vouchers: print them (PDF in three layouts) or hand the list over (CSV)."""
-        programme = await VoucherService(db_session, actor_from_request(request)).programme(programme_id)
-        cycle = request.query_params.get("cycle") or cycle_of(programme, local_today())
-        vouchers = list(
-            await db_session.scalars(
-                select(Voucher)
-                .where(Voucher.programme_id == programme.id, Voucher.cycle == cycle)
-                .order_by(Voucher.created_at)
-            )
-        )
-        households = {
-            h.id: h
-            for h in await db_session.scalars(
-                select(Household).where(Household.id.in_([v.household_id for v in vouchers]))
-            )
-        }
+        programme, cycle, listed = await vouchers.cycle_vouchers(programme_id, request.query_params.get("cycle"))
         return render(
             request,
             "vouchers/issued.html",
             programme=programme,
             cycle=cycle,
-            vouchers=vouchers,
-            households=households,
+            vouchers=listed,
+            households=await vouchers.households_of(listed),
             statuses=STATUSES,
             layouts=LAYOUTS,
         )
 
-    async def _cycle_vouchers(self, db_session: AsyncSession, programme_id: UUID, cycle: str) -> list[Voucher]:
-        return list(
-            await db_session.scalars(
-                select(Voucher)
-                .where(
-                    Voucher.programme_id == programme_id, Voucher.cycle == cycle, Voucher.status == VoucherStatus.ISSUED
-                )
-                .order_by(Voucher.created_at)
-            )
-        )
-
-    @get("/programmes/{programme_id:uuid}/vouchers.pdf")
+    @get("/programmes/{programme_id:uuid}/vouchers.pdf", opt=WRITES)  # the print is logged
     async def cycle_pdf(
-        self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], programme_id: FromPath[UUID]
+        self, request: Request[Any, Any, Any], prints: NamedDependency[PrintService], programme_id: FromPath[UUID]
     ) -> Response[bytes]:
         """The cycle's valid vouchers to print: `layout` a4 (one a page), a4x4 (four, with cut marks), receipt."""
-        actor = actor_from_request(request)
-        programme = await VoucherService(db_session, actor).programme(programme_id)
-        layout = _layout(request)
-        vouchers = await self._cycle_vouchers(db_session, programme.id, request.query_params.get("cycle", ""))
-        await audit.record(db_session, actor, "voucher.print", "programme", programme.id, [f"{len(vouchers)}"])
-        content = render_vouchers(await voucher_prints(db_session, vouchers), layout, get_settings().org_name)
+        query = request.query_params
+        programme, content = await prints.cycle_pdf(programme_id, query.get("cycle"), query.get("layout", "a4"))
         return pdf_response(content, f"vouchers-{programme.code}.pdf")
 
-    @get("/programmes/{programme_id:uuid}/vouchers.csv", media_type="text/csv")
+    @get("/programmes/{programme_id:uuid}/vouchers.csv", media_type="text/csv", opt=WRITES)  # the list is logged
     async def cycle_csv(
-        self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], programme_id: FromPath[UUID]
+        self, request: Request[Any, Any, Any], prints: NamedDependency[PrintService], programme_id: FromPath[UUID]
     ) -> Response[str]:
-        actor = actor_from_request(request)
-        programme = await VoucherService(db_session, actor).programme(programme_id)
-        vouchers = await self._cycle_vouchers(db_session, programme.id, request.query_params.get("cycle", ""))
-        await audit.record(db_session, actor, "voucher.export", "programme", programme.id, [f"{len(vouchers)}"])
-        return csv_response(f"vouchers-{programme.code}.csv", CSV_HEADER, await csv_rows(db_session, vouchers))
+        programme, rows = await prints.cycle_csv(programme_id, request.query_params.get("cycle"))
+        return csv_response(f"vouchers-{programme.code}.csv", CSV_HEADER, rows)
 
     # --- one household's voucher --------------------------------------------------------------------------------
 
-    @post("/issue")
-    async def issue(self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession]) -> Any:
+    @post("/issue", guards=[may(ISSUE)])
+    async def issue(self, request: Request[Any, Any, Any], vouchers: NamedDependency[VoucherService]) -> Any:
         """From a household's page: this cycle's voucher of a programme."""
         form = Form(await request.form())
-        programme, household = form.uuids("programme"), form.uuids("household")
-        back = f"/households/{household[0]}" if household else "/vouchers"
-        if not programme or not household:
+        chosen, back = _choices(form), _household_page(form)
+        if chosen is None:
             return await attempt(request, refusal(_("Choose the programme.")), back)
         try:
-            voucher = await VoucherService(db_session, actor_from_request(request)).issue(programme[0], household[0])
+            voucher = await vouchers.issue(*chosen)
         except DomainError as error:
             return await attempt(request, refusal(error.message), back)
         return see_other(request, f"/vouchers/{voucher.id}", _("The voucher has been issued."))
 
-    @post("/decide")
-    async def decide(self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession]) -> Any:
+    @post("/decide", guards=[may(ISSUE)])
+    async def decide(self, request: Request[Any, Any, Any], vouchers: NamedDependency[VoucherService]) -> Any:
         """A case worker's decision for a programme decided case by case, with the reason."""
         form = Form(await request.form())
-        programme, household = form.uuids("programme"), form.uuids("household")
+        chosen, back = _choices(form), _household_page(form)
         eligible = form.choice("eligible", ["yes", "no"])
         reason = form.text("reason", max_length=300)
-        back = f"/households/{household[0]}" if household else "/vouchers"
-        if not form.valid or not programme or not household:
+        if not form.valid or chosen is None:
             return await attempt(request, refusal(form if form.errors else _("Choose the programme.")), back)
-        service = VoucherService(db_session, actor_from_request(request))
-        return await attempt(
-            request,
-            service.decide(programme[0], household[0], eligible == "yes", reason),
-            back,
-            _("The decision has been recorded."),
-        )
+        decision = vouchers.decide(*chosen, eligible == "yes", reason)
+        return await attempt(request, decision, back, _("The decision has been recorded."))
 
-    @get("/{voucher_id:uuid}")
+    @get("/{voucher_id:uuid}", opt=WRITES)  # the view is logged
     async def voucher(
-        self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], voucher_id: FromPath[UUID]
+        self, request: Request[Any, Any, Any], vouchers: NamedDependency[VoucherService], voucher_id: FromPath[UUID]
     ) -> Any:
-        actor = actor_from_request(request)
-        voucher = await VoucherService(db_session, actor).voucher(voucher_id)
-        await audit.record(db_session, actor, "voucher.view", "voucher", voucher.id)
-        redemptions = (
-            await db_session.execute(
-                select(Redemption, Site.name)
-                .join(Site, Site.id == Redemption.point_id)
-                .where(Redemption.voucher_id == voucher.id)
-                .order_by(Redemption.at)
-            )
-        ).all()
-        [printed] = await voucher_prints(db_session, [voucher])
+        page = await vouchers.show(voucher_id)
         return render(
             request,
             "vouchers/voucher.html",
-            voucher=voucher,
-            printed=printed,
-            lines=await entitlement(db_session, voucher),
-            programme=await db_session.get(Programme, voucher.programme_id),
-            redemptions=redemptions,
+            voucher=page.voucher,
+            printed=page.printed,
+            lines=page.lines,
+            programme=page.programme,
+            redemptions=page.redemptions,
             statuses=STATUSES,
             layouts=LAYOUTS,
-            code=codes.format_code(voucher.code),
+            code=codes.format_code(page.voucher.code),
             mail_ready=SendingService.mail_ready(),
         )
 
-    @get("/{voucher_id:uuid}/voucher.pdf")
+    @get("/{voucher_id:uuid}/voucher.pdf", opt=WRITES)  # the print is logged
     async def voucher_pdf(
-        self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], voucher_id: FromPath[UUID]
+        self, request: Request[Any, Any, Any], prints: NamedDependency[PrintService], voucher_id: FromPath[UUID]
     ) -> Response[bytes]:
-        actor = actor_from_request(request)
-        voucher = await VoucherService(db_session, actor).voucher(voucher_id)
-        layout = _layout(request)
-        await audit.record(db_session, actor, "voucher.print", "voucher", voucher.id)
-        content = render_vouchers(await voucher_prints(db_session, [voucher]), layout, get_settings().org_name)
+        voucher, content = await prints.voucher_pdf(voucher_id, request.query_params.get("layout", "a4"))
         return pdf_response(content, f"voucher-{codes.format_code(voucher.code)}.pdf")
 
-    @post("/{voucher_id:uuid}/reissue")
+    @post("/{voucher_id:uuid}/reissue", guards=[may(REVOKE)])
     async def reissue(
-        self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], voucher_id: FromPath[UUID]
+        self, request: Request[Any, Any, Any], vouchers: NamedDependency[VoucherService], voucher_id: FromPath[UUID]
     ) -> Any:
         """A lost voucher: the old code stops working now; a new one carries what was not yet handed out."""
         form = Form(await request.form())
@@ -302,33 +215,33 @@ class VoucherController(Controller):
         if not form.valid:
             return await attempt(request, refusal(form), back)
         try:
-            new = await VoucherService(db_session, actor_from_request(request)).reissue(voucher_id, reason)
+            new = await vouchers.reissue(voucher_id, reason)
         except DomainError as error:
             return await attempt(request, refusal(error.message), back)
         return see_other(request, f"/vouchers/{new.id}", _("The old code no longer works. This is the new voucher."))
 
-    @post("/{voucher_id:uuid}/revoke")
+    @post("/{voucher_id:uuid}/revoke", guards=[may(REVOKE)])
     async def revoke(
-        self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], voucher_id: FromPath[UUID]
+        self, request: Request[Any, Any, Any], vouchers: NamedDependency[VoucherService], voucher_id: FromPath[UUID]
     ) -> Any:
         form = Form(await request.form())
         reason = form.text("reason", max_length=200)
         back = f"/vouchers/{voucher_id}"
         if not form.valid:
             return await attempt(request, refusal(form), back)
-        service = VoucherService(db_session, actor_from_request(request))
-        return await attempt(request, service.revoke(voucher_id, reason), back, _("The voucher has been revoked."))
+        return await attempt(request, vouchers.revoke(voucher_id, reason), back, _("The voucher has been revoked."))
 
-    @post("/{voucher_id:uuid}/send")
+    @post("/{voucher_id:uuid}/send", guards=[may(SEND)])
     async def send(
-        self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], voucher_id: FromPath[UUID]
+        self, request: Request[Any, Any, Any], sending: NamedDependency[SendingService], voucher_id: FromPath[UUID]
     ) -> Any:
-        """E-mail with the QR attached, or an SMS with a link to a page showing the QR on the household's phone."""
+        """E-mail with the QR attached, or an SMS with a link to a page showing the QR on the household's phone;
+        both queued in the outbox, sent by its delivery job."""
         form = Form(await request.form())
         channel = form.choice("channel", ["email", "sms"])
         back = f"/vouchers/{voucher_id}"
         if not form.valid:
             return await attempt(request, refusal(form), back)
-        service = SendingService(db_session, actor_from_request(request))
         base = f"{request.url.scheme}://{request.url.netloc}"
-        return await attempt(request, service.send(voucher_id, channel, base), back, _("The voucher has been sent."))
+        queued = sending.send(voucher_id, channel, base)
+        return await attempt(request, queued, back, _("The voucher will be sent in a minute."))

@@ -23,17 +23,18 @@ from sqlalchemy.sql import ColumnElement
 from logistics.accounts.models import User
 from logistics.audit import services as audit
 from logistics.auth import bearer_token
+from logistics.core import policy
 from logistics.core.actor import Actor
 from logistics.core.errors import DomainError, NotFound
 from logistics.core.i18n import gettext as _
 from logistics.core.roles import Role
-from logistics.core.service import Service
-from logistics.inventory.ledger import HAND_OUT_ROLES
+from logistics.core.service import Service, query
 from logistics.sites.models import Site, SiteKind
 from logistics.vouchers.models import DeviceToken, Redemption
+from logistics.vouchers.points import distribution_points
+from logistics.vouchers.policy import MANAGE_DEVICES, REDEEM
 from logistics.web.dependencies import actor_from_request
 
-DEVICE_ROLES = frozenset({Role.COORDINATOR, Role.ADMIN})
 TOKEN_PREFIX = "przystan_"  # noqa: S105 — not a secret: marks the tokens in logs and configs
 
 
@@ -44,12 +45,13 @@ def token_hash(token: str) -> str:
 class DeviceService(Service):
     async def create(self, point_id: UUID, name: str) -> tuple[DeviceToken, str]:
         """A new device of a distribution point; returns the token, which is never shown again."""
-        self._require(DEVICE_ROLES)
+        self.require(MANAGE_DEVICES)
         if not name.strip():
             raise DomainError(_("Name the device (e.g. Tablet 1)."), "name")
         point = await self.session.get(Site, point_id)
         if point is None or SiteKind.DISTRIBUTION_POINT not in point.kinds:
             raise NotFound(_("This distribution point does not exist."))
+        self.require(MANAGE_DEVICES, point)
         token = TOKEN_PREFIX + secrets.token_urlsafe(32)
         device = DeviceToken(
             point_id=point.id, name=name.strip()[:80], token_hash=token_hash(token), created_by=self.actor.username
@@ -60,7 +62,11 @@ class DeviceService(Service):
         return device, token
 
     async def revoke(self, device_id: UUID) -> None:
-        self._require(DEVICE_ROLES)
+        self.require(MANAGE_DEVICES)
+        device = await self.session.get(DeviceToken, device_id)
+        if device is None:
+            raise NotFound(_("This device does not exist."))
+        self.require(MANAGE_DEVICES, device)
         result = await self.session.execute(
             update(DeviceToken)
             .where(DeviceToken.id == device_id, DeviceToken.revoked_at.is_(None))
@@ -71,8 +77,16 @@ class DeviceService(Service):
             raise DomainError(_("This device has already been revoked."))
         await audit.record(self.session, self.actor, "device.revoke", "device", device_id, ["revoked_at"])
 
+    @query
+    async def points(self) -> list[Site]:
+        """The distribution points the user may add devices to."""
+        self.require(MANAGE_DEVICES)
+        return await distribution_points(self.session, self.actor, MANAGE_DEVICES)
+
+    @query
     async def list(self) -> list[tuple[DeviceToken, str, datetime | None]]:
         """Each device with its point's name and when it last redeemed a voucher (a lost tablet shows here)."""
+        self.require(MANAGE_DEVICES)
         last_redemption = (
             select(Redemption.device_id, func.max(Redemption.at).label("at"))
             .where(Redemption.device_id.is_not(None))
@@ -86,7 +100,7 @@ class DeviceService(Service):
             .outerjoin(last_redemption, last_redemption.c.device_id == DeviceToken.id)
             .order_by(DeviceToken.created_at)
         )
-        return [(device, point, at) for device, point, at in rows.all()]
+        return [(device, point, at) for device, point, at in rows.all() if self.can(MANAGE_DEVICES, device)]
 
 
 async def device_for(session: AsyncSession, token: str) -> DeviceToken | None:
@@ -131,9 +145,10 @@ async def api_caller(connection: ASGIConnection[Any, Any, Any, Any]) -> tuple[Ac
 async def scanner_guard(connection: ASGIConnection[Any, Any, Any, Any], _handler: BaseRouteHandler) -> None:
     """Admit a device or a signed-in user who hands out goods; the caller is kept in the connection's state."""
     actor, device_id = await api_caller(connection)
-    if actor.role not in HAND_OUT_ROLES:
+    if not policy.can(actor, REDEEM):
         raise PermissionDeniedException(_("You do not have access to this page."))
     connection.state.scanner = (actor, device_id)
 
 
-scanner_guard.roles = tuple(HAND_OUT_ROLES)  # type: ignore[attr-defined]
+scanner_guard.action = REDEEM  # type: ignore[attr-defined]
+scanner_guard.roles = policy.roles_for(REDEEM)  # type: ignore[attr-defined]

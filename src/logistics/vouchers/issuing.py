@@ -14,8 +14,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from uuid import UUID
 
-from apscheduler.triggers.cron import CronTrigger
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -24,22 +23,25 @@ from logistics.audit import services as audit
 from logistics.core.errors import DomainError, NotFound
 from logistics.core.i18n import format_money, local_today
 from logistics.core.i18n import gettext as _
-from logistics.core.roles import Role
-from logistics.core.service import Service
+from logistics.core.service import Service, query
+from logistics.db import lock_keys
 from logistics.people.households import threshold_on
 from logistics.people.models import Household
-from logistics.scheduler import register_job
+from logistics.sites.models import Site
+from logistics.vouchers.documents import entitlement, voucher_prints
 from logistics.vouchers.models import (
     Cycle,
     EligibilityDecision,
     Programme,
+    Redemption,
     Rule,
     Voucher,
     VoucherLine,
     VoucherStatus,
 )
+from logistics.vouchers.policy import ISSUE, REVOKE, VIEW
+from logistics.vouchers.printing import VoucherPrint
 
-ISSUE_ROLES = frozenset({Role.CASE_WORKER, Role.COORDINATOR, Role.ADMIN})
 CODE_BITS = 80
 CODE_LENGTH = codes.code_length(CODE_BITS)
 DEFAULT_VALID_DAYS = 30  # a one-off programme without an end date
@@ -58,6 +60,27 @@ class BatchPreview:
     eligible: list[Household]
     excluded: list[tuple[Household, str]]
     already: int  # households that have this cycle's voucher already
+
+
+@dataclass(frozen=True)
+class VoucherPage:
+    """A voucher as its page shows it: what is printed on it, its programme and where it was redeemed."""
+
+    voucher: Voucher
+    printed: VoucherPrint
+    lines: list[str]
+    programme: Programme
+    redemptions: list[tuple[Redemption, str]]  # with the point's name, oldest first
+
+
+@dataclass(frozen=True)
+class HouseholdVouchers:
+    """On a household's page: each active programme with the verdict and this cycle's voucher; every voucher."""
+
+    household: Household
+    programmes: list[tuple[Programme, Verdict, Voucher | None]]
+    vouchers: list[Voucher]
+    names: dict[UUID, str]  # programme id → name
 
 
 def cycle_of(programme: Programme, day: date, cycle: str | None = None) -> str:
@@ -98,18 +121,21 @@ def holder_of(household: Household) -> str:
 
 
 class VoucherService(Service):
+    @query
     async def programme(self, programme_id: UUID) -> Programme:
         programme = await self.session.get(Programme, programme_id)
         if programme is None:
             raise NotFound(_("This programme does not exist."))
         return programme
 
+    @query
     async def programme_by_code(self, code: str) -> Programme:
         programme = await self.session.scalar(select(Programme).where(Programme.code == code.strip().upper()))
         if programme is None:
             raise NotFound(_("There is no programme with the code %(code)s.", code=code))
         return programme
 
+    @query
     async def household(self, household_id: UUID) -> Household:
         household = await self.session.get(Household, household_id)
         if household is None:
@@ -118,6 +144,7 @@ class VoucherService(Service):
 
     # --- eligibility -------------------------------------------------------------------------------------
 
+    @query
     async def verdict(self, programme: Programme, household: Household, day: date) -> Verdict:
         if not household.members:
             return Verdict(False, _("The household has no members."))
@@ -153,10 +180,13 @@ class VoucherService(Service):
 
     async def decide(self, programme_id: UUID, household_id: UUID, eligible: bool, reason: str) -> None:
         """A case worker's decision for a programme whose rule is the decision (kept; a new one replaces it)."""
-        self._require(ISSUE_ROLES)
+        self.require(ISSUE)
         if not reason.strip():
             raise DomainError(_("Give the reason."), "reason")
         programme, household = await self.programme(programme_id), await self.household(household_id)
+        # Two case workers deciding at once: the second waits for the first, then changes its decision (on SQLite
+        # write transactions take turns anyway); without the lock both would insert and one would fail.
+        await lock_keys(self.session, f"eligibility:{programme.id}:{household.id}")
         decision = await self.session.scalar(
             select(EligibilityDecision).where(
                 EligibilityDecision.programme_id == programme.id, EligibilityDecision.household_id == household.id
@@ -171,6 +201,7 @@ class VoucherService(Service):
 
     # --- issuing -----------------------------------------------------------------------------------------
 
+    @query
     async def current(self, programme: Programme, household_id: UUID, cycle: str) -> Voucher | None:
         return await self.session.scalar(
             select(Voucher).where(
@@ -185,7 +216,7 @@ class VoucherService(Service):
         self, programme_id: UUID, household_id: UUID, cycle: str | None = None, today: date | None = None
     ) -> Voucher:
         """This cycle's voucher for one eligible household; refused when it has one already."""
-        self._require(ISSUE_ROLES)
+        self.require(ISSUE)
         today = today or local_today()
         programme, household = await self.programme(programme_id), await self.household(household_id)
         if not programme.is_active:
@@ -240,9 +271,10 @@ class VoucherService(Service):
                     ) from error
         raise DomainError(_("No free code could be drawn; try again."))
 
+    @query
     async def preview(self, programme_id: UUID, cycle: str | None = None, today: date | None = None) -> BatchPreview:
         """Who would get this cycle's voucher, who is left out and why, and how many have one already."""
-        self._require(ISSUE_ROLES)
+        self.require(ISSUE)
         today = today or local_today()
         programme = await self.programme(programme_id)
         cycle = cycle_of(programme, today, cycle)
@@ -290,8 +322,87 @@ class VoucherService(Service):
         )
         return vouchers
 
+    # --- pages -------------------------------------------------------------------------------------------
+
+    @query
+    async def overview(self, today: date | None = None) -> list[tuple[Programme, str, dict[str, int]]]:
+        """Every programme (the active ones first) with its current cycle and that cycle's vouchers by status."""
+        self.require(VIEW)
+        today = today or local_today()
+        programmes = list(
+            await self.session.scalars(select(Programme).order_by(Programme.is_active.desc(), Programme.code))
+        )
+        cycles = {programme.id: cycle_of(programme, today) for programme in programmes}
+        counts: dict[tuple[UUID, str], dict[str, int]] = {}
+        if programmes:
+            rows = await self.session.execute(
+                select(Voucher.programme_id, Voucher.cycle, Voucher.status, func.count())
+                .where(Voucher.programme_id.in_(cycles), Voucher.cycle.in_(set(cycles.values())))
+                .group_by(Voucher.programme_id, Voucher.cycle, Voucher.status)
+            )
+            for programme_id, cycle, status, n in rows.all():
+                counts.setdefault((programme_id, cycle), {})[status] = n
+        return [(p, cycles[p.id], counts.get((p.id, cycles[p.id]), {})) for p in programmes]
+
+    @query
+    async def cycle_vouchers(
+        self, programme_id: UUID, cycle: str | None = None, *, only_valid: bool = False
+    ) -> tuple[Programme, str, list[Voucher]]:
+        """A cycle's vouchers (this cycle's when not said), oldest first; `only_valid`: those still valid."""
+        self.require(VIEW)
+        programme = await self.programme(programme_id)
+        cycle = cycle or cycle_of(programme, local_today())
+        conditions = [Voucher.programme_id == programme.id, Voucher.cycle == cycle]
+        if only_valid:
+            conditions.append(Voucher.status == VoucherStatus.ISSUED)
+        vouchers = list(await self.session.scalars(select(Voucher).where(*conditions).order_by(Voucher.created_at)))
+        return programme, cycle, vouchers
+
+    @query
+    async def households_of(self, vouchers: list[Voucher]) -> dict[UUID, Household]:
+        ids = {voucher.household_id for voucher in vouchers if voucher.household_id}
+        return {h.id: h for h in await self.session.scalars(select(Household).where(Household.id.in_(ids)))}
+
+    async def show(self, voucher_id: UUID) -> VoucherPage:
+        """A voucher's page; the view is logged (it shows the household's name)."""
+        self.require(VIEW)
+        voucher = await self.voucher(voucher_id)
+        await audit.record(self.session, self.actor, "voucher.view", "voucher", voucher.id)
+        redemptions = await self.session.execute(
+            select(Redemption, Site.name)
+            .join(Site, Site.id == Redemption.point_id)
+            .where(Redemption.voucher_id == voucher.id)
+            .order_by(Redemption.at)
+        )
+        [printed] = await voucher_prints(self.session, [voucher])
+        return VoucherPage(
+            voucher,
+            printed,
+            await entitlement(self.session, voucher),
+            await self.programme(voucher.programme_id),
+            [(redemption, point) for redemption, point in redemptions.all()],
+        )
+
+    @query
+    async def household_panel(self, household: Household, today: date | None = None) -> HouseholdVouchers:
+        self.require(VIEW)
+        today = today or local_today()
+        programmes = []
+        for programme in await self.session.scalars(
+            select(Programme).where(Programme.is_active.is_(True)).order_by(Programme.code)
+        ):
+            cycle = cycle_of(programme, today)
+            verdict = await self.verdict(programme, household, today)
+            programmes.append((programme, verdict, await self.current(programme, household.id, cycle)))
+        vouchers = await self.session.scalars(
+            select(Voucher).where(Voucher.household_id == household.id).order_by(Voucher.created_at.desc())
+        )
+        names = {programme.id: programme.name for programme, _verdict, _current in programmes}
+        return HouseholdVouchers(household, programmes, list(vouchers), names)
+
     # --- lost vouchers -----------------------------------------------------------------------------------
 
+    @query
     async def voucher(self, voucher_id: UUID) -> Voucher:
         voucher = await self.session.get(Voucher, voucher_id)
         if voucher is None:
@@ -300,7 +411,7 @@ class VoucherService(Service):
 
     async def revoke(self, voucher_id: UUID, reason: str) -> Voucher:
         """The code stops working at once (one conditional UPDATE: a voucher being redeemed finishes first)."""
-        self._require(ISSUE_ROLES)
+        self.require(REVOKE)
         if not reason.strip():
             raise DomainError(_("Give the reason."), "reason")
         voucher = await self.voucher(voucher_id)
@@ -343,12 +454,3 @@ async def expire_vouchers(session: AsyncSession, today: date | None = None) -> i
         .execution_options(synchronize_session=False)
     )
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
-
-
-@register_job(
-    "vouchers.expire",
-    CronTrigger(hour=0, minute=20, timezone="Europe/Warsaw"),
-    "Mark vouchers past their last valid day as expired.",
-)
-async def expire_job(session: AsyncSession) -> str:
-    return f"{await expire_vouchers(session)} vouchers expired"

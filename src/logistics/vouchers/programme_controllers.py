@@ -9,18 +9,15 @@ from uuid import UUID
 from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from logistics.core.errors import DomainError
 from logistics.core.i18n import _, _l
-from logistics.inventory.models import Item, Kit
-from logistics.sites.models import Site, SiteKind, SiteKindRow
 from logistics.vouchers.models import Programme
-from logistics.vouchers.programmes import PROGRAMME_ROLES, LineInput, ProgrammeInput, ProgrammeService
-from logistics.web.dependencies import actor_from_request
+from logistics.vouchers.policy import MANAGE_PROGRAMMES
+from logistics.vouchers.programmes import LineInput, ProgrammeInput, ProgrammeService
+from logistics.web.dependencies import services
 from logistics.web.forms import Form
-from logistics.web.guards import requires
+from logistics.web.guards import may
 from logistics.web.responses import see_other
 from logistics.web.templating import render
 
@@ -78,67 +75,69 @@ def _read(form: Form) -> ProgrammeInput | None:
 
 class ProgrammeController(Controller):
     path = "/vouchers/programmes"
-    guards = [requires(*PROGRAMME_ROLES)]
+    guards = [may(MANAGE_PROGRAMMES)]
+    dependencies = services(programmes=ProgrammeService)
 
     async def _page(
         self,
         request: Request[Any, Any, Any],
-        db_session: AsyncSession,
+        programmes: ProgrammeService,
         form: Form,
         programme_id: UUID | None,
         status_code: int = 200,
     ) -> Any:
-        kits = list(await db_session.scalars(select(Kit).where(Kit.is_active.is_(True)).order_by(Kit.name)))
-        items = list(await db_session.scalars(select(Item).where(Item.is_active.is_(True)).order_by(Item.name)))
-        points = await db_session.scalars(
-            select(Site)
-            .join(SiteKindRow, SiteKindRow.site_id == Site.id)
-            .where(SiteKindRow.kind == SiteKind.DISTRIBUTION_POINT)
-            .order_by(Site.name)
-        )
+        options = await programmes.form_options()
         return render(
             request,
             "vouchers/programme_form.html",
             status_code=status_code,
             form=form,
             programme_id=programme_id,
-            goods=[(f"kit:{kit.id}", f"▣ {kit.name}") for kit in kits]
-            + [(f"item:{item.id}", f"{item.name} ({item.unit})") for item in items],
-            point_options=[(str(site.id), site.name) for site in points],
+            goods=[(f"kit:{kit.id}", f"▣ {kit.name}") for kit in options.kits]
+            + [(f"item:{item.id}", f"{item.name} ({item.unit})") for item in options.items],
+            point_options=[(str(site.id), site.name) for site in options.points],
             cycles=[(key, str(label)) for key, label in CYCLES.items()],
             rules=[(key, str(label)) for key, label in RULES.items()],
             lines=range(LINES),
         )
 
     @get("/new")
-    async def new(self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession]) -> Any:
+    async def new(self, request: Request[Any, Any, Any], programmes: NamedDependency[ProgrammeService]) -> Any:
         form = Form.filled(cycle="monthly", rule="income", income_percent="265", active=True)
-        return await self._page(request, db_session, form, None)
+        return await self._page(request, programmes, form, None)
 
     @get("/{programme_id:uuid}/edit")
     async def edit(
-        self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], programme_id: FromPath[UUID]
+        self,
+        request: Request[Any, Any, Any],
+        programmes: NamedDependency[ProgrammeService],
+        programme_id: FromPath[UUID],
     ) -> Any:
-        programme = await ProgrammeService(db_session, actor_from_request(request)).get(programme_id)
-        return await self._page(request, db_session, _filled(programme), programme.id)
+        programme = await programmes.get(programme_id)
+        return await self._page(request, programmes, _filled(programme), programme.id)
 
-    async def _save(self, request: Request[Any, Any, Any], db_session: AsyncSession, programme_id: UUID | None) -> Any:
+    async def _save(
+        self, request: Request[Any, Any, Any], programmes: ProgrammeService, programme_id: UUID | None
+    ) -> Any:
         form = Form(await request.form())
         data = _read(form)
         if data is not None:
             try:
-                await ProgrammeService(db_session, actor_from_request(request)).save(programme_id, data)
+                await programmes.save(programme_id, data)
                 return see_other(request, "/vouchers", _("The programme has been saved."))
             except DomainError as error:
                 form.error(error.field or "code", error.message)
-        return await self._page(request, db_session, form, programme_id, 422)
+        return await self._page(request, programmes, form, programme_id, 422)
 
     @post("/new")
-    async def create(self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession]) -> Any:
-        return await self._save(request, db_session, None)
+    async def create(self, request: Request[Any, Any, Any], programmes: NamedDependency[ProgrammeService]) -> Any:
+        return await self._save(request, programmes, None)
 
     @post("/{programme_id:uuid}/edit")
     async def update(
-        self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], programme_id: FromPath[UUID]
+        self,
+        request: Request[Any, Any, Any],
+        programmes: NamedDependency[ProgrammeService],
+        programme_id: FromPath[UUID],
     ) -> Any:
-        return await self._save(request, db_session, programme_id)
+        return await self._save(request, programmes, programme_id)

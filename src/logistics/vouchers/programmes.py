@@ -9,17 +9,16 @@ from decimal import Decimal
 from uuid import UUID
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from logistics.audit import services as audit
 from logistics.core.errors import DomainError, NotFound
 from logistics.core.i18n import gettext as _
-from logistics.core.roles import Role
-from logistics.core.service import Service
+from logistics.core.service import Service, query
 from logistics.inventory.models import Item, Kit
-from logistics.sites.models import Site, SiteKind
+from logistics.sites.models import Site, SiteKind, SiteKindRow
 from logistics.vouchers.models import Cycle, Programme, ProgrammeLine, ProgrammePoint, Rule
-
-PROGRAMME_ROLES = frozenset({Role.ADMIN, Role.COORDINATOR})
+from logistics.vouchers.policy import MANAGE_PROGRAMMES
 
 
 @dataclass(frozen=True)
@@ -43,8 +42,19 @@ class ProgrammeInput:
     point_ids: list[UUID] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class FormOptions:
+    """What the programme form offers: active kits and items, and the distribution points."""
+
+    kits: list[Kit]
+    items: list[Item]
+    points: list[Site]
+
+
 class ProgrammeService(Service):
+    @query
     async def get(self, programme_id: UUID) -> Programme:
+        self.require(MANAGE_PROGRAMMES)
         programme = await self.session.get(Programme, programme_id)
         if programme is None:
             raise NotFound(_("This programme does not exist."))
@@ -52,7 +62,7 @@ class ProgrammeService(Service):
 
     async def save(self, programme_id: UUID | None, data: ProgrammeInput) -> Programme:
         """Create (no id) or change a programme. Vouchers already issued keep what they entitled to."""
-        self._require(PROGRAMME_ROLES)
+        self.require(MANAGE_PROGRAMMES)
         code = data.code.strip().upper()
         if not code or not code.replace("-", "").replace("_", "").isalnum():
             raise DomainError(_("The code is letters and digits, e.g. FEPZ."), "code")
@@ -96,7 +106,24 @@ class ProgrammeService(Service):
         programme.valid_until, programme.is_active = data.valid_until, data.is_active
         programme.lines = lines
         programme.point_rows = [ProgrammePoint(site_id=point_id) for point_id in dict.fromkeys(data.point_ids)]
-        self.session.add(programme)
-        await self.session.flush()
+        try:
+            async with self.session.begin_nested():
+                self.session.add(programme)
+                await self.session.flush()
+        except IntegrityError as error:  # the same code saved a moment ago by someone else (the unique index)
+            raise DomainError(_("Another programme has this code."), "code") from error
         await audit.record(self.session, self.actor, "programme.save", "programme", programme.id, ["lines"])
         return programme
+
+    @query
+    async def form_options(self) -> FormOptions:
+        self.require(MANAGE_PROGRAMMES)
+        kits = await self.session.scalars(select(Kit).where(Kit.is_active.is_(True)).order_by(Kit.name))
+        items = await self.session.scalars(select(Item).where(Item.is_active.is_(True)).order_by(Item.name))
+        points = await self.session.scalars(
+            select(Site)
+            .join(SiteKindRow, SiteKindRow.site_id == Site.id)
+            .where(SiteKindRow.kind == SiteKind.DISTRIBUTION_POINT)
+            .order_by(Site.name)
+        )
+        return FormOptions(list(kits), list(items), list(points))

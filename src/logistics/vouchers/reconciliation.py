@@ -1,5 +1,8 @@
 """End of the day at a distribution point: what the redemptions say was handed out, and what the ledger's issue
-movements took out of stock — item by item, which must agree — with the count per volunteer or device."""
+movements took out of stock — item by item, which must agree — with the count per volunteer or device.
+
+Site-limited users (volunteers, warehouse workers) see only their own points: asking for another point's day is
+refused, never answered with their own point's figures."""
 
 from __future__ import annotations
 
@@ -12,9 +15,15 @@ from uuid import UUID
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from logistics.core.errors import NotFound
 from logistics.core.i18n import day_start
+from logistics.core.i18n import gettext as _
+from logistics.core.service import Service, query
 from logistics.inventory.models import Item, Kit, Movement, MovementKind, MovementLine
+from logistics.sites.models import Site, SiteKind
 from logistics.vouchers.models import Redemption, RedemptionLine, VoucherLine
+from logistics.vouchers.points import distribution_points
+from logistics.vouchers.policy import RECONCILE
 
 
 @dataclass(frozen=True)
@@ -104,3 +113,29 @@ async def reconcile(session: AsyncSession, point_id: UUID, day: date) -> DayRepo
         item_rows,
         sorted(by_user.items()),
     )
+
+
+class ReconciliationService(Service):
+    @query
+    async def points(self) -> list[Site]:
+        """The distribution points whose days the user may see."""
+        self.require(RECONCILE)
+        return await distribution_points(self.session, self.actor, RECONCILE)
+
+    @query
+    async def day(self, point_id: UUID | None, day: date) -> tuple[Site, DayReport] | None:
+        """A point's day (the user's first point when none is asked for; None when they have none). Another
+        point than the user's own is refused (403), a point that does not exist too (404)."""
+        self.require(RECONCILE)
+        if point_id is None:
+            points = await self.points()
+            if not points:
+                return None
+            point = points[0]
+        else:
+            found = await self.session.get(Site, point_id)
+            if found is None or SiteKind.DISTRIBUTION_POINT not in found.kinds:
+                raise NotFound(_("This distribution point does not exist."))
+            self.require(RECONCILE, found)
+            point = found
+        return point, await reconcile(self.session, point.id, day)

@@ -26,9 +26,8 @@ from logistics.core.actor import Actor
 from logistics.core.errors import DomainError, NotFound
 from logistics.core.i18n import day_start, format_datetime, local_today
 from logistics.core.i18n import gettext as _
-from logistics.core.roles import Role
-from logistics.core.service import Service
-from logistics.inventory.ledger import HAND_OUT_ROLES, LedgerService, Shortage, number
+from logistics.core.service import Service, query
+from logistics.inventory.ledger import LedgerService, Shortage, number
 from logistics.inventory.models import Item, Kit
 from logistics.sites.models import Site, SiteKind
 from logistics.vouchers.issuing import CODE_LENGTH
@@ -41,6 +40,8 @@ from logistics.vouchers.models import (
     VoucherLine,
     VoucherStatus,
 )
+from logistics.vouchers.points import distribution_points
+from logistics.vouchers.policy import REDEEM, UNDO_ANY
 
 UNDO_MINUTES = 5
 
@@ -134,10 +135,18 @@ class RedemptionService(Service):
         super().__init__(session, actor)
         self.device_id = device_id
 
+    @query
+    async def points(self) -> list[Site]:
+        """The active distribution points where the user hands out goods."""
+        self.require(REDEEM)
+        return await distribution_points(self.session, self.actor, REDEEM, active_only=True)
+
+    @query
     async def point(self, point_id: UUID) -> Site:
-        """A distribution point the user (or device) works at."""
+        """A distribution point the user (or device) hands out goods at; another point is refused (404)."""
+        self.require(REDEEM)
         site = await self.session.get(Site, point_id)
-        if site is None or not self.actor.can_see_site(site.id) or SiteKind.DISTRIBUTION_POINT not in site.kinds:
+        if site is None or SiteKind.DISTRIBUTION_POINT not in site.kinds or not self.can(REDEEM, site):
             raise NotFound(_("This distribution point does not exist or is not one of yours."))
         return site
 
@@ -179,6 +188,7 @@ class RedemptionService(Service):
             goods.update((kit_id, (name, _("kit"), True)) for kit_id, name in kits.all())
         return goods
 
+    @query
     async def view(self, voucher: Voucher, programme: str | None = None) -> VoucherView:
         """The voucher and its lines as loaded (or changed) in this transaction."""
         if programme is None:
@@ -240,7 +250,6 @@ class RedemptionService(Service):
 
     async def look_up(self, code_text: str, point_id: UUID, today: date | None = None) -> VoucherView:
         """What the voucher gives at this point now; raises Refusal with the reason otherwise."""
-        self._require(HAND_OUT_ROLES)
         point = await self.point(point_id)
         voucher = await self._voucher(code_text)
         await audit.record(self.session, self.actor, "voucher.scan", "voucher", voucher.id)
@@ -259,7 +268,7 @@ class RedemptionService(Service):
 
         The voucher's row is locked first; the stock is taken last, so the balance rows that every redemption at
         the point shares stay locked (PostgreSQL) for as short a time as possible."""
-        self._require(HAND_OUT_ROLES)
+        self.require(REDEEM)
         request_id = request_id.strip()
         if not 8 <= len(request_id) <= 64:
             raise Refusal("bad_request_id", _("The request id must have 8 to 64 characters."), 422)
@@ -366,16 +375,19 @@ class RedemptionService(Service):
 
     async def undo(self, redemption_id: UUID, now: datetime | None = None) -> Redemption:
         """Within 5 minutes, by the one who redeemed or a coordinator: the goods go back, the voucher is whole."""
-        self._require(HAND_OUT_ROLES)
+        self.require(REDEEM)
         redemption = await self.session.get(Redemption, redemption_id)
-        if redemption is None or not self.actor.can_see_site(redemption.point_id):
+        if redemption is None or not self.can(REDEEM, redemption):
             raise NotFound(_("This redemption does not exist."))
         now = now or datetime.now(UTC)
-        if self.actor.role not in {Role.COORDINATOR, Role.ADMIN}:
+        if not self.can(UNDO_ANY, redemption):
             if redemption.user_name != self.actor.username:
                 raise DomainError(_("Only the one who handed it out or a coordinator can undo this."))
             if now - redemption.at > timedelta(minutes=UNDO_MINUTES):
                 raise DomainError(_("It is too late to undo (more than 5 minutes): ask a coordinator."))
+        # The voucher's row first, as a redemption takes it: its lines are then changed by one of them at a time
+        # (two orders of taking the line rows could deadlock on PostgreSQL).
+        await self.session.execute(select(Voucher.id).where(Voucher.id == redemption.voucher_id).with_for_update())
         result = await self.session.execute(
             update(Redemption)
             .where(Redemption.id == redemption.id, Redemption.undone_at.is_(None))
@@ -404,6 +416,7 @@ class RedemptionService(Service):
         await self.session.refresh(redemption)
         return redemption
 
+    @query
     async def today_count(self, point_id: UUID, today: date | None = None) -> int:
         day = today or local_today()
         return int(

@@ -15,41 +15,30 @@ from uuid import UUID
 from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from logistics.core.errors import DomainError
+from logistics.core.errors import DomainError, Forbidden, NotFound
 from logistics.core.i18n import _
-from logistics.inventory.ledger import HAND_OUT_ROLES
-from logistics.sites.models import Site, SiteKind, SiteKindRow
+from logistics.vouchers.policy import REDEEM, policy
 from logistics.vouchers.redeeming import Outcome, RedemptionService, Refusal, VoucherView
-from logistics.web.dependencies import actor_from_request
+from logistics.web.dependencies import services
 from logistics.web.forms import Form
-from logistics.web.guards import requires
+from logistics.web.guards import may
 from logistics.web.layout import register_nav
 from logistics.web.responses import see_other
 from logistics.web.templating import render
 
-register_nav(lambda: _("Scan vouchers"), "/scan", HAND_OUT_ROLES, order=20)
+register_nav(lambda: _("Scan vouchers"), "/scan", policy.roles(REDEEM), order=20)
 
 
 class ScanController(Controller):
     path = "/scan"
-    guards = [requires(*HAND_OUT_ROLES)]
+    guards = [may(REDEEM)]
+    dependencies = services(redemptions=RedemptionService)
 
     @get("/")
-    async def points(self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession]) -> Any:
+    async def points(self, request: Request[Any, Any, Any], redemptions: NamedDependency[RedemptionService]) -> Any:
         """The user's distribution points; straight to the scan page when there is one."""
-        actor = actor_from_request(request)
-        query = (
-            select(Site)
-            .join(SiteKindRow, SiteKindRow.site_id == Site.id)
-            .where(SiteKindRow.kind == SiteKind.DISTRIBUTION_POINT, Site.is_active.is_(True))
-            .order_by(Site.name)
-        )
-        if not actor.sees_all_sites:
-            query = query.where(Site.id.in_(actor.site_ids))
-        points = list(await db_session.scalars(query))
+        points = await redemptions.points()
         if len(points) == 1:
             return see_other(request, f"/scan/{points[0].id}")
         return render(request, "vouchers/points.html", points=points)
@@ -63,6 +52,7 @@ class ScanController(Controller):
         **result: Any,
     ) -> Any:
         point = await service.point(point_id)
+        refusal: DomainError | None = result.get("refusal")
         return render(
             request,
             "vouchers/scan.html",
@@ -71,7 +61,8 @@ class ScanController(Controller):
             point=point,
             today_count=await service.today_count(point.id),
             view=result.get("view"),
-            refusal=result.get("refusal"),
+            refusal=refusal.message if refusal else None,
+            short_of_stock=refusal is not None and refusal.error == "not_enough_stock",
             outcome=result.get("outcome"),
             undone=result.get("undone", False),
             code=result.get("code", ""),
@@ -81,49 +72,47 @@ class ScanController(Controller):
 
     @get("/{point_id:uuid}")
     async def scan_page(
-        self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], point_id: FromPath[UUID]
+        self, request: Request[Any, Any, Any], redemptions: NamedDependency[RedemptionService], point_id: FromPath[UUID]
     ) -> Any:
-        return await self._page(request, RedemptionService(db_session, actor_from_request(request)), point_id)
+        return await self._page(request, redemptions, point_id)
 
     @post("/{point_id:uuid}/look")
     async def look(
-        self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], point_id: FromPath[UUID]
+        self, request: Request[Any, Any, Any], redemptions: NamedDependency[RedemptionService], point_id: FromPath[UUID]
     ) -> Any:
         """A scanned or typed code: what to hand out, or why not."""
         form = Form(await request.form())
         code = form.text("code", required=False, max_length=60)
-        service = RedemptionService(db_session, actor_from_request(request))
         try:
-            view = await service.look_up(code, point_id)
+            view = await redemptions.look_up(code, point_id)
         except Refusal as refusal:
-            return await self._page(request, service, point_id, 200, refusal=refusal, code=code)
-        return await self._page(request, service, point_id, view=view, code=view.code)
+            return await self._page(request, redemptions, point_id, 200, refusal=refusal, code=code)
+        return await self._page(request, redemptions, point_id, view=view, code=view.code)
 
     @post("/{point_id:uuid}/redeem")
     async def redeem(
-        self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], point_id: FromPath[UUID]
+        self, request: Request[Any, Any, Any], redemptions: NamedDependency[RedemptionService], point_id: FromPath[UUID]
     ) -> Any:
         """Hand out the confirmed quantities (`qty-<item or kit>`); the voucher keeps what was not handed out."""
         form = Form(await request.form())
         code = form.text("code", max_length=60)
         request_id = form.text("request_id", max_length=64)
-        service = RedemptionService(db_session, actor_from_request(request))
         wants: dict[UUID, Decimal] = {}
         try:
-            view = await service.look_up(code, point_id)
+            view = await redemptions.look_up(code, point_id)
             for line in view.lines:
                 quantity = form.decimal(f"qty-{line.goods_id}", places=3, minimum=Decimal(0))
                 if quantity is not None:
                     wants[line.goods_id] = quantity
             if not form.valid:
-                return await self._page(request, service, point_id, 422, view=view, code=code, form=form)
-            async with db_session.begin_nested():  # refused after part of the work: none of it is kept
-                outcome: Outcome = await service.redeem(code, point_id, request_id, wants)
+                return await self._page(request, redemptions, point_id, 422, view=view, code=code, form=form)
+            outcome: Outcome = await redemptions.redeem(code, point_id, request_id, wants)
         except Refusal as refusal:
             # E.g. not enough stock: the volunteer may lower the quantities and confirm again.
-            retry = await self._retry_view(service, code, point_id)
-            return await self._page(request, service, point_id, 200, refusal=refusal, view=retry, code=code, form=form)
-        return await self._page(request, service, point_id, outcome=outcome, code=code)
+            retry = await self._retry_view(redemptions, code, point_id)
+            page = {"refusal": refusal, "view": retry, "code": code, "form": form}
+            return await self._page(request, redemptions, point_id, 200, **page)
+        return await self._page(request, redemptions, point_id, outcome=outcome, code=code)
 
     @staticmethod
     async def _retry_view(service: RedemptionService, code: str, point_id: UUID) -> VoucherView | None:
@@ -136,13 +125,15 @@ class ScanController(Controller):
     async def undo(
         self,
         request: Request[Any, Any, Any],
-        db_session: NamedDependency[AsyncSession],
+        redemptions: NamedDependency[RedemptionService],
         point_id: FromPath[UUID],
         redemption_id: FromPath[UUID],
     ) -> Any:
-        service = RedemptionService(db_session, actor_from_request(request))
+        """Undo a hand-out; a refusal (too late, already undone, another volunteer's) is shown in the result."""
         try:
-            await service.undo(redemption_id)
+            await redemptions.undo(redemption_id)
+        except (NotFound, Forbidden):
+            raise
         except DomainError as error:
-            return await self._page(request, service, point_id, 200, refusal=error)
-        return await self._page(request, service, point_id, undone=True)
+            return await self._page(request, redemptions, point_id, 200, refusal=error)
+        return await self._page(request, redemptions, point_id, undone=True)

@@ -77,10 +77,9 @@ async def load_voucher_demo(session: AsyncSession, data: dict[str, Any]) -> tupl
     redeemed = 0
     for voucher, point in plan:
         try:
-            async with session.begin_nested():
-                await RedemptionService(session, ACTOR).redeem(voucher.code, point.id, f"demo-{voucher.id}")
+            await RedemptionService(session, ACTOR).redeem(voucher.code, point.id, f"demo-{voucher.id}")
             redeemed += 1
-        except Refusal:  # not enough stock there: the voucher stays to be redeemed
+        except Refusal:  # not enough stock there: the voucher stays to be redeemed (the refusal left nothing)
             continue
     devices = DeviceService(session, ACTOR)
     tokens = []

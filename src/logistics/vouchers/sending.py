@@ -1,6 +1,11 @@
 """Sending a voucher to the household: an e-mail with the QR (a PNG) and the printable voucher (a PDF) attached,
 or an SMS with a link to a page that shows the QR on the household's phone.
 
+Both go through the notification outbox: the message is queued in the use case's transaction and delivered by
+the `notifications.deliver` job — never from the request. The e-mail's files are made when it is delivered, from
+the voucher named in its outbox key (`voucher:<id>:<language>:<random>`), in the household's language; a voucher
+revoked meanwhile is not sent.
+
 SMS gateways are pluggable: LOGISTICS_SMS_GATEWAY is `log` (the default: the message goes to the log, for set-ups
 without a contract with an SMS operator) or `package.module:Class`, a class with `async send(phone, text)`.
 """
@@ -8,23 +13,29 @@ without a contract with an SMS operator) or `package.module:Class`, a class with
 from __future__ import annotations
 
 import io
+import uuid
 from uuid import UUID
 
 import qrcode
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from logistics import codes
 from logistics.audit import services as audit
 from logistics.core.errors import DomainError
 from logistics.core.i18n import gettext as _
+from logistics.core.i18n import in_locale
 from logistics.core.service import Service
-from logistics.mail import deliver, mail_configured, new_message
-from logistics.people.models import Household
-from logistics.settings import get_settings
-from logistics.sms import sms_gateway
+from logistics.mail import mail_configured
+from logistics.notifications.outbox import Attachment, PermanentFailure, enqueue, register_attachments
+from logistics.people.models import Household, Person
+from logistics.settings import LOCALES, get_settings
 from logistics.vouchers.documents import voucher_prints
-from logistics.vouchers.issuing import ISSUE_ROLES, VoucherService
-from logistics.vouchers.models import VoucherStatus
+from logistics.vouchers.issuing import VoucherService
+from logistics.vouchers.models import Voucher, VoucherStatus
+from logistics.vouchers.policy import SEND
 from logistics.vouchers.printing import render_vouchers
+
+KEY_PREFIX = "voucher"
 
 
 def qr_png(text: str) -> bytes:
@@ -34,13 +45,18 @@ def qr_png(text: str) -> bytes:
     return out.getvalue()
 
 
+def _language(person: Person) -> str:
+    return person.preferred_language if person.preferred_language in LOCALES else get_settings().default_locale
+
+
 class SendingService(Service):
     @staticmethod
     def mail_ready() -> bool:
         return mail_configured()
 
     async def send(self, voucher_id: UUID, channel: str, base_url: str) -> None:
-        self._require(ISSUE_ROLES)
+        """Queue the voucher's e-mail or SMS to the head of the household, in their language."""
+        self.require(SEND)
         voucher = await VoucherService(self.session, self.actor).voucher(voucher_id)
         if voucher.status != VoucherStatus.ISSUED:
             raise DomainError(_("Only a voucher that is still valid can be sent."))
@@ -52,28 +68,42 @@ class SendingService(Service):
                 raise DomainError(_("The head of the household has no e-mail address."))
             if not mail_configured():
                 raise DomainError(_("E-mail is not configured (LOGISTICS_SMTP_HOST)."))
+            locale = _language(head)
             [printed] = await voucher_prints(self.session, [voucher])
-            pdf = render_vouchers([printed], "a4", get_settings().org_name)
-            message = new_message(
-                [head.email],
-                _("Your voucher: %(programme)s", programme=printed.programme),
-                _(
+            with in_locale(locale):
+                subject = _("Your voucher: %(programme)s", programme=printed.programme)
+                body = _(
                     "Your voucher %(code)s (%(programme)s) is valid from %(start)s to %(end)s. Show the QR code "
                     "in the attachment at the distribution point.",
                     code=code,
                     programme=printed.programme,
                     start=voucher.valid_from.isoformat(),
                     end=voucher.valid_until.isoformat(),
-                ),
-            )
-            message.add_attachment(qr_png(code), maintype="image", subtype="png", filename=f"{code}.png")
-            message.add_attachment(pdf, maintype="application", subtype="pdf", filename=f"{code}.pdf")
-            await deliver(message)
+                )
+            key = f"{KEY_PREFIX}:{voucher.id}:{locale}:{uuid.uuid4().hex}"
+            await enqueue(self.session, "email", head.email, subject, body, person_id=head.id, key=key)
         elif channel == "sms":
             if head is None or not head.phone:
                 raise DomainError(_("The head of the household has no phone number."))
-            text = _("Your voucher: %(url)s", url=f"{base_url}/v/{code}")
-            await sms_gateway().send(head.phone, text)
+            link = f"{base_url}/v/{code}"
+            with in_locale(_language(head)):
+                text = _("Your voucher: %(url)s", url=link)
+            await enqueue(self.session, "sms", head.phone, "", text, person_id=head.id)
         else:
             raise DomainError(_("This option is not available."), "channel")
         await audit.record(self.session, self.actor, "voucher.send", "voucher", voucher.id, [channel])
+
+
+async def voucher_attachments(session: AsyncSession, key: str) -> list[Attachment]:
+    """The files of a voucher's e-mail, made when the outbox delivers it: the QR as a PNG and the A4 voucher."""
+    _prefix, voucher_id, locale, _random = key.split(":")
+    voucher = await session.get(Voucher, UUID(voucher_id))
+    if voucher is None or voucher.status != VoucherStatus.ISSUED:
+        raise PermanentFailure("the voucher is no longer valid (revoked, redeemed or expired)")
+    code = codes.format_code(voucher.code)
+    with in_locale(locale):
+        pdf = render_vouchers(await voucher_prints(session, [voucher]), "a4", get_settings().org_name)
+    return [(qr_png(code), "image", "png", f"{code}.png"), (pdf, "application", "pdf", f"{code}.pdf")]
+
+
+register_attachments(KEY_PREFIX, voucher_attachments)
