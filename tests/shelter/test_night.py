@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from uuid import uuid4
 
 from sqlalchemy import select, update
 
+from logistics.audit.models import AuditEntry
 from logistics.core.actor import Actor
+from logistics.shelter.jobs import occupancy_snapshot
 from logistics.shelter.models import Hold, OccupancySnapshot, RollCallMark, Stay, WaitingRequest
-from logistics.shelter.rollcall import RollCallService, occupancy_snapshot, tonight
+from logistics.shelter.rollcall import RollCallService, tonight
 
 from ..conftest import login
 from ..helpers import count, db_session, post_form
@@ -167,3 +170,36 @@ async def test_case_workers_see_the_stays_due_for_review(app, client, people):
     client.cookies.clear()
     await login(client, "shelter")
     assert (await client.get("/shelter/review/")).status_code == 403
+
+
+async def test_shelter_staff_cannot_cancel_a_request_meant_for_another_site(app, client, people):
+    await make_rooms(app, people.site_b.id, [("Sala B", "men", 1, False)])
+    await login(client, "caseworker")
+    for description, site in (("Pan D., do B", people.site_b.id), ("Pan E., gdziekolwiek", "")):
+        data = {"description": description, "category": "men", "priority": "2", "site": str(site)}
+        assert (await post_form(client, "/shelter/waiting/", data)).status_code == 303
+    async with db_session(app) as session:
+        for_b = await session.scalar(select(WaitingRequest).where(WaitingRequest.site_id == people.site_b.id))
+        anywhere = await session.scalar(select(WaitingRequest).where(WaitingRequest.site_id.is_(None)))
+    client.cookies.clear()
+    await login(client, "shelter")  # works at site A only
+    page = await client.get("/shelter/waiting/")
+    assert "Pan E., gdziekolwiek" in page.text
+    assert "Pan D., do B" not in page.text  # not listed: nothing offered that would be refused
+    cancel = await post_form(client, f"/shelter/waiting/{for_b.id}/close", {"status": "cancelled"})
+    assert cancel.status_code == 403
+    offer = await post_form(client, f"/shelter/waiting/{for_b.id}/offer", {"bed": str(uuid4())})
+    assert offer.status_code == 403
+    async with db_session(app) as session:
+        assert (await session.get(WaitingRequest, for_b.id)).status == "open"
+    assert await count(app, AuditEntry, AuditEntry.action.like("waiting.%"), AuditEntry.action != "waiting.add") == 0
+    # A request for any site is theirs to cancel; a coordinator cancels the one for site B.
+    assert (
+        await post_form(client, f"/shelter/waiting/{anywhere.id}/close", {"status": "cancelled"})
+    ).status_code == 303
+    client.cookies.clear()
+    await login(client, "coordinator")
+    assert (await post_form(client, f"/shelter/waiting/{for_b.id}/close", {"status": "cancelled"})).status_code == 303
+    async with db_session(app) as session:
+        statuses = {r.description: r.status for r in await session.scalars(select(WaitingRequest))}
+    assert statuses == {"Pan D., do B": "cancelled", "Pan E., gdziekolwiek": "cancelled"}

@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select, update
 
 from logistics.audit.models import AuditEntry
+from logistics.shelter.jobs import release_expired_holds
 from logistics.shelter.models import BedAssignment, Hold, Stay
-from logistics.shelter.stays import release_expired_holds
 
 from ..conftest import login
 from ..helpers import count, db_session, post_form
@@ -221,7 +221,7 @@ async def test_a_family_is_checked_in_together_into_one_family_room(app, client,
     assert stays[0].group_id is not None
     # A boy alone may not take a bed in the women's room, and a family must go to a family room: all or nothing.
     more = {"person": [str(son.id)], "bed": [str(beds["Damska"][0].id)]}
-    assert (await post_form(client, "/shelter/check-in/family", more)).status_code == 303
+    assert (await post_form(client, "/shelter/check-in/family", more)).status_code == 422
     assert await count(app, Stay) == 3
 
 
@@ -265,3 +265,64 @@ async def test_move_to_another_site_keeps_the_stay(app, client, people):
     assert moved.site_id == people.site_b.id
     assert await count(app, Stay) == 1
     assert await bed_state(app, here["Męska"][0].id) == "available"
+
+
+async def _family(app, people, beds_in_family_room=3):
+    """A mother with two children in one household, and a family room with a bed for each."""
+    from logistics.people.households import HouseholdService
+    from logistics.people.services import PersonInput, PersonService
+
+    from .helpers import CASE_WORKER
+
+    beds = await make_rooms(app, people.site_a.id, [("Rodzinna", "family", beds_in_family_room, False)])
+    async with db_session(app) as session:
+        registry = PersonService(session, CASE_WORKER)
+        mother = await registry.register(PersonInput("Anna", "Rodzinna", None, 1990, "female"), confirmed_new=True)
+        son = await registry.register(PersonInput("Jaś", "Rodzinny", None, 2016, "male"), confirmed_new=True)
+        daughter = await registry.register(PersonInput("Ola", "Rodzinna", None, 2019, "female"), confirmed_new=True)
+        homes = HouseholdService(session, CASE_WORKER)
+        home = await homes.create(mother.id)
+        await homes.add_member(home.id, son.id, "child")
+        await homes.add_member(home.id, daughter.id, "child")
+        await session.commit()
+    return beds["Rodzinna"], [mother, son, daughter]
+
+
+async def test_a_family_check_in_refused_for_one_taken_bed_keeps_nobody(app, client, people):
+    """Another desk takes one of the family's beds between showing the form and posting it: the family check-in is
+    refused as a whole — no stay, no bed assignment, no audit entry of a check-in for any member, beds still free."""
+    beds, family = await _family(app, people)
+    stranger = await make_person(app, "Ewa", "female")  # a woman alone may take a bed in a family room
+    await login(client, "shelter")
+    form = await client.get("/shelter/check-in", params={"person": str(family[0].id)})
+    assert "Przyjmij całą rodzinę" in form.text
+    # The beds are taken in the order of their ids: the last one taken away, so the others are placed first.
+    taken = max(beds, key=lambda bed: bed.id)
+    assert all(f'name="bed" value="{bed.id}"' in form.text for bed in beds)
+    other_desk = await post_form(client, "/shelter/check-in", {"person": str(stranger.id), "bed": str(taken.id)})
+    assert other_desk.status_code == 303
+    data = {"person": [str(member.id) for member in family], "bed": [str(bed.id) for bed in beds]}
+    response = await post_form(client, "/shelter/check-in/family", data)
+    assert response.status_code == 409
+    assert "To łóżko zostało właśnie zajęte. Wybierz inne." in response.text
+    async with db_session(app) as session:
+        stays = list(await session.scalars(select(Stay)))
+        assignments = list(await session.scalars(select(BedAssignment)))
+        check_ins = list(await session.scalars(select(AuditEntry).where(AuditEntry.action == "stay.check_in")))
+    assert [stay.person_id for stay in stays] == [stranger.id]
+    assert [assignment.person_id for assignment in assignments] == [stranger.id]
+    assert [entry.entity_id for entry in check_ins] == [str(stranger.id)]
+    assert [await bed_state(app, bed.id) for bed in beds if bed.id != taken.id] == ["available", "available"]
+    # The page shown again says what is true now: no family room has a bed for each of them.
+    assert "Żadna sala rodzinna nie ma dość wolnych łóżek dla całej rodziny." in response.text
+
+
+async def test_a_family_is_checked_in_with_its_beds_taken_in_a_fixed_order(app, client, people):
+    beds, family = await _family(app, people)
+    await login(client, "shelter")
+    data = {"person": [str(member.id) for member in family], "bed": [str(bed.id) for bed in reversed(beds)]}
+    assert (await post_form(client, "/shelter/check-in/family", data)).status_code == 303
+    async with db_session(app) as session:
+        placed = dict((await session.execute(select(BedAssignment.person_id, BedAssignment.bed_id))).all())
+    assert placed == {member.id: bed.id for member, bed in zip(family, reversed(beds), strict=True)}
+    assert await count(app, AuditEntry, AuditEntry.action == "stay.check_in") == 3

@@ -8,25 +8,34 @@ from uuid import UUID
 from litestar import Controller, MediaType, Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from logistics.core.errors import DomainError, NotFound
 from logistics.core.i18n import _
 from logistics.people.services import PersonService
 from logistics.settings import get_settings
 from logistics.shelter import labels
-from logistics.shelter.occupancy import occupancy
-from logistics.shelter.places import BOARD_ROLES, DESK_ROLES, HOLD_ROLES, PLACES_ROLES, PlacesService
-from logistics.shelter.stays import BedTaken, StayService
-from logistics.shelter.waiting import WaitingService, first_fitting
-from logistics.web.dependencies import actor_from_request
+from logistics.shelter.occupancy import OccupancyService, SiteOccupancy
+from logistics.shelter.places import PlacesService
+from logistics.shelter.policy import (
+    CHECK_IN,
+    CHECK_OUT,
+    HOLD,
+    MANAGE_PLACES,
+    MOVE,
+    OUT_OF_SERVICE,
+    VIEW,
+    policy,
+)
+from logistics.shelter.stays import StayService
+from logistics.shelter.waiting import WaitingService
+from logistics.web.dependencies import services
 from logistics.web.forms import Form
-from logistics.web.guards import requires
+from logistics.web.guards import may
 from logistics.web.layout import register_nav
 from logistics.web.responses import attempt, csv_response, flash, refusal, see_other
 from logistics.web.templating import render
 
-register_nav(lambda: _("Beds"), "/shelter/board", BOARD_ROLES, order=10)
+register_nav(lambda: _("Beds"), "/shelter/board", policy.roles(VIEW), order=10)
 
 PUBLIC = {"exclude_from_auth": True}
 
@@ -47,7 +56,7 @@ FREE_PLACES_COLUMNS = [
 ]
 
 
-def _free_places_rows(rows: list[Any]) -> list[list[object]]:
+def _free_places_rows(rows: list[SiteOccupancy]) -> list[list[object]]:
     return [
         [
             row.site.name,
@@ -67,45 +76,50 @@ def _free_places_rows(rows: list[Any]) -> list[list[object]]:
     ]
 
 
+def site_page(site_id: UUID) -> str:
+    """A site's bed map: where every small form on it goes back to."""
+    return f"/shelter/sites/{site_id}"
+
+
 class ShelterController(Controller):
     path = "/shelter"
+    dependencies = services(
+        board=OccupancyService, places=PlacesService, stays=StayService, waiting=WaitingService, people=PersonService
+    )
 
-    @get("/board", guards=[requires(*BOARD_ROLES)])
-    async def board(
-        self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], kind: FromQuery[str] = ""
+    @get("/board", guards=[may(VIEW)])
+    async def board_page(
+        self, request: Request[Any, Any, Any], board: NamedDependency[OccupancyService], kind: FromQuery[str] = ""
     ) -> Any:
         """Every site with total / occupied / held / out of service / free; the table refreshes itself."""
-        rows = await occupancy(db_session, actor_from_request(request), kind or None)
         return render(
             request,
             "shelter/board.html",
             block="board",
-            rows=rows,
+            rows=await board.board(kind or None),
             kind=kind,
             labels=labels,
             refresh=get_settings().board_refresh_seconds,
         )
 
-    @get("/free", guards=[requires(*BOARD_ROLES)])
-    async def free_places(self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession]) -> Any:
-        rows = await occupancy(db_session, actor_from_request(request))
-        return render(request, "shelter/free.html", rows=rows, public=False)
+    @get("/free", guards=[may(VIEW)])
+    async def free_places(self, request: Request[Any, Any, Any], board: NamedDependency[OccupancyService]) -> Any:
+        return render(request, "shelter/free.html", rows=await board.board(), public=False)
 
-    @get("/free.csv", guards=[requires(*BOARD_ROLES)], media_type="text/csv")
-    async def free_places_csv(
-        self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession]
-    ) -> Response[str]:
-        rows = await occupancy(db_session, actor_from_request(request))
-        return csv_response("free-places.csv", FREE_PLACES_COLUMNS, _free_places_rows(rows))
+    @get("/free.csv", guards=[may(VIEW)], media_type="text/csv")
+    async def free_places_csv(self, board: NamedDependency[OccupancyService]) -> Response[str]:
+        return csv_response("free-places.csv", FREE_PLACES_COLUMNS, _free_places_rows(await board.board()))
 
-    @get("/sites/{site_id:uuid}", guards=[requires(*BOARD_ROLES)])
+    @get("/sites/{site_id:uuid}", guards=[may(VIEW)])
     async def site_map(
-        self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], site_id: FromPath[UUID]
+        self,
+        request: Request[Any, Any, Any],
+        places: NamedDependency[PlacesService],
+        stays: NamedDependency[StayService],
+        waiting: NamedDependency[WaitingService],
+        site_id: FromPath[UUID],
     ) -> Any:
         """The room-and-bed map staff use on a tablet: each bed's state, who is in it, what can be done."""
-        actor = actor_from_request(request)
-        places = PlacesService(db_session, actor)
-        stays = StayService(db_session, actor)
         site = await places.shelter_site(site_id)
         return render(
             request,
@@ -116,269 +130,258 @@ class ShelterController(Controller):
             occupants=await stays.occupants(site.id),
             holds=await stays.open_holds(site.id),
             repairs=await places.out_of_service_periods(site.id),
-            waiting=await first_fitting(WaitingService(db_session, actor)) if actor.role in HOLD_ROLES else {},
+            waiting=await waiting.first_fitting(),
             labels=labels,
             form=Form(),
         )
 
     # --- rooms and beds ---------------------------------------------------------------------------------------
 
-    @get("/sites/{site_id:uuid}/rooms", guards=[requires(*PLACES_ROLES)])
-    async def rooms(
-        self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], site_id: FromPath[UUID]
+    async def _rooms_page(
+        self, request: Request[Any, Any, Any], places: PlacesService, site_id: UUID, form: Form, status_code: int = 200
     ) -> Any:
-        places = PlacesService(db_session, actor_from_request(request))
         site = await places.shelter_site(site_id)
-        return render(
-            request, "shelter/rooms.html", site=site, rooms=await places.rooms(site.id), form=Form(), labels=labels
-        )
-
-    @post("/sites/{site_id:uuid}/rooms", guards=[requires(*PLACES_ROLES)])
-    async def add_room(
-        self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], site_id: FromPath[UUID]
-    ) -> Any:
-        places = PlacesService(db_session, actor_from_request(request))
-        site = await places.shelter_site(site_id)
-        form = Form(await request.form())
-        data = labels.read_room_form(form)
-        if data:
-            try:
-                await places.add_room(site.id, data)
-                return see_other(request, f"/shelter/sites/{site.id}/rooms", _("The room has been added."))
-            except DomainError as error:
-                form.error(error.field or "name", error.message)
         return render(
             request,
             "shelter/rooms.html",
-            block="room_form",
-            status_code=422,
+            block="room_form" if status_code != 200 else None,
+            status_code=status_code,
             site=site,
             rooms=await places.rooms(site.id),
             form=form,
             labels=labels,
         )
 
-    @post("/rooms/{room_id:uuid}/beds", guards=[requires(*PLACES_ROLES)])
-    async def add_beds(
-        self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], room_id: FromPath[UUID]
+    @get("/sites/{site_id:uuid}/rooms", guards=[may(MANAGE_PLACES)])
+    async def rooms(
+        self, request: Request[Any, Any, Any], places: NamedDependency[PlacesService], site_id: FromPath[UUID]
     ) -> Any:
-        places = PlacesService(db_session, actor_from_request(request))
+        return await self._rooms_page(request, places, site_id, Form())
+
+    @post("/sites/{site_id:uuid}/rooms", guards=[may(MANAGE_PLACES)])
+    async def add_room(
+        self, request: Request[Any, Any, Any], places: NamedDependency[PlacesService], site_id: FromPath[UUID]
+    ) -> Any:
+        form = Form(await request.form())
+        data = labels.read_room_form(form)
+        if data:
+            try:
+                await places.add_room(site_id, data)
+                return see_other(request, f"/shelter/sites/{site_id}/rooms", _("The room has been added."))
+            except DomainError as error:
+                form.error(error.field or "name", error.message)
+        return await self._rooms_page(request, places, site_id, form, status_code=422)
+
+    @post("/rooms/{room_id:uuid}/beds", guards=[may(MANAGE_PLACES)])
+    async def add_beds(
+        self, request: Request[Any, Any, Any], places: NamedDependency[PlacesService], room_id: FromPath[UUID]
+    ) -> Any:
         room = await places.room(room_id)
         form = Form(await request.form())
         data = labels.read_bulk_form(form)
+        back = f"/shelter/sites/{room.site_id}/rooms"
+        if data is None:
+            return await attempt(request, refusal(form), back)
         try:
-            if data is None:
-                raise DomainError(next(iter(form.errors.values())))
             beds = await places.add_beds(room.id, data)
         except DomainError as error:
             flash(request, error.message, "error")
-            return see_other(request, f"/shelter/sites/{room.site_id}/rooms")
-        return see_other(request, f"/shelter/sites/{room.site_id}/rooms", _("%(n)s beds have been added.", n=len(beds)))
+            return see_other(request, back)
+        return see_other(request, back, _("%(n)s beds have been added.", n=len(beds)))
 
-    @post("/beds/{bed_id:uuid}/out-of-service", guards=[requires(*(DESK_ROLES | PLACES_ROLES))])
+    @post("/beds/{bed_id:uuid}/out-of-service", guards=[may(OUT_OF_SERVICE)])
     async def out_of_service(
-        self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], bed_id: FromPath[UUID]
+        self, request: Request[Any, Any, Any], places: NamedDependency[PlacesService], bed_id: FromPath[UUID]
     ) -> Any:
-        places = PlacesService(db_session, actor_from_request(request))
+        bed = await places.bed(bed_id)
         form = Form(await request.form())
         reason = form.raw("reason")
         expected_back = form.date("expected_back")
         note = form.text("note", required=False, max_length=200)
-        bed = await places.bed(bed_id)
-        back = f"/shelter/sites/{bed.site_id}"
         if not form.valid:
-            return await attempt(request, refusal(form), back)
+            return await attempt(request, refusal(form), site_page(bed.site_id))
         return await attempt(
             request,
             places.take_out_of_service(bed.id, reason, expected_back, note),
-            back,
+            site_page(bed.site_id),
             _("The bed is out of service."),
         )
 
-    @post("/beds/{bed_id:uuid}/back-in-service", guards=[requires(*(DESK_ROLES | PLACES_ROLES))])
+    @post("/beds/{bed_id:uuid}/back-in-service", guards=[may(OUT_OF_SERVICE)])
     async def back_in_service(
-        self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], bed_id: FromPath[UUID]
+        self, request: Request[Any, Any, Any], places: NamedDependency[PlacesService], bed_id: FromPath[UUID]
     ) -> Any:
-        places = PlacesService(db_session, actor_from_request(request))
         bed = await places.bed(bed_id)
         return await attempt(
-            request, places.return_to_service(bed.id), f"/shelter/sites/{bed.site_id}", _("The bed is back in service.")
+            request, places.return_to_service(bed.id), site_page(bed.site_id), _("The bed is back in service.")
         )
 
     # --- holds --------------------------------------------------------------------------------------------
 
-    @post("/beds/{bed_id:uuid}/hold", guards=[requires(*HOLD_ROLES)])
+    @post("/beds/{bed_id:uuid}/hold", guards=[may(HOLD)])
     async def hold(
-        self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], bed_id: FromPath[UUID]
+        self, request: Request[Any, Any, Any], stays: NamedDependency[StayService], bed_id: FromPath[UUID]
     ) -> Any:
-        stays = StayService(db_session, actor_from_request(request))
         bed = await stays.bed(bed_id)
         form = Form(await request.form())
         person = form.uuids("person")
         note = form.text("note", required=False, max_length=200)
         hours = form.integer("hours", minimum=1, maximum=168)
-        back = f"/shelter/sites/{bed.site_id}"
         if not form.valid:
-            return await attempt(request, refusal(form), back)
+            return await attempt(request, refusal(form), site_page(bed.site_id))
         return await attempt(
-            request, stays.hold(bed.id, person[0] if person else None, note, hours), back, _("The bed is held.")
+            request,
+            stays.hold(bed.id, person[0] if person else None, note, hours),
+            site_page(bed.site_id),
+            _("The bed is held."),
         )
 
-    @post("/beds/{bed_id:uuid}/release", guards=[requires(*HOLD_ROLES)])
+    @post("/beds/{bed_id:uuid}/release", guards=[may(HOLD)])
     async def release(
-        self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], bed_id: FromPath[UUID]
+        self, request: Request[Any, Any, Any], stays: NamedDependency[StayService], bed_id: FromPath[UUID]
     ) -> Any:
-        stays = StayService(db_session, actor_from_request(request))
         bed = await stays.bed(bed_id)
-        return await attempt(request, stays.release_hold(bed.id), f"/shelter/sites/{bed.site_id}")
+        return await attempt(request, stays.release_hold(bed.id), site_page(bed.site_id))
 
     # --- check-in, check-out, move ------------------------------------------------------------------------
 
-    @get("/check-in", guards=[requires(*DESK_ROLES)])
+    @get("/check-in", guards=[may(CHECK_IN)])
     async def check_in_page(
         self,
         request: Request[Any, Any, Any],
-        db_session: NamedDependency[AsyncSession],
+        stays: NamedDependency[StayService],
+        people: NamedDependency[PersonService],
         person: FromQuery[str] = "",
         bed: FromQuery[str] = "",
         q: FromQuery[str] = "",
     ) -> Any:
         """Step 1: find the person (search, card, or quick registration); step 2: the beds that fit."""
-        actor = actor_from_request(request)
-        people = PersonService(db_session, actor)
-        stays = StayService(db_session, actor)
-        chosen = proposals = family = None
-        current = None
         try:
             chosen = await stays.person(UUID(person)) if person else None
         except (ValueError, NotFound):
             chosen = None
-        if chosen is not None:
-            current = await stays.open_stay(chosen.id)
-            proposals = (await stays.proposals(chosen))[:12]
-            family = await stays.family_plan(chosen)
         preselected = None
         if bed:
             try:
                 preselected = await stays.bed(UUID(bed))
             except (ValueError, NotFound):
                 preselected = None
-        results = await people.search(q) if q and chosen is None else []
+        if chosen is not None:
+            return await self._beds_for(request, stays, chosen.id, bed=preselected, block="step")
         return render(
             request,
             "shelter/check_in.html",
             block="step",
             q=q[:100],
-            results=results,
-            person=chosen,
-            current=current,
-            proposals=proposals,
+            results=await people.search(q) if q else [],
+            person=None,
+            current=None,
+            proposals=None,
+            family=None,
             bed=preselected,
             labels=labels,
-            family=family,
             message=None,
         )
 
-    @post("/check-in", guards=[requires(*DESK_ROLES)])
-    async def check_in(self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession]) -> Any:
-        actor = actor_from_request(request)
-        stays = StayService(db_session, actor)
+    async def _beds_for(
+        self,
+        request: Request[Any, Any, Any],
+        stays: StayService,
+        person_id: UUID,
+        *,
+        bed: Any = None,
+        block: str | None = None,
+        status_code: int = 200,
+        message: str | None = None,
+    ) -> Any:
+        """Step 2 of the check-in page: the person, the beds that fit them now and the family plan — also shown
+        again, with `message`, when a check-in was refused (nothing of it was kept)."""
+        person = await stays.person(person_id)
+        current = await stays.open_stay(person.id)
+        return render(
+            request,
+            "shelter/check_in.html",
+            block=block,
+            status_code=status_code,
+            q="",
+            results=[],
+            person=person,
+            current=current,
+            proposals=(await stays.proposals(person))[:12] if current is None else [],
+            bed=bed,
+            labels=labels,
+            family=await stays.family_plan(person) if current is None else None,
+            message=message,
+        )
+
+    @post("/check-in", guards=[may(CHECK_IN)])
+    async def check_in(self, request: Request[Any, Any, Any], stays: NamedDependency[StayService]) -> Any:
         form = Form(await request.form())
         person_ids, bed_ids = form.uuids("person"), form.uuids("bed")
-        override = form.boolean("override")
         if not person_ids or not bed_ids:
             raise DomainError(_("Choose the person and a bed."))
         try:
-            stay = await stays.check_in(person_ids[0], bed_ids[0], override=override)
-        except BedTaken as taken:
-            person = await stays.person(person_ids[0])
-            return render(
-                request,
-                "shelter/check_in.html",
-                status_code=409,
-                q="",
-                results=[],
-                person=person,
-                current=None,
-                proposals=(await stays.proposals(person))[:12],
-                bed=None,
-                labels=labels,
-                family=None,
-                message=taken.message,
-            )
+            stay = await stays.check_in(person_ids[0], bed_ids[0], override=form.boolean("override"))
         except DomainError as error:
-            person = await stays.person(person_ids[0])
-            return render(
-                request,
-                "shelter/check_in.html",
-                status_code=422,
-                q="",
-                results=[],
-                person=person,
-                current=await stays.open_stay(person.id),
-                proposals=(await stays.proposals(person))[:12],
-                bed=None,
-                labels=labels,
-                family=None,
-                message=error.message,
+            return await self._beds_for(
+                request, stays, person_ids[0], status_code=error.status_code, message=error.message
             )
-        return see_other(request, f"/shelter/sites/{stay.site_id}", _("Checked in."))
+        return see_other(request, site_page(stay.site_id), _("Checked in."))
 
-    @post("/check-in/family", guards=[requires(*DESK_ROLES)])
-    async def check_in_family(self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession]) -> Any:
-        """A parent with children checked in together, one bed each in one family room."""
-        stays = StayService(db_session, actor_from_request(request))
+    @post("/check-in/family", guards=[may(CHECK_IN)])
+    async def check_in_family(self, request: Request[Any, Any, Any], stays: NamedDependency[StayService]) -> Any:
+        """A parent with children checked in together, one bed each in one family room — all or nobody."""
         form = Form(await request.form())
         people, beds = form.uuids("person"), form.uuids("bed")
+        if not people or len(people) != len(beds):
+            raise DomainError(_("Choose a bed for each member of the family."))
         try:
-            if not people or len(people) != len(beds):
-                raise DomainError(_("Choose a bed for each member of the family."))
             checked_in = await stays.check_in_family(list(zip(people, beds, strict=True)))
         except DomainError as error:
-            flash(request, error.message, "error")
-            return see_other(request, f"/shelter/check-in?person={people[0]}" if people else "/shelter/check-in")
+            return await self._beds_for(request, stays, people[0], status_code=error.status_code, message=error.message)
         return see_other(
             request,
-            f"/shelter/sites/{checked_in[0].site_id}",
+            site_page(checked_in[0].site_id),
             _("The family has been checked in (%(n)s people).", n=len(checked_in)),
         )
 
-    @post("/stays/{stay_id:uuid}/check-out", guards=[requires(*DESK_ROLES)])
+    @post("/stays/{stay_id:uuid}/check-out", guards=[may(CHECK_OUT)])
     async def check_out(
-        self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], stay_id: FromPath[UUID]
+        self, request: Request[Any, Any, Any], stays: NamedDependency[StayService], stay_id: FromPath[UUID]
     ) -> Any:
-        stays = StayService(db_session, actor_from_request(request))
+        stay = await stays.stay(stay_id)
         form = Form(await request.form())
         reason = form.raw("reason")
         destination = form.text("destination", required=False, max_length=200)
-        stay = await stays.stay(stay_id)
         return await attempt(
-            request, stays.check_out(stay.id, reason, destination), f"/shelter/sites/{stay.site_id}", _("Checked out.")
+            request, stays.check_out(stay.id, reason, destination), site_page(stay.site_id), _("Checked out.")
         )
 
-    @get("/stays/{stay_id:uuid}/move", guards=[requires(*DESK_ROLES)])
+    @get("/stays/{stay_id:uuid}/move", guards=[may(MOVE)])
     async def move_page(
-        self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], stay_id: FromPath[UUID]
+        self,
+        request: Request[Any, Any, Any],
+        stays: NamedDependency[StayService],
+        board: NamedDependency[OccupancyService],
+        stay_id: FromPath[UUID],
     ) -> Any:
         """Beds that fit the person at every site the staff member sees — to move them to another site."""
-        stays = StayService(db_session, actor_from_request(request))
         stay = await stays.stay(stay_id)
         person = await stays.person(stay.person_id)
         proposals = await stays.proposals(person, family=stay.group_id is not None)
-        sites = {row.site.id: row.site.name for row in await occupancy(db_session, actor_from_request(request))}
+        sites = {row.site.id: row.site.name for row in await board.board()}
         return render(
             request, "shelter/move.html", stay=stay, person=person, proposals=proposals, sites=sites, labels=labels
         )
 
-    @post("/stays/{stay_id:uuid}/move", guards=[requires(*DESK_ROLES)])
+    @post("/stays/{stay_id:uuid}/move", guards=[may(MOVE)])
     async def move(
-        self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], stay_id: FromPath[UUID]
+        self, request: Request[Any, Any, Any], stays: NamedDependency[StayService], stay_id: FromPath[UUID]
     ) -> Any:
-        stays = StayService(db_session, actor_from_request(request))
+        stay = await stays.stay(stay_id)
         form = Form(await request.form())
         bed_ids = form.uuids("bed")
-        stay = await stays.stay(stay_id)
-        back = f"/shelter/sites/{stay.site_id}"
+        back = site_page(stay.site_id)
         if not bed_ids:
             return await attempt(request, refusal(_("Choose a bed.")), back)
         return await attempt(
@@ -386,16 +389,18 @@ class ShelterController(Controller):
         )
 
 
-@get("/api/v1/occupancy", guards=[requires(*BOARD_ROLES)], media_type=MediaType.JSON)
-async def occupancy_api(request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession]) -> dict[str, Any]:
+@get(
+    "/api/v1/occupancy",
+    guards=[may(VIEW)],
+    media_type=MediaType.JSON,
+    dependencies=services(board=OccupancyService),
+)
+async def occupancy_api(board: NamedDependency[OccupancyService]) -> dict[str, Any]:
     """Occupancy per site and room category: total, occupied, held, out of service, free — for other systems."""
-    rows = await occupancy(db_session, actor_from_request(request))
-    return {"sites": [row.as_dict() for row in rows]}
+    return {"sites": [row.as_dict() for row in await board.board()]}
 
 
-@get("/public/free-places", opt=PUBLIC)
-async def public_free_places(request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession]) -> Any:
+@get("/public/free-places", opt=PUBLIC, dependencies=services(board=OccupancyService))
+async def public_free_places(request: Request[Any, Any, Any], board: NamedDependency[OccupancyService]) -> Any:
     """Free places at every shelter, without log-in — only when LOGISTICS_PUBLIC_FREE_PLACES is on. No personal data."""
-    if not get_settings().public_free_places:
-        raise NotFound(_("Page not found."))
-    return render(request, "shelter/free.html", rows=await occupancy(db_session, None), public=True)
+    return render(request, "shelter/free.html", rows=await board.public_free_places(), public=True)

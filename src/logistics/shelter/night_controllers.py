@@ -9,23 +9,20 @@ from uuid import UUID
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from logistics.core.errors import DomainError
 from logistics.core.i18n import _
-from logistics.core.roles import Role
+from logistics.people.policy import VIEW as VIEW_RECORD
 from logistics.settings import get_settings
 from logistics.shelter import labels
-from logistics.shelter.occupancy import occupancy
-from logistics.shelter.places import BOARD_ROLES, DESK_ROLES, HOLD_ROLES
-from logistics.shelter.rollcall import RollCallService, chart_points, series, snapshots_of_night, tonight
+from logistics.shelter.occupancy import OccupancyService
+from logistics.shelter.policy import REVIEW, ROLL_CALL, VIEW, WAITING
+from logistics.shelter.rollcall import HistoryService, RollCallService, tonight
 from logistics.shelter.waiting import WaitingInput, WaitingService
-from logistics.sites.models import Site
-from logistics.web.dependencies import actor_from_request
+from logistics.web.dependencies import services
 from logistics.web.forms import Form
-from logistics.web.guards import requires
-from logistics.web.responses import csv_response, flash, see_other
+from logistics.web.guards import may
+from logistics.web.responses import attempt, csv_response, refusal, see_other
 from logistics.web.templating import render
 
 
@@ -38,150 +35,132 @@ def _night(value: str) -> date:
 
 class RollCallController(Controller):
     path = "/shelter"
-    guards = [requires(*DESK_ROLES)]
+    guards = [may(ROLL_CALL)]
+    dependencies = services(roll_call=RollCallService)
 
     async def _sheet(
-        self,
-        request: Request[Any, Any, Any],
-        db_session: AsyncSession,
-        site_id: UUID,
-        night: date,
-        status_code: int = 200,
+        self, request: Request[Any, Any, Any], roll_call: RollCallService, site_id: UUID, night: date
     ) -> Any:
-        service = RollCallService(db_session, actor_from_request(request))
-        rows = await service.sheet(site_id, night)
-        site = await service.shelter_site(site_id)
+        site = await roll_call.shelter_site(site_id)
         return render(
             request,
             "shelter/roll_call.html",
             block="sheet",
-            status_code=status_code,
             site=site,
             night=night,
-            rows=rows,
+            rows=await roll_call.sheet(site.id, night),
             absence_nights=get_settings().absence_nights,
         )
 
     @get("/sites/{site_id:uuid}/roll-call")
-    async def roll_call(
+    async def roll_call_sheet(
         self,
         request: Request[Any, Any, Any],
-        db_session: NamedDependency[AsyncSession],
+        roll_call: NamedDependency[RollCallService],
         site_id: FromPath[UUID],
         night: FromQuery[str] = "",
     ) -> Any:
         """Tonight's list of everyone staying, to mark present or absent on a tablet."""
-        return await self._sheet(request, db_session, site_id, _night(night))
+        return await self._sheet(request, roll_call, site_id, _night(night))
 
     @post("/stays/{stay_id:uuid}/roll-call")
     async def mark(
-        self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], stay_id: FromPath[UUID]
+        self, request: Request[Any, Any, Any], roll_call: NamedDependency[RollCallService], stay_id: FromPath[UUID]
     ) -> Any:
-        service = RollCallService(db_session, actor_from_request(request))
         form = Form(await request.form())
         night = _night(form.raw("night"))
-        present = form.raw("present") == "yes"
-        mark = await service.mark(stay_id, night, present)
+        mark = await roll_call.mark(stay_id, night, form.raw("present") == "yes")
         if request.headers.get("hx-request") == "true":
-            await db_session.flush()
-            return await self._sheet(request, db_session, mark.site_id, night)
+            return await self._sheet(request, roll_call, mark.site_id, night)
         return see_other(request, f"/shelter/sites/{mark.site_id}/roll-call?night={night.isoformat()}")
 
 
 class ReviewController(Controller):
     path = "/shelter/review"
-    guards = [requires(Role.CASE_WORKER, Role.COORDINATOR, Role.ADMIN)]
+    guards = [may(REVIEW)]
+    dependencies = services(roll_call=RollCallService)
 
     @get("/")
-    async def review(self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession]) -> Any:
+    async def review(self, request: Request[Any, Any, Any], roll_call: NamedDependency[RollCallService]) -> Any:
         """Stays past the review period of their kind of site, for the case worker's review."""
-        rows = await RollCallService(db_session, actor_from_request(request)).due_for_review()
-        return render(request, "shelter/review.html", rows=rows)
+        rows = await roll_call.due_for_review()
+        return render(request, "shelter/review.html", rows=rows, open_record=VIEW_RECORD)
 
 
 class HistoryController(Controller):
     path = "/shelter/history"
-    guards = [requires(*BOARD_ROLES)]
+    guards = [may(VIEW)]
+    dependencies = services(history=HistoryService)
 
     @get("/")
-    async def history(
-        self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], night: FromQuery[str] = ""
+    async def history_page(
+        self, request: Request[Any, Any, Any], history: NamedDependency[HistoryService], night: FromQuery[str] = ""
     ) -> Any:
         """The occupancy of any past night, and the last 90 nights as a chart."""
-        actor = actor_from_request(request)
-        chosen = _night(night)
-        site_ids = None if actor.sees_all_sites else set(actor.site_ids)
-        snapshots = await snapshots_of_night(db_session, chosen, site_ids)
-        names = {row[0]: row[1] for row in (await db_session.execute(select(Site.id, Site.name))).all()}
-        points = await series(db_session, site_ids, tonight())
-        return render(
-            request,
-            "shelter/history.html",
-            night=chosen,
-            snapshots=snapshots,
-            names=names,
-            points=points,
-            chart=chart_points(points),
-        )
+        return render(request, "shelter/history.html", history=await history.night(_night(night)))
 
     @get("/export.csv", media_type="text/csv")
-    async def history_csv(
-        self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], night: FromQuery[str] = ""
-    ) -> Response[str]:
-        actor = actor_from_request(request)
-        chosen = _night(night)
-        site_ids = None if actor.sees_all_sites else set(actor.site_ids)
-        names = {row[0]: row[1] for row in (await db_session.execute(select(Site.id, Site.name))).all()}
-        snapshots = await snapshots_of_night(db_session, chosen, site_ids)
+    async def history_csv(self, history: NamedDependency[HistoryService], night: FromQuery[str] = "") -> Response[str]:
+        chosen = await history.night(_night(night))
         return csv_response(
-            f"occupancy-{chosen.isoformat()}.csv",
+            f"occupancy-{chosen.night.isoformat()}.csv",
             ["night", "site", "total", "out_of_service", "occupied", "held", "free"],
             (
                 [
                     snap.night.isoformat(),
-                    names.get(snap.site_id, str(snap.site_id)),
+                    chosen.names.get(snap.site_id, str(snap.site_id)),
                     snap.total,
                     snap.out_of_service,
                     snap.occupied,
                     snap.held,
                     snap.free,
                 ]
-                for snap in snapshots
+                for snap in chosen.snapshots
             ),
         )
 
 
 class WaitingController(Controller):
     path = "/shelter/waiting"
-    guards = [requires(*HOLD_ROLES)]
+    guards = [may(WAITING)]
+    dependencies = services(waiting=WaitingService, board=OccupancyService)
 
     async def _page(
         self,
         request: Request[Any, Any, Any],
-        db_session: AsyncSession,
+        waiting: WaitingService,
+        board: OccupancyService,
         form: Form,
         status_code: int = 200,
         block: str | None = None,
     ) -> Any:
-        service = WaitingService(db_session, actor_from_request(request))
-        sites = await occupancy(db_session, actor_from_request(request))
         return render(
             request,
             "shelter/waiting.html",
             block=block,
             status_code=status_code,
-            matches=await service.open_requests(),
+            matches=await waiting.open_requests(),
             form=form,
             labels=labels,
-            site_options=[(str(row.site.id), row.site.name) for row in sites],
+            site_options=[(str(row.site.id), row.site.name) for row in await board.board()],
         )
 
     @get("/")
-    async def waiting(self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession]) -> Any:
-        return await self._page(request, db_session, Form.filled(priority="2", family_size="1"))
+    async def waiting_list(
+        self,
+        request: Request[Any, Any, Any],
+        waiting: NamedDependency[WaitingService],
+        board: NamedDependency[OccupancyService],
+    ) -> Any:
+        return await self._page(request, waiting, board, Form.filled(priority="2", family_size="1"))
 
     @post("/")
-    async def add(self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession]) -> Any:
+    async def add(
+        self,
+        request: Request[Any, Any, Any],
+        waiting: NamedDependency[WaitingService],
+        board: NamedDependency[OccupancyService],
+    ) -> Any:
         form = Form(await request.form())
         person = form.uuids("person")
         site = form.uuids("site")
@@ -197,34 +176,28 @@ class WaitingController(Controller):
         )
         if form.valid:
             try:
-                await WaitingService(db_session, actor_from_request(request)).add(data)
+                await waiting.add(data)
                 return see_other(request, "/shelter/waiting", _("The request is on the waiting list."))
             except DomainError as error:
                 form.error(error.field or "description", error.message)
-        return await self._page(request, db_session, form, status_code=422, block="form")
+        return await self._page(request, waiting, board, form, status_code=422, block="form")
 
     @post("/{request_id:uuid}/offer")
     async def offer(
-        self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], request_id: FromPath[UUID]
+        self, request: Request[Any, Any, Any], waiting: NamedDependency[WaitingService], request_id: FromPath[UUID]
     ) -> Any:
-        form = Form(await request.form())
-        bed = form.uuids("bed")
-        try:
-            if not bed:
-                raise DomainError(_("Choose a bed."))
-            await WaitingService(db_session, actor_from_request(request)).offer(request_id, bed[0])
-        except DomainError as error:
-            flash(request, error.message, "error")
-            return see_other(request, "/shelter/waiting")
-        return see_other(request, "/shelter/waiting", _("The bed is held for this request."))
+        wanted = await waiting.waiting_request(request_id)  # another site's request: refused here (403), not flashed
+        bed = Form(await request.form()).uuids("bed")
+        if not bed:
+            return await attempt(request, refusal(_("Choose a bed.")), "/shelter/waiting")
+        return await attempt(
+            request, waiting.offer(wanted.id, bed[0]), "/shelter/waiting", _("The bed is held for this request.")
+        )
 
     @post("/{request_id:uuid}/close")
     async def close(
-        self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], request_id: FromPath[UUID]
+        self, request: Request[Any, Any, Any], waiting: NamedDependency[WaitingService], request_id: FromPath[UUID]
     ) -> Any:
+        wanted = await waiting.waiting_request(request_id)  # another site's request: refused here (403), not flashed
         form = Form(await request.form())
-        try:
-            await WaitingService(db_session, actor_from_request(request)).close(request_id, form.raw("status"))
-        except DomainError as error:
-            flash(request, error.message, "error")
-        return see_other(request, "/shelter/waiting")
+        return await attempt(request, waiting.close(wanted.id, form.raw("status")), "/shelter/waiting")

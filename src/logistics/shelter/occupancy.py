@@ -15,8 +15,13 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from logistics.core.actor import Actor
+from logistics.core.errors import NotFound
+from logistics.core.i18n import gettext as _
+from logistics.core.service import query
+from logistics.settings import get_settings
 from logistics.shelter.models import Bed, BedState, Room, RoomCategory
-from logistics.shelter.places import SHELTER_KINDS
+from logistics.shelter.places import SHELTER_KINDS, ShelterService
+from logistics.shelter.policy import VIEW
 from logistics.sites.models import Site, SiteKindRow
 
 
@@ -103,3 +108,18 @@ async def occupancy(session: AsyncSession, actor: Actor | None, kind: str | None
         if accessible:
             entry.accessible.add(state, count)
     return list(result.values())
+
+
+class OccupancyService(ShelterService):
+    @query
+    async def board(self, kind: str | None = None) -> list[SiteOccupancy]:
+        """The figures of the sites the actor sees (of one kind, if given)."""
+        self.require(VIEW)
+        return await occupancy(self.session, self.actor, kind)
+
+    @query
+    async def public_free_places(self) -> list[SiteOccupancy]:
+        """Every shelter's figures for the public page — only when LOGISTICS_PUBLIC_FREE_PLACES is on."""
+        if not get_settings().public_free_places:
+            raise NotFound(_("Page not found."))
+        return await occupancy(self.session, None)

@@ -13,9 +13,19 @@ from logistics.audit import services as audit
 from logistics.core.errors import DomainError, NotFound
 from logistics.core.i18n import gettext as _
 from logistics.core.i18n import local_today
-from logistics.core.roles import Role
-from logistics.core.service import Service
-from logistics.shelter.models import Bed, BedState, Bunk, OutOfService, PlaceKind, Room, RoomCategory, ServiceReason
+from logistics.core.service import Service, query
+from logistics.shelter.models import (
+    Bed,
+    BedState,
+    Bunk,
+    OutOfService,
+    PlaceKind,
+    Room,
+    RoomCategory,
+    ServiceReason,
+    Stay,
+)
+from logistics.shelter.policy import MANAGE_PLACES, OUT_OF_SERVICE, VIEW
 from logistics.sites.models import Site, SiteKind
 from logistics.sites.services import SiteService
 
@@ -28,11 +38,6 @@ SHELTER_KINDS = frozenset(
         SiteKind.COLLECTIVE_ACCOMMODATION,
     }
 )
-#: Who changes the structure (rooms, beds); who works at the desk (stays, holds, repairs) of the sites they see.
-PLACES_ROLES = frozenset({Role.ADMIN, Role.COORDINATOR})
-DESK_ROLES = frozenset({Role.SHELTER_STAFF, Role.COORDINATOR})
-HOLD_ROLES = frozenset({Role.SHELTER_STAFF, Role.COORDINATOR, Role.CASE_WORKER})
-BOARD_ROLES = frozenset({Role.ADMIN, Role.COORDINATOR, Role.CASE_WORKER, Role.SHELTER_STAFF})
 MAX_BULK = 200
 
 
@@ -57,8 +62,9 @@ class BulkBeds:
 
 
 class ShelterService(Service):
-    """The checks every shelter use case starts with."""
+    """The checks every shelter use case starts with: the site, bed or stay, if the actor may see it."""
 
+    @query
     async def shelter_site(self, site_id: UUID) -> Site:
         """A shelter-kind site the actor may see, or NotFound."""
         site = await SiteService(self.session, self.actor).get_site(site_id)
@@ -66,13 +72,21 @@ class ShelterService(Service):
             raise NotFound(_("This site has no beds or places."))
         return site
 
+    @query
     async def bed(self, bed_id: UUID) -> Bed:
         bed = await self.session.get(Bed, bed_id)
         if bed is None or not self.actor.can_see_site(bed.site_id):
             raise NotFound(_("This bed does not exist or is not at one of your sites."))
         return bed
 
-    async def gate(self, bed_id: UUID, from_states: set[str], to_state: str) -> bool:
+    @query
+    async def stay(self, stay_id: UUID) -> Stay:
+        stay = await self.session.get(Stay, stay_id)
+        if stay is None or not self.actor.can_see_site(stay.site_id):
+            raise NotFound(_("This stay does not exist or is not at one of your sites."))
+        return stay
+
+    async def _gate(self, bed_id: UUID, from_states: set[str], to_state: str) -> bool:
         """Move the bed to `to_state` if it is in one of `from_states` now — one statement, so at most one
         concurrent request wins."""
         result = await self.session.execute(
@@ -90,9 +104,10 @@ class ShelterService(Service):
 
 
 class PlacesService(ShelterService):
+    @query
     async def rooms(self, site_id: UUID) -> list[Room]:
-        self._require(BOARD_ROLES)
         site = await self.shelter_site(site_id)
+        self.require(VIEW, site)
         return list(
             await self.session.scalars(
                 select(Room).where(Room.site_id == site.id, Room.is_active.is_(True)).order_by(Room.name)
@@ -100,8 +115,8 @@ class PlacesService(ShelterService):
         )
 
     async def add_room(self, site_id: UUID, data: RoomInput) -> Room:
-        self._require(PLACES_ROLES)
         site = await self.shelter_site(site_id)
+        self.require(MANAGE_PLACES, site)
         if data.category not in {c.value for c in RoomCategory}:
             raise DomainError(_("This option is not available."), "category")
         if await self.session.scalar(select(Room.id).where(Room.site_id == site.id, Room.name == data.name)):
@@ -119,6 +134,7 @@ class PlacesService(ShelterService):
         await audit.record(self.session, self.actor, "room.create", "room", room.id, ["name", "category"])
         return room
 
+    @query
     async def room(self, room_id: UUID) -> Room:
         room = await self.session.get(Room, room_id)
         if room is None or not self.actor.can_see_site(room.site_id):
@@ -127,8 +143,8 @@ class PlacesService(ShelterService):
 
     async def add_beds(self, room_id: UUID, data: BulkBeds) -> list[Bed]:
         """Bulk-add beds, e.g. "beds 1–24 in room 3"; labels already in the room are refused, nothing is added."""
-        self._require(PLACES_ROLES)
         room = await self.room(room_id)
+        self.require(MANAGE_PLACES, room)
         if data.kind not in {k.value for k in PlaceKind} or data.bunk not in {b.value for b in Bunk}:
             raise DomainError(_("This option is not available."), "kind")
         if data.first < 1 or data.last < data.first:
@@ -161,13 +177,13 @@ class PlacesService(ShelterService):
         return beds
 
     async def take_out_of_service(self, bed_id: UUID, reason: str, expected_back: date | None, note: str) -> Bed:
-        self._require(DESK_ROLES | PLACES_ROLES)
         bed = await self.bed(bed_id)
+        self.require(OUT_OF_SERVICE, bed)
         if reason not in {r.value for r in ServiceReason}:
             raise DomainError(_("This option is not available."), "reason")
         if expected_back and expected_back < local_today():
             raise DomainError(_("The expected return cannot be in the past."), "expected_back")
-        if not await self.gate(bed.id, {BedState.AVAILABLE}, BedState.OUT_OF_SERVICE):
+        if not await self._gate(bed.id, {BedState.AVAILABLE}, BedState.OUT_OF_SERVICE):
             raise DomainError(_("Only a free bed can be taken out of service. Move the person or end the hold first."))
         self.session.add(
             OutOfService(
@@ -178,9 +194,9 @@ class PlacesService(ShelterService):
         return bed
 
     async def return_to_service(self, bed_id: UUID) -> Bed:
-        self._require(DESK_ROLES | PLACES_ROLES)
         bed = await self.bed(bed_id)
-        if not await self.gate(bed.id, {BedState.OUT_OF_SERVICE}, BedState.AVAILABLE):
+        self.require(OUT_OF_SERVICE, bed)
+        if not await self._gate(bed.id, {BedState.OUT_OF_SERVICE}, BedState.AVAILABLE):
             raise DomainError(_("This bed is not out of service."))
         period = await self.session.scalar(
             select(OutOfService).where(OutOfService.bed_id == bed.id, OutOfService.ended_at.is_(None))
@@ -190,10 +206,13 @@ class PlacesService(ShelterService):
         await audit.record(self.session, self.actor, "bed.back_in_service", "bed", bed.id, ["state"])
         return bed
 
+    @query
     async def out_of_service_periods(self, site_id: UUID) -> dict[UUID, OutOfService]:
+        site = await self.shelter_site(site_id)
+        self.require(VIEW, site)
         rows = await self.session.scalars(
             select(OutOfService)
             .join(Bed, Bed.id == OutOfService.bed_id)
-            .where(Bed.site_id == site_id, OutOfService.ended_at.is_(None))
+            .where(Bed.site_id == site.id, OutOfService.ended_at.is_(None))
         )
         return {row.bed_id: row for row in rows}

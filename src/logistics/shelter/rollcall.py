@@ -12,20 +12,20 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from uuid import UUID
 
-from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from logistics.audit import services as audit
-from logistics.core.errors import DomainError, NotFound
+from logistics.core.errors import DomainError
 from logistics.core.i18n import gettext as _
 from logistics.core.i18n import local_zone
+from logistics.core.service import query
 from logistics.people.models import Person
-from logistics.scheduler import register_job
 from logistics.settings import get_settings
 from logistics.shelter.models import Bed, BedAssignment, OccupancySnapshot, RollCallMark, Room, Stay
 from logistics.shelter.occupancy import occupancy
-from logistics.shelter.places import BOARD_ROLES, DESK_ROLES, ShelterService
+from logistics.shelter.places import ShelterService
+from logistics.shelter.policy import REVIEW, ROLL_CALL, VIEW
 from logistics.sites.models import Site, SiteKind
 
 #: Days after which a stay is due for the case worker's review, per site kind (the longest applies).
@@ -60,15 +60,31 @@ class RollCallRow:
         return self.absences >= get_settings().absence_nights
 
 
+@dataclass(frozen=True)
+class ReviewRow:
+    """A stay due for review: who, where, for how many days."""
+
+    stay: Stay
+    person: Person
+    site: str
+    days: int
+
+    @property
+    def site_ids(self) -> frozenset[UUID]:
+        """The sites the person's registry record is linked to now: the stay's (what `people.view` asks)."""
+        return frozenset({self.stay.site_id})
+
+
 def review_days(kinds: list[str]) -> int:
     return max((REVIEW_DAYS.get(SiteKind(kind), 0) for kind in kinds), default=30) or 30
 
 
 class RollCallService(ShelterService):
+    @query
     async def sheet(self, site_id: UUID, night: date) -> list[RollCallRow]:
         """Everyone staying at the site, by room and bed, with tonight's mark and their run of absences."""
-        self._require(DESK_ROLES)
         site = await self.shelter_site(site_id)
+        self.require(ROLL_CALL, site)
         rows = (
             await self.session.execute(
                 select(Stay, Person, Room.name, Bed.label)
@@ -110,10 +126,8 @@ class RollCallService(ShelterService):
         return result
 
     async def mark(self, stay_id: UUID, night: date, present: bool) -> RollCallMark:
-        self._require(DESK_ROLES)
-        stay = await self.session.get(Stay, stay_id)
-        if stay is None or not self.actor.can_see_site(stay.site_id):
-            raise NotFound(_("This stay does not exist or is not at one of your sites."))
+        stay = await self.stay(stay_id)
+        self.require(ROLL_CALL, stay)
         if stay.ended_at is not None:
             raise DomainError(_("This person has already been checked out."))
         if night > tonight() or night < stay.started_at.date() - timedelta(days=1):
@@ -127,12 +141,14 @@ class RollCallService(ShelterService):
             marked_by=self.actor.username,
         )
         self.session.add(mark)
+        await self.session.flush()
         await audit.record(self.session, self.actor, "stay.roll_call", "person", stay.person_id, ["present"])
         return mark
 
-    async def due_for_review(self) -> list[tuple[Stay, Person, str, int]]:
-        """Current stays past their site kind's review period, longest first: (stay, person, site name, days)."""
-        self._require(frozenset({"case_worker", "coordinator", "admin"}))
+    @query
+    async def due_for_review(self) -> list[ReviewRow]:
+        """Current stays past their site kind's review period, longest first."""
+        self.require(REVIEW)
         rows = (
             await self.session.execute(
                 select(Stay, Person, Site)
@@ -146,13 +162,15 @@ class RollCallService(ShelterService):
         due = []
         for stay, person, site in rows:
             days = (now - stay.started_at).days
-            if self.actor.can_see_site(site.id) and days > review_days([k.value for k in site.kinds]):
-                due.append((stay, person, site.name, days))
+            if self.can(REVIEW, site) and days > review_days([k.value for k in site.kinds]):
+                due.append(ReviewRow(stay, person, site.name, days))
         return due
 
+    @query
     async def bed_nights(self, site_id: UUID, first: date, last: date) -> int:
         """Nights marked present at the site between two dates (the newest mark per stay and night counts)."""
-        self._require(BOARD_ROLES)
+        site = await self.shelter_site(site_id)
+        self.require(VIEW, site)
         ranked = (
             select(
                 RollCallMark.present,
@@ -163,7 +181,7 @@ class RollCallService(ShelterService):
                 )
                 .label("newest"),
             )
-            .where(RollCallMark.site_id == site_id, RollCallMark.night.between(first, last))
+            .where(RollCallMark.site_id == site.id, RollCallMark.night.between(first, last))
             .subquery()
         )
         present = select(func.count()).select_from(ranked).where(ranked.c.newest == 1, ranked.c.present.is_(True))
@@ -211,17 +229,6 @@ async def take_snapshot(session: AsyncSession, night: date) -> int:
     return len(rows)
 
 
-@register_job(
-    "shelter.occupancy_snapshot",
-    CronTrigger(hour=23, minute=30, timezone="Europe/Warsaw"),
-    "Store each shelter's occupancy for tonight (point-in-time count).",
-)
-async def occupancy_snapshot(session: AsyncSession) -> str:
-    night = tonight()
-    sites = await take_snapshot(session, night)
-    return f"occupancy of {sites} sites stored for the night of {night.isoformat()}"
-
-
 async def snapshots_of_night(session: AsyncSession, night: date, site_ids: set[UUID] | None) -> list[OccupancySnapshot]:
     query = select(OccupancySnapshot).where(OccupancySnapshot.night == night, OccupancySnapshot.category == "all")
     if site_ids is not None:
@@ -258,3 +265,29 @@ def chart_points(points: list[tuple[date, int, int]], width: int = 720, height: 
         return " ".join(f"{i * step:.1f},{height - value / top * height:.1f}" for i, value in enumerate(values))
 
     return {"occupied": line([o for _n, o, _t in points]), "total": line([t for _n, _o, t in points])}
+
+
+@dataclass(frozen=True)
+class NightHistory:
+    """The occupancy of one past night per site, and the last 90 nights summed over the actor's sites."""
+
+    night: date
+    snapshots: list[OccupancySnapshot]
+    names: dict[UUID, str]  # site id → name
+    points: list[tuple[date, int, int]]
+
+    @property
+    def chart(self) -> dict[str, str]:
+        return chart_points(self.points)
+
+
+class HistoryService(ShelterService):
+    @query
+    async def night(self, night: date) -> NightHistory:
+        """The snapshots of `night` at the sites the actor sees, and the 90 nights up to tonight."""
+        self.require(VIEW)
+        site_ids = None if self.actor.sees_all_sites else set(self.actor.site_ids)
+        snapshots = await snapshots_of_night(self.session, night, site_ids)
+        in_snapshots = select(Site.id, Site.name).where(Site.id.in_({snap.site_id for snap in snapshots}))
+        names = {site_id: name for site_id, name in (await self.session.execute(in_snapshots)).all()}
+        return NightHistory(night, snapshots, names, await series(self.session, site_ids, tonight()))

@@ -1,7 +1,9 @@
 """Stays: beds that fit a person, check-in (alone or as a family), check-out, moves, holds.
 
-Every use case takes the bed through `gate()` first — one conditional UPDATE — so when two desks take the last
-bed at the same moment one wins and the other is told the bed was just taken, with the next fitting beds.
+Every use case takes the bed through `_gate()` first — one conditional UPDATE — so when two desks take the last
+bed at the same moment one wins and the other is told the bed was just taken, with the next fitting beds. A stay
+changes only under its row lock (check-out's conditional UPDATE, a move's `SELECT ... FOR UPDATE`), and a hold
+ends with a conditional UPDATE, so it ends exactly once: used, released or expired.
 """
 
 from __future__ import annotations
@@ -10,19 +12,16 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from uuid import UUID, uuid4
 
-from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from logistics.audit import services as audit
-from logistics.core.actor import Actor
-from logistics.core.errors import DomainError, NotFound
+from logistics.core.errors import DomainError
 from logistics.core.i18n import gettext as _
-from logistics.core.roles import Role
+from logistics.core.service import query
 from logistics.people.models import HouseholdMember, Person, Sex
 from logistics.people.services import current_person
-from logistics.scheduler import register_job
 from logistics.shelter.models import (
     Bed,
     BedAssignment,
@@ -34,12 +33,11 @@ from logistics.shelter.models import (
     RoomCategory,
     Stay,
 )
-from logistics.shelter.places import DESK_ROLES, HOLD_ROLES, ShelterService
+from logistics.shelter.places import ShelterService
+from logistics.shelter.policy import CHECK_IN, CHECK_OUT, HOLD, MOVE, OVERRIDE_CATEGORY, VIEW
 
 DEFAULT_HOLD = timedelta(hours=2)
 MAX_HOLD = timedelta(days=7)
-#: Who may place someone in a room of another sex's category (audit-logged).
-OVERRIDE_ROLES = frozenset({Role.COORDINATOR, Role.ADMIN})
 PROPOSALS = 40
 
 
@@ -66,16 +64,31 @@ def categories_for(sex: str, *, family: bool) -> set[str]:
     return {RoomCategory.MEN, RoomCategory.MIXED}
 
 
+async def end_hold(session: AsyncSession, hold_id: UUID, reason: str) -> bool:
+    """End the hold if it has not ended yet — one conditional UPDATE, so of a check-in using the hold, a release
+    and the expiry job at the same moment exactly one ends it (the others find it ended)."""
+    result = await session.execute(
+        update(Hold)
+        .where(Hold.id == hold_id, Hold.ended_at.is_(None))
+        .values(ended_at=datetime.now(UTC), end_reason=reason)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
 class StayService(ShelterService):
+    @query
     async def person(self, person_id: UUID) -> Person:
         """A current person of the registry, or NotFound."""
         return await current_person(self.session, person_id)
 
+    @query
     async def open_stay(self, person_id: UUID) -> Stay | None:
         return await self.session.scalar(select(Stay).where(Stay.person_id == person_id, Stay.ended_at.is_(None)))
 
     # --- proposals ----------------------------------------------------------------------------------------
 
+    @query
     async def proposals(self, person: Person, *, site_id: UUID | None = None, family: bool = False) -> list[Proposal]:
         """Free beds that fit: room category for the person's sex (or family rooms), accessible beds first for
         those who need them, then lower bunks; at the sites the actor sees (or one site)."""
@@ -111,6 +124,7 @@ class StayService(ShelterService):
             proposals.append(Proposal(bed=bed, room=room, reasons=reasons))
         return proposals
 
+    @query
     async def family_plan(self, person: Person) -> tuple[list[Person], list[Proposal]] | None:
         """For a parent with children: the household members not staying anywhere, and a family room at one
         site with enough free beds for all of them (its beds, in order). None when there is no family to place."""
@@ -141,69 +155,88 @@ class StayService(ShelterService):
 
     async def check_in(self, person_id: UUID, bed_id: UUID, *, override: bool = False) -> Stay:
         """Check one person into a bed."""
-        self._require(DESK_ROLES)
         return (await self._check_in([(person_id, bed_id)], override=override, family=False))[0]
 
     async def check_in_family(self, placements: list[tuple[UUID, UUID]]) -> list[Stay]:
-        """Check a parent with children in together, into family rooms; all or nothing."""
-        self._require(DESK_ROLES)
-        if len(placements) < 2 or len({p for p, _b in placements}) != len(placements):
+        """Check a parent with children in together, into family rooms — one use case: when any member cannot be
+        placed (a bed taken a moment ago), nobody is checked in."""
+        people, beds = {p for p, _b in placements}, {b for _p, b in placements}
+        if len(placements) < 2 or len(people) != len(placements) or len(beds) != len(placements):
             raise DomainError(_("Choose a bed for each member of the family."))
         return await self._check_in(placements, override=False, family=True)
 
     async def _check_in(self, placements: list[tuple[UUID, UUID]], *, override: bool, family: bool) -> list[Stay]:
         now = datetime.now(UTC)
         group_id = uuid4() if family else None
-        stays = []
-        for person_id, bed_id in placements:
-            person = await self.person(person_id)
-            bed = await self.bed(bed_id)
-            room = await self.session.get(Room, bed.room_id)
-            assert room is not None
-            current = await self.open_stay(person.id)
-            if current is not None:
-                raise DomainError(
-                    _("%(name)s is already checked in. Check them out or move them instead.", name=person.full_name)
-                )
-            if room.category not in categories_for(person.sex, family=family):
-                if not override:
+        stays: dict[UUID, Stay] = {}
+        try:
+            # Beds are taken in a fixed order, so two families reaching for the same beds cannot deadlock.
+            for person_id, bed_id in sorted(placements, key=lambda placement: placement[1]):
+                person = await self.person(person_id)
+                bed = await self.bed(bed_id)
+                self.require(CHECK_IN, bed)
+                room = await self.session.get(Room, bed.room_id)
+                assert room is not None
+                if await self.open_stay(person.id) is not None:
                     raise DomainError(
                         _(
-                            "This room is for another group (%(category)s). A coordinator can override.",
-                            category=room.category,
-                        ),
-                        "bed",
+                            "%(name)s is already checked in. Check them out or move them instead.",
+                            name=person.full_name,
+                        )
                     )
-                if self.actor.role not in OVERRIDE_ROLES:
-                    raise DomainError(_("Only a coordinator can place someone in a room of another category."), "bed")
-                await audit.record(self.session, self.actor, "stay.category_override", "person", person.id, ["bed"])
-            await self._take(bed, person)
-            stay = Stay(person_id=person.id, site_id=bed.site_id, started_at=now, group_id=group_id)
-            self.session.add(stay)
-            await self.session.flush()
-            self.session.add(BedAssignment(stay_id=stay.id, bed_id=bed.id, person_id=person.id, started_at=now))
-            person.last_activity_at = now
-            await audit.record(self.session, self.actor, "stay.check_in", "person", person.id, ["stay", "bed"])
-            stays.append(stay)
-        try:
+                await self._check_category(person, bed, room, override=override, family=family)
+                await self._take(bed, person)
+                stay = Stay(person_id=person.id, site_id=bed.site_id, started_at=now, group_id=group_id)
+                self.session.add(stay)
+                await self.session.flush()
+                self.session.add(BedAssignment(stay_id=stay.id, bed_id=bed.id, person_id=person.id, started_at=now))
+                person.last_activity_at = now
+                await audit.record(self.session, self.actor, "stay.check_in", "person", person.id, ["stay", "bed"])
+                stays[person_id] = stay
             await self.session.flush()
         except IntegrityError as error:  # a concurrent check-in of the same person, caught by the indexes
             raise DomainError(_("This person was checked in a moment ago.")) from error
-        return stays
+        return [stays[person_id] for person_id, _bed in placements]
+
+    async def _check_category(self, person: Person, bed: Bed, room: Room, *, override: bool, family: bool) -> None:
+        """A room of the person's category, or a coordinator's override (audit-logged)."""
+        if room.category in categories_for(person.sex, family=family):
+            return
+        if not override:
+            raise DomainError(
+                _(
+                    "This room is for another group (%(category)s). A coordinator can override.",
+                    category=room.category,
+                ),
+                "bed",
+            )
+        if not self.can(OVERRIDE_CATEGORY, bed):
+            raise DomainError(_("Only a coordinator can place someone in a room of another category."), "bed")
+        await audit.record(self.session, self.actor, "stay.category_override", "person", person.id, ["bed"])
 
     async def _take(self, bed: Bed, person: Person) -> None:
-        """Occupy the bed: free, or held for this very person (the hold is then used)."""
-        hold = await self.session.scalar(select(Hold).where(Hold.bed_id == bed.id, Hold.ended_at.is_(None)))
+        """Occupy the bed: free, or held for this very person (the hold is then used).
+
+        The open hold is read under its row lock, so a release or the expiry job ending it at the same moment
+        either ends it first (this check-in then sees no hold) or waits and finds it used."""
+        hold = await self.session.scalar(
+            select(Hold)
+            .where(Hold.bed_id == bed.id, Hold.ended_at.is_(None))
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
         allowed: set[str] = {BedState.AVAILABLE}
-        if hold is not None and hold.until < datetime.now(UTC):
-            # Past its time (the release job has not run yet): the hold no longer keeps the bed.
-            hold.ended_at, hold.end_reason = datetime.now(UTC), "expired"
-            await audit.record(self.session, self.actor, "bed.hold_expired", "bed", bed.id, ["state"])
-            allowed.add(BedState.HELD)
-            hold = None
-        elif hold is not None and hold.person_id == person.id:
-            allowed.add(BedState.HELD)
-        if not await self.gate(bed.id, allowed, BedState.OCCUPIED):
+        if hold is not None:
+            # Past its time (the release job has not run yet), the hold no longer keeps the bed; in time, it keeps
+            # it for its person only.
+            expired = hold.until < datetime.now(UTC)
+            if (expired or hold.person_id == person.id) and await end_hold(
+                self.session, hold.id, "expired" if expired else "used"
+            ):
+                allowed.add(BedState.HELD)
+                if expired:
+                    await audit.record(self.session, self.actor, "bed.hold_expired", "bed", bed.id, ["state"])
+        if not await self._gate(bed.id, allowed, BedState.OCCUPIED):
             await self.session.refresh(bed, ["state"])
             messages = {
                 BedState.OCCUPIED: _("This bed was just taken. Choose another one."),
@@ -211,17 +244,16 @@ class StayService(ShelterService):
                 BedState.OUT_OF_SERVICE: _("This bed is out of service. Choose another one."),
             }
             raise BedTaken(messages.get(BedState(bed.state), messages[BedState.OCCUPIED]))
-        if hold is not None and hold.person_id == person.id:
-            hold.ended_at, hold.end_reason = datetime.now(UTC), "used"
 
     # --- check-out and moves ------------------------------------------------------------------------------
 
     async def check_out(self, stay_id: UUID, reason: str, destination: str) -> Stay:
-        self._require(DESK_ROLES)
+        stay = await self.stay(stay_id)
+        self.require(CHECK_OUT, stay)
         if reason not in {r.value for r in CheckoutReason}:
             raise DomainError(_("Choose the reason for leaving."), "reason")
-        stay = await self.stay(stay_id)
         now = datetime.now(UTC)
+        # The conditional UPDATE takes the stay's row lock: a move of the same stay waits for it, or goes first.
         ended = await self.session.execute(
             update(Stay)
             .where(Stay.id == stay.id, Stay.ended_at.is_(None))
@@ -231,10 +263,9 @@ class StayService(ShelterService):
         if not ended.rowcount:  # type: ignore[attr-defined]
             raise DomainError(_("This person has already been checked out."))
         await self.session.refresh(stay)
-        assignment = await self._open_assignment(stay.id)
-        if assignment is not None:
-            assignment.ended_at = now
-            await self.gate(assignment.bed_id, {BedState.OCCUPIED}, BedState.AVAILABLE)
+        bed_id = await self._end_assignment(stay.id, now)
+        if bed_id is not None:
+            await self._gate(bed_id, {BedState.OCCUPIED}, BedState.AVAILABLE)
         person = await self.session.get(Person, stay.person_id)
         if person is not None:
             person.last_activity_at = now
@@ -242,56 +273,74 @@ class StayService(ShelterService):
         return stay
 
     async def move(self, stay_id: UUID, bed_id: UUID, *, override: bool = False) -> Stay:
-        """Move to another bed, at this site or another; the stay continues, a new assignment starts."""
-        self._require(DESK_ROLES)
+        """Move to another bed, at this site or another; the stay continues, a new assignment starts.
+
+        The stay is locked first (`SELECT ... FOR UPDATE`, only if it has not ended): a check-out at the same
+        moment either waits for the move, or ends the stay first — and then the move is refused, instead of
+        freeing a bed that has meanwhile been given to someone else."""
         stay = await self.stay(stay_id)
-        if stay.ended_at is not None:
-            raise DomainError(_("This person has already been checked out."))
+        self.require(MOVE, stay)
+        stay = await self._lock_open_stay(stay.id)
         person = await self.person(stay.person_id)
         bed = await self.bed(bed_id)
+        self.require(MOVE, bed)
         room = await self.session.get(Room, bed.room_id)
         assert room is not None
         old = await self._open_assignment(stay.id)
         if old is not None and old.bed_id == bed.id:
             raise DomainError(_("The person is already in this bed."), "bed")
-        if room.category not in categories_for(person.sex, family=stay.group_id is not None):
-            if not (override and self.actor.role in OVERRIDE_ROLES):
-                raise DomainError(
-                    _(
-                        "This room is for another group (%(category)s). A coordinator can override.",
-                        category=room.category,
-                    ),
-                    "bed",
-                )
-            await audit.record(self.session, self.actor, "stay.category_override", "person", person.id, ["bed"])
+        await self._check_category(person, bed, room, override=override, family=stay.group_id is not None)
         await self._take(bed, person)
         now = datetime.now(UTC)
-        if old is not None:
-            old.ended_at = now
-            await self.session.flush()
-            await self.gate(old.bed_id, {BedState.OCCUPIED}, BedState.AVAILABLE)
+        old_bed_id = await self._end_assignment(stay.id, now)
+        if old_bed_id is not None:
+            await self._gate(old_bed_id, {BedState.OCCUPIED}, BedState.AVAILABLE)
         self.session.add(BedAssignment(stay_id=stay.id, bed_id=bed.id, person_id=person.id, started_at=now))
         stay.site_id = bed.site_id
         await audit.record(self.session, self.actor, "stay.move", "person", person.id, ["bed"])
         return stay
 
-    async def stay(self, stay_id: UUID) -> Stay:
-        stay = await self.session.get(Stay, stay_id)
-        if stay is None or not self.actor.can_see_site(stay.site_id):
-            raise NotFound(_("This stay does not exist or is not at one of your sites."))
+    async def _lock_open_stay(self, stay_id: UUID) -> Stay:
+        """The stay under its row lock, read afresh — or refused if it has ended (or ends while we wait)."""
+        stay = await self.session.scalar(
+            select(Stay)
+            .where(Stay.id == stay_id, Stay.ended_at.is_(None))
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+        if stay is None:
+            raise DomainError(_("This person has already been checked out."))
         return stay
+
+    async def _end_assignment(self, stay_id: UUID, now: datetime) -> UUID | None:
+        """End the stay's open bed assignment (one conditional UPDATE); the bed it was for, if there was one."""
+        assignment = await self._open_assignment(stay_id)
+        if assignment is None:
+            return None
+        ended = await self.session.execute(
+            update(BedAssignment)
+            .where(BedAssignment.id == assignment.id, BedAssignment.ended_at.is_(None))
+            .values(ended_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        if not ended.rowcount:  # type: ignore[attr-defined]
+            return None
+        await self.session.refresh(assignment, ["ended_at"])
+        return assignment.bed_id
 
     async def _open_assignment(self, stay_id: UUID) -> BedAssignment | None:
         return await self.session.scalar(
-            select(BedAssignment).where(BedAssignment.stay_id == stay_id, BedAssignment.ended_at.is_(None))
+            select(BedAssignment)
+            .where(BedAssignment.stay_id == stay_id, BedAssignment.ended_at.is_(None))
+            .execution_options(populate_existing=True)
         )
 
     # --- holds --------------------------------------------------------------------------------------------
 
     async def hold(self, bed_id: UUID, person_id: UUID | None, note: str, hours: float | None = None) -> Hold:
         """Keep a free bed for a person, or for a referral on its way, until a time (2 hours by default)."""
-        self._require(HOLD_ROLES)
         bed = await self.bed(bed_id)
+        self.require(HOLD, bed)
         length = timedelta(hours=hours) if hours is not None else DEFAULT_HOLD
         if length <= timedelta(0) or length > MAX_HOLD:
             raise DomainError(_("A hold lasts from a few minutes to 7 days."), "hours")
@@ -299,7 +348,7 @@ class StayService(ShelterService):
             raise DomainError(_("Name the person or describe the referral."), "note")
         if person_id is not None:
             await self.person(person_id)
-        if not await self.gate(bed.id, {BedState.AVAILABLE}, BedState.HELD):
+        if not await self._gate(bed.id, {BedState.AVAILABLE}, BedState.HELD):
             raise BedTaken(_("This bed is no longer free. Choose another one."))
         now = datetime.now(UTC)
         hold = Hold(
@@ -316,47 +365,34 @@ class StayService(ShelterService):
         return hold
 
     async def release_hold(self, bed_id: UUID) -> None:
-        self._require(HOLD_ROLES)
+        """End the bed's hold and free the bed — unless the hold has just been used (or expired): it ends once."""
         bed = await self.bed(bed_id)
+        self.require(HOLD, bed)
         hold = await self.session.scalar(select(Hold).where(Hold.bed_id == bed.id, Hold.ended_at.is_(None)))
-        if hold is None:
+        if hold is None or not await end_hold(self.session, hold.id, "released"):
             raise DomainError(_("This bed is not held."))
-        hold.ended_at, hold.end_reason = datetime.now(UTC), "released"
-        await self.gate(bed.id, {BedState.HELD}, BedState.AVAILABLE)
+        await self._gate(bed.id, {BedState.HELD}, BedState.AVAILABLE)
         await audit.record(self.session, self.actor, "bed.release_hold", "bed", bed.id, ["state"])
 
+    @query
     async def open_holds(self, site_id: UUID) -> dict[UUID, Hold]:
+        site = await self.shelter_site(site_id)
+        self.require(VIEW, site)
         rows = await self.session.scalars(
-            select(Hold).join(Bed, Bed.id == Hold.bed_id).where(Bed.site_id == site_id, Hold.ended_at.is_(None))
+            select(Hold).join(Bed, Bed.id == Hold.bed_id).where(Bed.site_id == site.id, Hold.ended_at.is_(None))
         )
         return {hold.bed_id: hold for hold in rows}
 
+    @query
     async def occupants(self, site_id: UUID) -> dict[UUID, tuple[Stay, Person]]:
         """Who is in which bed at the site now."""
+        site = await self.shelter_site(site_id)
+        self.require(VIEW, site)
         rows = await self.session.execute(
             select(BedAssignment.bed_id, Stay, Person)
             .join(Stay, Stay.id == BedAssignment.stay_id)
             .join(Person, Person.id == BedAssignment.person_id)
             .join(Bed, Bed.id == BedAssignment.bed_id)
-            .where(Bed.site_id == site_id, BedAssignment.ended_at.is_(None))
+            .where(Bed.site_id == site.id, BedAssignment.ended_at.is_(None))
         )
         return {bed_id: (stay, person) for bed_id, stay, person in rows.all()}
-
-
-@register_job(
-    "shelter.release_expired_holds",
-    IntervalTrigger(minutes=5),
-    "Release bed holds whose time has passed.",
-    lease=timedelta(minutes=4),
-)
-async def release_expired_holds(session: AsyncSession) -> str:
-    now = datetime.now(UTC)
-    expired = list(await session.scalars(select(Hold).where(Hold.ended_at.is_(None), Hold.until < now)))
-    actor = Actor.system("holds")
-    for hold in expired:
-        hold.ended_at, hold.end_reason = now, "expired"
-        await session.execute(
-            update(Bed).where(Bed.id == hold.bed_id, Bed.state == BedState.HELD).values(state=BedState.AVAILABLE)
-        )
-        await audit.record(session, actor, "bed.hold_expired", "bed", hold.bed_id, ["state"])
-    return f"{len(expired)} expired holds released"

@@ -6,14 +6,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from uuid import UUID
 
-from sqlalchemy import select
+from sqlalchemy import or_, select, update
 
 from logistics.audit import services as audit
 from logistics.core.errors import DomainError, NotFound
 from logistics.core.i18n import gettext as _
+from logistics.core.service import query
 from logistics.people.services import current_person
 from logistics.shelter.models import Bed, BedState, Room, RoomCategory, WaitingRequest, WaitingStatus
-from logistics.shelter.places import HOLD_ROLES, ShelterService
+from logistics.shelter.places import ShelterService
+from logistics.shelter.policy import WAITING
 from logistics.shelter.stays import StayService
 
 
@@ -37,7 +39,7 @@ class Match:
 
 class WaitingService(ShelterService):
     async def add(self, data: WaitingInput) -> WaitingRequest:
-        self._require(HOLD_ROLES)
+        self.require(WAITING)
         if data.category not in {c.value for c in RoomCategory}:
             raise DomainError(_("This option is not available."), "category")
         if data.priority not in {1, 2, 3}:
@@ -61,6 +63,7 @@ class WaitingService(ShelterService):
             site_id=data.site_id,
             created_by=self.actor.username,
         )
+        self.require(WAITING, request)
         self.session.add(request)
         await self.session.flush()
         await audit.record(
@@ -68,19 +71,21 @@ class WaitingService(ShelterService):
         )
         return request
 
+    @query
     async def open_requests(self) -> list[Match]:
-        """Open requests, most urgent and oldest first, each with the first free bed that fits it.
+        """Open requests for any site or for the actor's sites, most urgent and oldest first, each with the first
+        free bed that fits it.
 
         Two queries whatever the length of the list: the requests, and the free beds at the sites the actor sees;
         earlier requests take the first fitting beds."""
-        self._require(HOLD_ROLES)
-        requests = list(
-            await self.session.scalars(
-                select(WaitingRequest)
-                .where(WaitingRequest.status == WaitingStatus.OPEN)
-                .order_by(WaitingRequest.priority, WaitingRequest.created_at)
-                .limit(200)
+        self.require(WAITING)
+        waiting = select(WaitingRequest).where(WaitingRequest.status == WaitingStatus.OPEN)
+        if not self.actor.sees_all_sites:
+            waiting = waiting.where(
+                or_(WaitingRequest.site_id.is_(None), WaitingRequest.site_id.in_(self.actor.site_ids))
             )
+        requests = list(
+            await self.session.scalars(waiting.order_by(WaitingRequest.priority, WaitingRequest.created_at).limit(200))
         )
         free = (
             select(Bed, Room.category)
@@ -117,35 +122,53 @@ class WaitingService(ShelterService):
         return matches
 
     async def offer(self, request_id: UUID, bed_id: UUID) -> WaitingRequest:
-        """Offer a bed to the request: the bed is held for the person (or the described referral)."""
-        self._require(HOLD_ROLES)
-        request = await self._request(request_id)
-        if request.status != WaitingStatus.OPEN:
+        """Offer a bed to the request: the bed is held for the person (or the described referral). Of two offers
+        for the same request at the same moment, one wins (a conditional UPDATE of its status)."""
+        request = await self.waiting_request(request_id)
+        if not await self._change_status(request, {WaitingStatus.OPEN}, WaitingStatus.OFFERED):
             raise DomainError(_("This request is no longer waiting."))
         note = request.description or _("Waiting list")
         hold = await StayService(self.session, self.actor).hold(bed_id, request.person_id, note, hours=None)
-        request.status, request.hold_id = WaitingStatus.OFFERED, hold.id
+        request.hold_id = hold.id
         await audit.record(self.session, self.actor, "waiting.offer", "waiting_request", request.id, ["status"])
         return request
 
     async def close(self, request_id: UUID, status: str) -> WaitingRequest:
-        self._require(HOLD_ROLES)
+        """Mark the request placed, or cancel it — a request for one of the actor's sites (or for any site)."""
+        request = await self.waiting_request(request_id)
         if status not in {WaitingStatus.PLACED, WaitingStatus.CANCELLED}:
             raise DomainError(_("This option is not available."))
-        request = await self._request(request_id)
-        if request.status in {WaitingStatus.PLACED, WaitingStatus.CANCELLED}:
+        if not await self._change_status(request, {WaitingStatus.OPEN, WaitingStatus.OFFERED}, status):
             raise DomainError(_("This request is no longer waiting."))
-        request.status = status
         await audit.record(self.session, self.actor, f"waiting.{status}", "waiting_request", request.id, ["status"])
         return request
 
-    async def _request(self, request_id: UUID) -> WaitingRequest:
+    @query
+    async def first_fitting(self) -> dict[UUID, WaitingRequest]:
+        """Free bed id → the request it should go to first (highlighted on a site's map); nothing for those who
+        do not keep the waiting list."""
+        if not self.can(WAITING):
+            return {}
+        return {match.bed.id: match.request for match in await self.open_requests() if match.bed is not None}
+
+    @query
+    async def waiting_request(self, request_id: UUID) -> WaitingRequest:
+        """The request, if the actor may act on it: Forbidden when it is meant for another site."""
         request = await self.session.get(WaitingRequest, request_id)
         if request is None:
             raise NotFound(_("This request does not exist."))
+        self.require(WAITING, request)
         return request
 
-
-async def first_fitting(service: WaitingService) -> dict[UUID, WaitingRequest]:
-    """Free bed id → the request it should go to first (highlighted on a site's map)."""
-    return {match.bed.id: match.request for match in await service.open_requests() if match.bed is not None}
+    async def _change_status(self, request: WaitingRequest, from_statuses: set[str], to_status: str) -> bool:
+        """Move the request to `to_status` if it is in one of `from_statuses` now — one statement."""
+        result = await self.session.execute(
+            update(WaitingRequest)
+            .where(WaitingRequest.id == request.id, WaitingRequest.status.in_(from_statuses))
+            .values(status=to_status)
+            .execution_options(synchronize_session=False)
+        )
+        if not result.rowcount:  # type: ignore[attr-defined]
+            return False
+        await self.session.refresh(request, ["status"])
+        return True
