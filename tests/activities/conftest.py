@@ -32,7 +32,7 @@ class Classes:
 @pytest.fixture
 async def classes(app, people) -> Classes:
     async with db_session(app) as session:
-        venue = await SiteService(session, STAFF).create_site(
+        venue = await SiteService(session, Actor.system("test")).create_site(
             SiteInput("Centrum Aktywności", "ul. Jasna 1", "", "", ["activity_venue"])
         )
         course = Activity(

@@ -1,5 +1,6 @@
-"""A reminder reaches a real local SMTP server (aiosmtpd) in the person's language; ten sign-up requests at once
-for the last three places over HTTP; a past session refused."""
+"""A reminder reaches a real local SMTP server (aiosmtpd) in the person's language; the reminder job, run by the
+scheduler from the activities' jobs module, queues them in the outbox; ten sign-up requests at once for the last
+three places over HTTP; a past session refused."""
 
 from __future__ import annotations
 
@@ -9,12 +10,15 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
+from logistics.activities.jobs import reminders
 from logistics.activities.models import ActivitySession, Places, SignUp
-from logistics.activities.sessions import reminders
 from logistics.activities.signups import SignUpService
 from logistics.core.errors import DomainError
-from logistics.notifications.outbox import deliver_outbox
+from logistics.db import make_alchemy_config
+from logistics.notifications.jobs import deliver_outbox
+from logistics.notifications.models import OutboxMessage
 from logistics.people.models import Person
+from logistics.scheduler import JOB_MODULES, JobRunner, load_jobs
 
 from ..conftest import login
 from ..helpers import count, db_session, post_form
@@ -63,3 +67,25 @@ async def test_ten_sign_up_requests_at_once_for_the_last_three_places(app, clien
         places = await session.scalar(select(Places))
     assert sorted(statuses) == ["confirmed"] * 3 + ["waiting"] * 7
     assert places.taken == 3
+
+
+async def test_the_reminder_job_runs_from_the_activities_jobs_module_into_the_outbox(app, classes, settings):
+    """The scheduler finds the job in logistics.activities.jobs; run as the scheduler runs it, it queues the
+    reminder in the notification outbox (by SMS: no e-mail configured) and sends nothing itself."""
+    async with db_session(app) as session:
+        await SignUpService(session, STAFF).sign_up(classes.course.id, classes.people[2].id)  # first session: in 24 h
+        await session.commit()
+    assert "logistics.activities.jobs" in JOB_MODULES
+    job = load_jobs()["activities.reminders"]
+    assert job.func.__module__ == "logistics.activities.jobs"
+    config = make_alchemy_config(settings)
+    try:
+        record = await JobRunner(config.create_session_maker(), "test").run("activities.reminders", force=True)
+    finally:
+        await config.get_engine().dispose()
+    assert record is not None and record.outcome == "ok", record and record.message
+    async with db_session(app) as session:
+        reminders_queued = list(
+            await session.scalars(select(OutboxMessage).where(OutboxMessage.key.startswith("reminder-24h")))
+        )
+    assert [(m.channel, m.recipient, m.status) for m in reminders_queued] == [("sms", "+48 600 000 002", "pending")]

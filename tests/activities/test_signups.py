@@ -9,8 +9,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
+from logistics.activities.jobs import reminders
 from logistics.activities.models import Places, SignUp
-from logistics.activities.sessions import SessionService, reminders
+from logistics.activities.sessions import SessionService
 from logistics.activities.signups import SignUpService
 from logistics.core.errors import DomainError
 from logistics.core.i18n import local_time
@@ -34,12 +35,12 @@ async def test_places_then_the_waiting_list_then_promotion_in_order(app, classes
     outcomes = [await _sign(app, classes, n) for n in range(1, 6)]
     assert [o.sign_up.status for o in outcomes] == ["confirmed"] * 3 + ["waiting"] * 2
     async with db_session(app) as session:
-        promoted = await SignUpService(session, STAFF).cancel(outcomes[0].sign_up.id)
+        promoted = (await SignUpService(session, STAFF).cancel(outcomes[0].sign_up.id)).promoted
         await session.commit()
         assert promoted.person_id == classes.people[4].id  # the first who waited
         places = await session.scalar(select(Places).where(Places.activity_id == classes.course.id))
         assert (places.taken, places.capacity) == (3, 3)
-        cancelled_waiting = await SignUpService(session, STAFF).cancel(outcomes[4].sign_up.id)  # waiting: no promotion
+        cancelled_waiting = (await SignUpService(session, STAFF).cancel(outcomes[4].sign_up.id)).promoted  # waiting
         assert cancelled_waiting is None
         with pytest.raises(DomainError, match="już"):
             await SignUpService(session, STAFF).cancel(outcomes[0].sign_up.id)
@@ -104,7 +105,7 @@ async def test_waiting_list_reordered_with_a_reason(app, classes):
             await service.reorder(outcomes[5].sign_up.id, 1, " ")
         await service.reorder(outcomes[5].sign_up.id, 1, "osoba z niepełnosprawnością")
         await session.commit()
-        promoted = await service.cancel(outcomes[0].sign_up.id)
+        promoted = (await service.cancel(outcomes[0].sign_up.id)).promoted
         await session.commit()
     assert promoted.person_id == classes.people[6].id
 
@@ -135,7 +136,7 @@ async def test_ten_at_once_for_the_last_three_places(app, classes, settings):
         )
         assert len(waiting) == 7
         confirmed = await session.scalar(select(SignUp).where(SignUp.status == "confirmed"))
-        promoted = await SignUpService(session, STAFF).cancel(confirmed.id)
+        promoted = (await SignUpService(session, STAFF).cancel(confirmed.id)).promoted
         await session.commit()
     assert promoted.id == waiting[0].id  # the waiting list's order is the order of promotion
 

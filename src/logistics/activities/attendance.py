@@ -5,7 +5,7 @@ per person; a certificate of completion for people who attended the required sha
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
 from sqlalchemy import select
@@ -13,18 +13,18 @@ from sqlalchemy.exc import IntegrityError
 
 from logistics import codes, printing
 from logistics.activities.models import Activity, ActivitySession, Attendance, AttendanceStatus, SessionStatus
+from logistics.activities.policy import CERTIFICATE, TAKE_ATTENDANCE, own_venues_only
 from logistics.activities.sessions import participants
-from logistics.activities.signups import SIGN_UP_ROLES, SignUpService
+from logistics.activities.signups import SignUpService
 from logistics.audit import services as audit
-from logistics.core.errors import DomainError, NotFound
-from logistics.core.i18n import format_date, local_today
+from logistics.core.errors import DomainError
+from logistics.core.i18n import day_start, format_date, local_today
 from logistics.core.i18n import gettext as _
-from logistics.core.roles import Role
+from logistics.core.service import query
 from logistics.people.models import BeneficiaryCard, Person
 from logistics.settings import get_settings
 from logistics.sites.models import Site
 
-ATTENDANCE_ROLES = SIGN_UP_ROLES | {Role.VOLUNTEER}
 CARD_LENGTH = 17
 
 
@@ -39,15 +39,51 @@ class PersonRate:
         return round(100 * self.attended / self.held) if self.held else 0
 
 
+@dataclass(frozen=True)
+class AttendanceSheet:
+    activity: Activity
+    activity_session: ActivitySession
+    people: list[Person]  # with a place, then walk-ins
+    records: dict[UUID, Attendance]  # by person
+
+
 class AttendanceService(SignUpService):
-    async def session_at_venue(self, session_id: UUID) -> tuple[ActivitySession, Activity]:
+    async def _session_at_venue(self, session_id: UUID) -> tuple[ActivitySession, Activity]:
+        """A session the actor may take attendance at (NotFound outside their venues)."""
+        activity = await self.activity_of_session(session_id, TAKE_ATTENDANCE)
         activity_session = await self.session.get(ActivitySession, session_id)
-        if activity_session is None:
-            raise NotFound(_("This session does not exist."))
-        activity = await self.activity(activity_session.activity_id)
-        if not self.actor.can_see_site(activity.venue_id):
-            raise NotFound(_("This session does not exist."))
+        assert activity_session is not None
         return activity_session, activity
+
+    @query
+    async def today(self) -> list[tuple[ActivitySession, Activity]]:
+        """Today's sessions at the actor's venues, to open on the tablet."""
+        self.require(TAKE_ATTENDANCE)
+        start = day_start(local_today())
+        statement = (
+            select(ActivitySession, Activity)
+            .join(Activity, Activity.id == ActivitySession.activity_id)
+            .where(ActivitySession.starts_at >= start, ActivitySession.starts_at < start + timedelta(days=1))
+            .order_by(ActivitySession.starts_at)
+        )
+        if own_venues_only(self.actor):
+            statement = statement.where(Activity.venue_id.in_(self.actor.site_ids))
+        return [(s, a) for s, a in (await self.session.execute(statement)).all()]
+
+    @query
+    async def sheet(self, session_id: UUID) -> AttendanceSheet:
+        """The attendance sheet of a session: everyone with a place, walk-ins, and what has been recorded."""
+        activity_session, activity = await self._session_at_venue(session_id)
+        people = await participants(self.session, activity_session)
+        records = {
+            record.person_id: record
+            for record in await self.session.scalars(
+                select(Attendance).where(Attendance.session_id == activity_session.id)
+            )
+        }
+        expected = {p.id for p in people}
+        walk_ins = [await self._person(pid) for pid in records if pid not in expected]
+        return AttendanceSheet(activity, activity_session, people + walk_ins, records)
 
     async def _card_holder(self, card_code: str) -> Person:
         if not codes.is_well_formed(card_code, CARD_LENGTH):
@@ -59,7 +95,7 @@ class AttendanceService(SignUpService):
         )
         if card is None:
             raise DomainError(_("No valid card has this code."), "card")
-        return await self.person(card.person_id)
+        return await self._person(card.person_id)
 
     async def check_in(
         self,
@@ -70,13 +106,12 @@ class AttendanceService(SignUpService):
         walk_in: bool = False,
     ) -> tuple[Person, Attendance]:
         """Mark a person present, late or absent; someone without a place only as a confirmed walk-in."""
-        self._require(ATTENDANCE_ROLES)
-        activity_session, _activity = await self.session_at_venue(session_id)
+        activity_session, _activity = await self._session_at_venue(session_id)
         if activity_session.status == SessionStatus.CANCELLED:
             raise DomainError(_("This session is cancelled."))
         if status not in set(AttendanceStatus):
             raise DomainError(_("This option is not available."), "status")
-        person = await self._card_holder(card_code) if card_code else await self.person(person_id)  # type: ignore[arg-type]
+        person = await self._card_holder(card_code) if card_code else await self._person(person_id)  # type: ignore[arg-type]
         expected = {p.id for p in await participants(self.session, activity_session)}
         record = await self.session.scalar(
             select(Attendance).where(Attendance.session_id == activity_session.id, Attendance.person_id == person.id)
@@ -117,8 +152,7 @@ class AttendanceService(SignUpService):
 
     async def close(self, session_id: UUID) -> int:
         """Everyone with a place who was not checked in is recorded as a no-show; returns how many."""
-        self._require(ATTENDANCE_ROLES)
-        activity_session, _activity = await self.session_at_venue(session_id)
+        activity_session, activity = await self._session_at_venue(session_id)
         marked = set(
             await self.session.scalars(select(Attendance.person_id).where(Attendance.session_id == activity_session.id))
         )
@@ -134,12 +168,13 @@ class AttendanceService(SignUpService):
                 )
             )
         await self.session.flush()
+        await audit.record(self.session, self.actor, "activity.close_session", "activity", activity.id, ["attendance"])
         return len(absent)
 
-    async def rates(self, activity: Activity) -> list[PersonRate]:
+    async def _rates(self, activity: Activity) -> list[PersonRate]:
         """Per participant: sessions attended (present or late) of the sessions held so far."""
         now = datetime.now(UTC)
-        held = [s for s in await self.sessions(activity) if s.status == SessionStatus.SCHEDULED and s.starts_at <= now]
+        held = [s for s in await self._sessions(activity) if s.status == SessionStatus.SCHEDULED and s.starts_at <= now]
         records = list(
             await self.session.scalars(select(Attendance).where(Attendance.session_id.in_([s.id for s in held])))
         )
@@ -149,7 +184,7 @@ class AttendanceService(SignUpService):
                 people[person.id] = person
         for record in records:
             if record.person_id not in people:
-                people[record.person_id] = await self.person(record.person_id)
+                people[record.person_id] = await self._person(record.person_id)
         return sorted(
             (
                 PersonRate(
@@ -164,16 +199,15 @@ class AttendanceService(SignUpService):
 
     async def certificate(self, activity_id: UUID, person_id: UUID) -> bytes:
         """A certificate of completion (Polish), for someone who attended at least the required share."""
-        self._require(SIGN_UP_ROLES)
-        activity = await self.activity(activity_id)
-        rate = next((r for r in await self.rates(activity) if r.person.id == person_id), None)
+        activity = await self._activity(activity_id, CERTIFICATE)
+        rate = next((r for r in await self._rates(activity) if r.person.id == person_id), None)
         if rate is None or rate.share < activity.required_share:
             raise DomainError(
                 _("A certificate needs at least %(share)s%% of the sessions attended.", share=activity.required_share)
             )
         held = [
             s
-            for s in await self.sessions(activity)
+            for s in await self._sessions(activity)
             if s.status == SessionStatus.SCHEDULED and s.starts_at <= datetime.now(UTC)
         ]
         venue = await self.session.get(Site, activity.venue_id)

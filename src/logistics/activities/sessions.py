@@ -1,29 +1,28 @@
-"""Scheduling an activity's sessions (one date, or weekly until a date), cancelling or moving one (everyone signed
-up is told), and the reminders 24 h and 2 h before a session."""
+"""Creating and changing an activity, scheduling its sessions (one date, or weekly until a date), cancelling or
+moving one (everyone signed up is told). The reminders before a session are a job: `jobs.py`."""
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 from uuid import UUID
 
-from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from logistics.activities.forms import ActivityInput
 from logistics.activities.messages import notify
 from logistics.activities.models import COURSE, Activity, ActivitySession, SessionStatus, SignUp, SignUpStatus
-from logistics.activities.signups import SIGN_UP_ROLES, SignUpService
+from logistics.activities.policy import MANAGE
+from logistics.activities.signups import SignUpService
 from logistics.audit import services as audit
-from logistics.core.errors import DomainError, NotFound
+from logistics.core.errors import DomainError
 from logistics.core.i18n import _l, format_datetime, local_zone
 from logistics.core.i18n import gettext as _
+from logistics.core.service import query
 from logistics.people.models import Person
-from logistics.scheduler import register_job
 from logistics.sites.models import Site
 
 MAX_SESSIONS = 200
-REMINDERS = ((timedelta(hours=24), "24h"), (timedelta(hours=2), "2h"))
 
 
 def local(day: date, hour: int, minute: int) -> datetime:
@@ -46,17 +45,23 @@ async def participants(session: AsyncSession, activity_session: ActivitySession)
 
 
 class SessionService(SignUpService):
+    @query
+    async def venues(self) -> list[Site]:
+        """The sites an activity can be held at: every active site."""
+        self.require(MANAGE)
+        return list(await self.session.scalars(select(Site).where(Site.is_active.is_(True)).order_by(Site.name)))
+
     async def save(self, activity_id: UUID | None, data: ActivityInput) -> Activity:
         """Create or change an activity; a new capacity goes through `set_capacity` (refusal below the places
         taken, promotion from the waiting list above)."""
-        self._require(SIGN_UP_ROLES)
+        self.require(MANAGE)
+        activity = await self._activity(activity_id, MANAGE) if activity_id else Activity(capacity=data.capacity)
         try:
             venue = await self.session.get(Site, UUID(data.venue))
         except ValueError:
             venue = None
         if venue is None:
             raise DomainError(_("Choose the venue."), "venue")
-        activity = await self.activity(activity_id) if activity_id else Activity(capacity=data.capacity)
         activity.title, activity.title_en, activity.title_uk = data.title, data.title_en, data.title_uk
         activity.description, activity.category, activity.venue_id = data.description, data.category, venue.id
         activity.organiser, activity.age_min, activity.age_max = data.organiser, data.age_min, data.age_max
@@ -79,8 +84,7 @@ class SessionService(SignUpService):
         self, activity_id: UUID, first: datetime, minutes: int, until: date | None = None, room: str = ""
     ) -> list[ActivitySession]:
         """One session at `first` (local time), or one every week on that weekday and hour until `until`."""
-        self._require(SIGN_UP_ROLES)
-        activity = await self.activity(activity_id)
+        activity = await self._activity(activity_id, MANAGE)
         if not 10 <= minutes <= 24 * 60:
             raise DomainError(_("A session lasts from 10 minutes to 24 hours."), "minutes")
         if first <= datetime.now(UTC):
@@ -109,18 +113,18 @@ class SessionService(SignUpService):
         await audit.record(self.session, self.actor, "activity.sessions", "activity", activity.id, [f"{len(created)}"])
         return created
 
-    async def _session(self, session_id: UUID) -> ActivitySession:
+    async def _session(self, session_id: UUID) -> tuple[ActivitySession, Activity]:
+        """A session of an activity the actor may manage (NotFound outside their venues)."""
+        activity = await self.activity_of_session(session_id, MANAGE)
         activity_session = await self.session.get(ActivitySession, session_id)
-        if activity_session is None:
-            raise NotFound(_("This session does not exist."))
-        return activity_session
+        assert activity_session is not None
+        return activity_session, activity
 
     async def cancel_session(self, session_id: UUID, reason: str) -> int:
         """Cancel a session and tell everyone with a place; returns how many were told."""
-        self._require(SIGN_UP_ROLES)
+        activity_session, activity = await self._session(session_id)
         if not reason.strip():
             raise DomainError(_("Give the reason."), "reason")
-        activity_session = await self._session(session_id)
         result = await self.session.execute(
             update(ActivitySession)
             .where(ActivitySession.id == activity_session.id, ActivitySession.status == SessionStatus.SCHEDULED)
@@ -129,7 +133,6 @@ class SessionService(SignUpService):
         )
         if not result.rowcount:  # type: ignore[attr-defined]
             raise DomainError(_("This session is cancelled."))
-        activity = await self.activity(activity_session.activity_id)
         people = await participants(self.session, activity_session)
         for person in people:
             await notify(
@@ -147,8 +150,7 @@ class SessionService(SignUpService):
 
     async def move_session(self, session_id: UUID, starts: datetime, room: str, reason: str) -> int:
         """A new time or room; everyone with a place is told."""
-        self._require(SIGN_UP_ROLES)
-        activity_session = await self._session(session_id)
+        activity_session, activity = await self._session(session_id)
         if activity_session.status == SessionStatus.CANCELLED:
             raise DomainError(_("This session is cancelled."))
         if starts <= datetime.now(UTC):
@@ -158,7 +160,6 @@ class SessionService(SignUpService):
         activity_session.starts_at, activity_session.ends_at = starts, starts + length
         activity_session.room, activity_session.note = room[:80] or activity_session.room, reason[:200]
         await self.session.flush()
-        activity = await self.activity(activity_session.activity_id)
         people = await participants(self.session, activity_session)
         for person in people:
             await notify(
@@ -174,38 +175,3 @@ class SessionService(SignUpService):
             )
         await audit.record(self.session, self.actor, "activity.move_session", "activity", activity.id, ["starts_at"])
         return len(people)
-
-
-@register_job(
-    "activities.reminders",
-    IntervalTrigger(minutes=10),
-    "Queue reminders 24 h and 2 h before each session to everyone with a place.",
-)
-async def reminders(session: AsyncSession, now: datetime | None = None) -> str:
-    now = now or datetime.now(UTC)
-    queued = 0
-    for ahead, label in REMINDERS:
-        due = await session.scalars(
-            select(ActivitySession).where(
-                ActivitySession.status == SessionStatus.SCHEDULED,
-                ActivitySession.starts_at > now,
-                ActivitySession.starts_at <= now + ahead,
-            )
-        )
-        for activity_session in list(due):
-            if label == "24h" and activity_session.starts_at <= now + timedelta(hours=2):
-                continue  # within 2 hours: only the 2-hour reminder
-            activity = await session.get(Activity, activity_session.activity_id)
-            for person in await participants(session, activity_session):
-                await notify(
-                    session,
-                    person,
-                    _l("Reminder: %(activity)s"),
-                    _l("%(activity)s on %(when)s, %(room)s."),
-                    activity,
-                    key=f"reminder-{label}:{activity_session.id}:{person.id}",
-                    when=format_datetime(activity_session.starts_at),
-                    room=activity_session.room or "",
-                )
-                queued += 1
-    return f"{queued} reminders considered"
