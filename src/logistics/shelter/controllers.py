@@ -7,15 +7,15 @@ from uuid import UUID
 
 from litestar import Controller, MediaType, Request, Response, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, FromQuery
+from litestar.params import FromPath
 
 from logistics.core.errors import DomainError, NotFound
-from logistics.core.i18n import _
+from logistics.core.i18n import _, local_today
 from logistics.people.services import PersonService
 from logistics.settings import get_settings
 from logistics.shelter import labels
 from logistics.shelter.occupancy import OccupancyService, SiteOccupancy
-from logistics.shelter.places import PlacesService
+from logistics.shelter.places import MAX_NOTE, MAX_REPAIR, SHELTER_KINDS, PlacesService
 from logistics.shelter.policy import (
     CHECK_IN,
     CHECK_OUT,
@@ -26,7 +26,7 @@ from logistics.shelter.policy import (
     VIEW,
     policy,
 )
-from logistics.shelter.stays import StayService
+from logistics.shelter.stays import MAX_HOLD, StayService
 from logistics.shelter.waiting import WaitingService
 from logistics.web.dependencies import services
 from logistics.web.forms import Form
@@ -38,6 +38,7 @@ from logistics.web.templating import render
 register_nav(lambda: _("Beds"), "/shelter/board", policy.roles(VIEW), order=10)
 
 PUBLIC = {"exclude_from_auth": True}
+MAX_HOLD_HOURS = int(MAX_HOLD.total_seconds()) // 3600
 
 
 FREE_PLACES_COLUMNS = [
@@ -88,16 +89,21 @@ class ShelterController(Controller):
     )
 
     @get("/board", guards=[may(VIEW)])
-    async def board_page(
-        self, request: Request[Any, Any, Any], board: NamedDependency[OccupancyService], kind: FromQuery[str] = ""
-    ) -> Any:
-        """Every site with total / occupied / held / out of service / free; the table refreshes itself."""
+    async def board_page(self, request: Request[Any, Any, Any], board: NamedDependency[OccupancyService]) -> Any:
+        """Every site with total / occupied / held / out of service / free; the table refreshes itself. An unknown
+        kind is refused with a message above the table, which then shows every kind."""
+        form = Form(request.query_params)
+        kind = form.choice("kind", [k.value for k in SHELTER_KINDS], required=False)
+        if not form.valid:
+            kind = ""
         return render(
             request,
             "shelter/board.html",
             block="board",
+            status_code=200 if form.valid else 422,
             rows=await board.board(kind or None),
             kind=kind,
+            form=form,
             labels=labels,
             refresh=get_settings().board_refresh_seconds,
         )
@@ -196,8 +202,8 @@ class ShelterController(Controller):
         bed = await places.bed(bed_id)
         form = Form(await request.form())
         reason = form.raw("reason")
-        expected_back = form.date("expected_back")
-        note = form.text("note", required=False, max_length=200)
+        expected_back = form.date("expected_back", earliest=local_today(), latest=local_today() + MAX_REPAIR)
+        note = form.text("note", required=False, max_length=MAX_NOTE)
         if not form.valid:
             return await attempt(request, refusal(form), site_page(bed.site_id))
         return await attempt(
@@ -225,8 +231,8 @@ class ShelterController(Controller):
         bed = await stays.bed(bed_id)
         form = Form(await request.form())
         person = form.uuids("person")
-        note = form.text("note", required=False, max_length=200)
-        hours = form.integer("hours", minimum=1, maximum=168)
+        note = form.text("note", required=False, max_length=MAX_NOTE)
+        hours = form.integer("hours", minimum=1, maximum=MAX_HOLD_HOURS)
         if not form.valid:
             return await attempt(request, refusal(form), site_page(bed.site_id))
         return await attempt(
@@ -251,36 +257,48 @@ class ShelterController(Controller):
         request: Request[Any, Any, Any],
         stays: NamedDependency[StayService],
         people: NamedDependency[PersonService],
-        person: FromQuery[str] = "",
-        bed: FromQuery[str] = "",
-        q: FromQuery[str] = "",
     ) -> Any:
-        """Step 1: find the person (search, card, or quick registration); step 2: the beds that fit."""
+        """Step 1: find the person (search, card, or quick registration); step 2: the beds that fit. A person or
+        bed that cannot be chosen (a link gone stale) is said above the search; a search too long, under it."""
+        form = Form(request.query_params)
+        person_ids, bed_ids = form.uuids("person"), form.uuids("bed")
+        q = form.text("q", required=False, max_length=100)
+        chosen = preselected = None
         try:
-            chosen = await stays.person(UUID(person)) if person else None
-        except (ValueError, NotFound):
-            chosen = None
-        preselected = None
-        if bed:
-            try:
-                preselected = await stays.bed(UUID(bed))
-            except (ValueError, NotFound):
-                preselected = None
+            chosen = await stays.person(person_ids[0]) if person_ids else None
+        except NotFound as error:
+            form.error("person", error.message)
+        try:
+            preselected = await stays.bed(bed_ids[0]) if bed_ids else None
+        except NotFound as error:
+            form.error("bed", error.message)
         if chosen is not None:
-            return await self._beds_for(request, stays, chosen.id, bed=preselected, block="step")
+            stale_bed = form.errors.get("bed")
+            return await self._beds_for(
+                request,
+                stays,
+                chosen.id,
+                bed=preselected,
+                block="step",
+                status_code=422 if stale_bed else 200,
+                message=stale_bed,
+            )
+        stale = form.errors.get("person") or form.errors.get("bed")
         return render(
             request,
             "shelter/check_in.html",
             block="step",
-            q=q[:100],
-            results=await people.search(q) if q else [],
+            status_code=200 if form.valid else 422,
+            q=form.values["q"],
+            q_error=form.errors.get("q"),
+            results=await people.search(q) if q and form.valid else [],
             person=None,
             current=None,
             proposals=None,
             family=None,
             bed=preselected,
             labels=labels,
-            message=None,
+            message=stale,
         )
 
     async def _beds_for(
@@ -312,6 +330,7 @@ class ShelterController(Controller):
             labels=labels,
             family=await stays.family_plan(person) if current is None else None,
             message=message,
+            q_error=None,
         )
 
     @post("/check-in", guards=[may(CHECK_IN)])
@@ -352,7 +371,9 @@ class ShelterController(Controller):
         stay = await stays.stay(stay_id)
         form = Form(await request.form())
         reason = form.raw("reason")
-        destination = form.text("destination", required=False, max_length=200)
+        destination = form.text("destination", required=False, max_length=MAX_NOTE)
+        if not form.valid:
+            return await attempt(request, refusal(form), site_page(stay.site_id))
         return await attempt(
             request, stays.check_out(stay.id, reason, destination), site_page(stay.site_id), _("Checked out.")
         )
@@ -391,6 +412,7 @@ class ShelterController(Controller):
 
 @get(
     "/api/v1/occupancy",
+    include_in_schema=True,
     guards=[may(VIEW)],
     media_type=MediaType.JSON,
     dependencies=services(board=OccupancyService),

@@ -8,7 +8,7 @@ from uuid import UUID
 
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, FromQuery
+from litestar.params import FromPath
 
 from logistics.core.errors import DomainError
 from logistics.core.i18n import _
@@ -25,12 +25,14 @@ from logistics.web.guards import may
 from logistics.web.responses import attempt, csv_response, refusal, see_other
 from logistics.web.templating import render
 
+#: The values of a roll-call mark's `present` field.
+PRESENT = {"yes": True, "no": False}
 
-def _night(value: str) -> date:
-    try:
-        return date.fromisoformat(value) if value else tonight()
-    except ValueError:
-        return tonight()
+
+def _night(form: Form) -> date:
+    """The night a page is for: the form's `night` (a past night or tonight), or tonight when it is empty or
+    refused (the form then holds the message)."""
+    return form.date("night", latest=tonight()) or tonight()
 
 
 class RollCallController(Controller):
@@ -39,40 +41,55 @@ class RollCallController(Controller):
     dependencies = services(roll_call=RollCallService)
 
     async def _sheet(
-        self, request: Request[Any, Any, Any], roll_call: RollCallService, site_id: UUID, night: date
+        self,
+        request: Request[Any, Any, Any],
+        roll_call: RollCallService,
+        site_id: UUID,
+        night: date,
+        form: Form | None = None,
     ) -> Any:
         site = await roll_call.shelter_site(site_id)
         return render(
             request,
             "shelter/roll_call.html",
             block="sheet",
+            status_code=422 if form is not None and not form.valid else 200,
             site=site,
             night=night,
             rows=await roll_call.sheet(site.id, night),
             absence_nights=get_settings().absence_nights,
+            form=form or Form(),
         )
 
     @get("/sites/{site_id:uuid}/roll-call")
     async def roll_call_sheet(
-        self,
-        request: Request[Any, Any, Any],
-        roll_call: NamedDependency[RollCallService],
-        site_id: FromPath[UUID],
-        night: FromQuery[str] = "",
+        self, request: Request[Any, Any, Any], roll_call: NamedDependency[RollCallService], site_id: FromPath[UUID]
     ) -> Any:
-        """Tonight's list of everyone staying, to mark present or absent on a tablet."""
-        return await self._sheet(request, roll_call, site_id, _night(night))
+        """Tonight's list of everyone staying (or a past night's), to mark present or absent on a tablet."""
+        form = Form(request.query_params)
+        return await self._sheet(request, roll_call, site_id, _night(form), form)
 
     @post("/stays/{stay_id:uuid}/roll-call")
     async def mark(
         self, request: Request[Any, Any, Any], roll_call: NamedDependency[RollCallService], stay_id: FromPath[UUID]
     ) -> Any:
+        """Present or absent for a night of the stay; a refused mark shows the sheet again with the message on top
+        (its fields are the sheet's buttons) and records nothing."""
+        stay = await roll_call.stay(stay_id)
         form = Form(await request.form())
-        night = _night(form.raw("night"))
-        mark = await roll_call.mark(stay_id, night, form.raw("present") == "yes")
-        if request.headers.get("hx-request") == "true":
-            return await self._sheet(request, roll_call, mark.site_id, night)
-        return see_other(request, f"/shelter/sites/{mark.site_id}/roll-call?night={night.isoformat()}")
+        night = form.date("night", required=True, latest=tonight())
+        present = form.choice("present", list(PRESENT))
+        if form.valid and night is not None:
+            try:
+                await roll_call.mark(stay.id, night, PRESENT[present])
+            except DomainError as error:
+                form.error(error.field or "stay", error.message)
+            else:
+                if request.headers.get("hx-request") == "true":
+                    return await self._sheet(request, roll_call, stay.site_id, night)
+                return see_other(request, f"/shelter/sites/{stay.site_id}/roll-call?night={night.isoformat()}")
+        shown = night if night is not None and "night" not in form.errors else tonight()
+        return await self._sheet(request, roll_call, stay.site_id, shown, form)
 
 
 class ReviewController(Controller):
@@ -93,15 +110,29 @@ class HistoryController(Controller):
     dependencies = services(history=HistoryService)
 
     @get("/")
-    async def history_page(
-        self, request: Request[Any, Any, Any], history: NamedDependency[HistoryService], night: FromQuery[str] = ""
-    ) -> Any:
-        """The occupancy of any past night, and the last 90 nights as a chart."""
-        return render(request, "shelter/history.html", history=await history.night(_night(night)))
+    async def history_page(self, request: Request[Any, Any, Any], history: NamedDependency[HistoryService]) -> Any:
+        """The occupancy of any past night, and the last 90 nights as a chart; a refused night shows tonight's,
+        with the message next to the field."""
+        form = Form(request.query_params)
+        chosen = await history.night(_night(form))
+        return render(
+            request,
+            "shelter/history.html",
+            status_code=200 if form.valid else 422,
+            history=chosen,
+            form=form,
+            last_night=tonight(),
+        )
 
     @get("/export.csv", media_type="text/csv")
-    async def history_csv(self, history: NamedDependency[HistoryService], night: FromQuery[str] = "") -> Response[str]:
-        chosen = await history.night(_night(night))
+    async def history_csv(
+        self, request: Request[Any, Any, Any], history: NamedDependency[HistoryService]
+    ) -> Response[str]:
+        form = Form(request.query_params)
+        night = _night(form)
+        if not form.valid:
+            raise DomainError(form.errors["night"], "night")
+        chosen = await history.night(night)
         return csv_response(
             f"occupancy-{chosen.night.isoformat()}.csv",
             ["night", "site", "total", "out_of_service", "occupied", "held", "free"],

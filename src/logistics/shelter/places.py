@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from uuid import UUID
 
 from sqlalchemy import select, update
@@ -39,6 +39,17 @@ SHELTER_KINDS = frozenset(
     }
 )
 MAX_BULK = 200
+#: The longest note, destination or description the shelter keeps (its columns' length).
+MAX_NOTE = 200
+#: How far ahead a bed taken out of service may be expected back.
+MAX_REPAIR = timedelta(days=365)
+
+
+def short_text(value: str, field: str, max_length: int = MAX_NOTE) -> str:
+    """`value` if it fits its column: a longer text is refused with a message on `field`, never cut."""
+    if len(value) > max_length:
+        raise DomainError(_("At most %(n)s characters.", n=max_length), field)
+    return value
 
 
 @dataclass(frozen=True)
@@ -119,6 +130,8 @@ class PlacesService(ShelterService):
         self.require(MANAGE_PLACES, site)
         if data.category not in {c.value for c in RoomCategory}:
             raise DomainError(_("This option is not available."), "category")
+        short_text(data.name, "name", 60)
+        short_text(data.floor, "floor", 60)
         if await self.session.scalar(select(Room.id).where(Room.site_id == site.id, Room.name == data.name)):
             raise DomainError(_("A room with this name already exists here."), "name")
         room = Room(
@@ -183,11 +196,14 @@ class PlacesService(ShelterService):
             raise DomainError(_("This option is not available."), "reason")
         if expected_back and expected_back < local_today():
             raise DomainError(_("The expected return cannot be in the past."), "expected_back")
+        if expected_back and expected_back > local_today() + MAX_REPAIR:
+            raise DomainError(_("The expected return can be at most a year ahead."), "expected_back")
+        short_text(note, "note")
         if not await self._gate(bed.id, {BedState.AVAILABLE}, BedState.OUT_OF_SERVICE):
             raise DomainError(_("Only a free bed can be taken out of service. Move the person or end the hold first."))
         self.session.add(
             OutOfService(
-                bed_id=bed.id, reason=reason, note=note[:200], expected_back=expected_back, started_at=datetime.now(UTC)
+                bed_id=bed.id, reason=reason, note=note, expected_back=expected_back, started_at=datetime.now(UTC)
             )
         )
         await audit.record(self.session, self.actor, "bed.out_of_service", "bed", bed.id, ["state", "reason"])

@@ -39,10 +39,14 @@ REVIEW_DAYS = {
 HISTORY_DAYS = 90
 
 
+def night_of(moment: datetime) -> date:
+    """The night a moment belongs to: its day in the centre's time zone (before 06:00, still the night before)."""
+    return (moment.astimezone(local_zone()) - timedelta(hours=6)).date()
+
+
 def tonight() -> date:
-    """The night a roll call is for: today in the centre's time zone (before 06:00, still yesterday's night)."""
-    local = datetime.now(local_zone())
-    return (local - timedelta(hours=6)).date()
+    """The night a roll call is for now."""
+    return night_of(datetime.now(UTC))
 
 
 @dataclass(frozen=True)
@@ -126,12 +130,13 @@ class RollCallService(ShelterService):
         return result
 
     async def mark(self, stay_id: UUID, night: date, present: bool) -> RollCallMark:
+        """Mark the person present or absent for a night of the stay: from the night it began up to tonight."""
         stay = await self.stay(stay_id)
         self.require(ROLL_CALL, stay)
         if stay.ended_at is not None:
             raise DomainError(_("This person has already been checked out."))
-        if night > tonight() or night < stay.started_at.date() - timedelta(days=1):
-            raise DomainError(_("A roll call can be marked for a night of the stay up to tonight."))
+        if not night_of(stay.started_at) <= night <= tonight():
+            raise DomainError(_("A roll call can be marked for a night of the stay up to tonight."), "night")
         mark = RollCallMark(
             stay_id=stay.id,
             site_id=stay.site_id,

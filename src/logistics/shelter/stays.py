@@ -33,7 +33,7 @@ from logistics.shelter.models import (
     RoomCategory,
     Stay,
 )
-from logistics.shelter.places import ShelterService
+from logistics.shelter.places import ShelterService, short_text
 from logistics.shelter.policy import CHECK_IN, CHECK_OUT, HOLD, MOVE, OVERRIDE_CATEGORY, VIEW
 
 DEFAULT_HOLD = timedelta(hours=2)
@@ -252,12 +252,13 @@ class StayService(ShelterService):
         self.require(CHECK_OUT, stay)
         if reason not in {r.value for r in CheckoutReason}:
             raise DomainError(_("Choose the reason for leaving."), "reason")
+        short_text(destination, "destination")
         now = datetime.now(UTC)
         # The conditional UPDATE takes the stay's row lock: a move of the same stay waits for it, or goes first.
         ended = await self.session.execute(
             update(Stay)
             .where(Stay.id == stay.id, Stay.ended_at.is_(None))
-            .values(ended_at=now, checkout_reason=reason, destination=destination[:200])
+            .values(ended_at=now, checkout_reason=reason, destination=destination)
             .execution_options(synchronize_session=False)
         )
         if not ended.rowcount:  # type: ignore[attr-defined]
@@ -346,6 +347,7 @@ class StayService(ShelterService):
             raise DomainError(_("A hold lasts from a few minutes to 7 days."), "hours")
         if person_id is None and not note.strip():
             raise DomainError(_("Name the person or describe the referral."), "note")
+        short_text(note, "note")
         if person_id is not None:
             await self.person(person_id)
         if not await self._gate(bed.id, {BedState.AVAILABLE}, BedState.HELD):
@@ -354,7 +356,7 @@ class StayService(ShelterService):
         hold = Hold(
             bed_id=bed.id,
             person_id=person_id,
-            note=note[:200],
+            note=note,
             until=now + length,
             created_at=now,
             created_by=self.actor.username,

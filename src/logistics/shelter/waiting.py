@@ -14,7 +14,7 @@ from logistics.core.i18n import gettext as _
 from logistics.core.service import query
 from logistics.people.services import current_person
 from logistics.shelter.models import Bed, BedState, Room, RoomCategory, WaitingRequest, WaitingStatus
-from logistics.shelter.places import ShelterService
+from logistics.shelter.places import ShelterService, short_text
 from logistics.shelter.policy import WAITING
 from logistics.shelter.stays import StayService
 
@@ -48,18 +48,20 @@ class WaitingService(ShelterService):
             raise DomainError(_("Enter a number from %(low)s to %(high)s.", low=1, high=15), "family_size")
         if data.person_id is None and not data.description.strip():
             raise DomainError(_("Name the person or describe the request."), "description")
+        short_text(data.description, "description")
+        short_text(data.priority_reason, "priority_reason")
         if data.person_id is not None:
             await current_person(self.session, data.person_id)
         if data.site_id is not None:
             await self.shelter_site(data.site_id)
         request = WaitingRequest(
             person_id=data.person_id,
-            description=data.description[:200],
+            description=data.description,
             category=data.category,
             needs_accessible=data.needs_accessible,
             family_size=data.family_size,
             priority=data.priority,
-            priority_reason=data.priority_reason[:200],
+            priority_reason=data.priority_reason,
             site_id=data.site_id,
             created_by=self.actor.username,
         )
