@@ -11,7 +11,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
 
 from logistics.core.errors import DomainError
-from logistics.core.i18n import _
+from logistics.core.i18n import _, local_today
 from logistics.db import WRITES
 from logistics.people import forms
 from logistics.people.cards import CardService
@@ -32,7 +32,7 @@ from logistics.people.policy import (
     policy,
 )
 from logistics.people.rodo import PrivacyService
-from logistics.people.services import PersonInput, PersonService, PossibleDuplicates
+from logistics.people.services import BORN_SINCE, PersonInput, PersonService, PeselTaken, PossibleDuplicates
 from logistics.web.dependencies import services
 from logistics.web.forms import Form, options
 from logistics.web.guards import may
@@ -118,6 +118,7 @@ class PeopleController(Controller):
         relationship = form.raw("relationship")
         form.values.update(household=form.raw("household"), relationship=relationship)
         duplicates: list[Any] = []
+        pesel_owner = None
         if data:
             confirmed = form.boolean("confirmed")
             try:
@@ -129,6 +130,9 @@ class PeopleController(Controller):
             except PossibleDuplicates as error:
                 duplicates = error.duplicates
                 form.error("confirmed", error.message)
+            except PeselTaken as error:
+                pesel_owner = error
+                form.error("pesel", error.message)
             except DomainError as error:
                 form.error(error.field or "given_name", error.message)
         return render(
@@ -139,6 +143,7 @@ class PeopleController(Controller):
             form=form,
             person=None,
             duplicates=duplicates,
+            pesel_owner=pesel_owner,
             **_choices(),
         )
 
@@ -153,7 +158,7 @@ class PeopleController(Controller):
             "given_name", forms.NAME_PATTERN, _("Use letters, spaces, hyphens and apostrophes only."), max_length=80
         )
         sex = form.choice("sex", list(forms.SEX_LABELS))
-        birth_year = form.integer("birth_year", required=True, minimum=1900, maximum=2200)
+        birth_year = form.integer("birth_year", required=True, minimum=BORN_SINCE.year, maximum=local_today().year)
         if form.valid and birth_year is not None:
             try:
                 person = await people.quick_register(given_name, sex, birth_year)
@@ -206,10 +211,14 @@ class PeopleController(Controller):
     ) -> Any:
         form = Form(await request.form())
         data = forms.read_person_form(form)
+        pesel_owner = None
         if data:
             try:
                 await people.update(person_id, data)
                 return see_other(request, f"/people/{person_id}", _("The changes have been saved."))
+            except PeselTaken as error:
+                pesel_owner = error
+                form.error("pesel", error.message)
             except DomainError as error:
                 form.error(error.field or "given_name", error.message)
         return render(
@@ -220,6 +229,7 @@ class PeopleController(Controller):
             form=form,
             person=await people.to_edit(person_id),
             duplicates=[],
+            pesel_owner=pesel_owner,
             **_choices(),
         )
 

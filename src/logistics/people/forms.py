@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from babel import Locale
 
-from logistics.core.i18n import _, _l, get_locale
-from logistics.people.households import HouseholdInput, ThresholdInput
+from logistics.core.i18n import _, _l, get_locale, local_today
+from logistics.people.households import (
+    CENT,
+    CRITERIA_SINCE,
+    FOOD_AID_PERCENT,
+    MAX_CRITERION,
+    MAX_INCOME_PER_PERSON,
+    HouseholdInput,
+    ThresholdInput,
+    criterion_dates,
+)
 from logistics.people.models import Language, LegalBasis, Reason, Relationship, Sex
-from logistics.people.services import PersonInput, country_codes
+from logistics.people.services import BORN_SINCE, CLAUSE_SINCE, PersonInput, country_codes
 from logistics.web.forms import Form
 
 SEX_LABELS = {Sex.FEMALE: _l("Female"), Sex.MALE: _l("Male")}
@@ -68,8 +79,9 @@ def read_person_form(form: Form) -> PersonInput | None:
     bad_name = _("Use letters, spaces, hyphens and apostrophes only.")
     given_name = form.pattern("given_name", NAME_PATTERN, bad_name, max_length=80)
     family_name = form.pattern("family_name", NAME_PATTERN, bad_name, max_length=80)
-    birth_date = form.date("birth_date")
-    birth_year = form.integer("birth_year", minimum=1900, maximum=2200)
+    today = local_today()
+    birth_date = form.date("birth_date", earliest=BORN_SINCE, latest=today)
+    birth_year = form.integer("birth_year", minimum=BORN_SINCE.year, maximum=today.year)
     sex = form.choice("sex", [s.value for s in Sex])
     citizenship = form.choice("citizenship", sorted(country_codes()), required=False)
     pesel = form.text("pesel", required=False, max_length=11)
@@ -83,7 +95,7 @@ def read_person_form(form: Form) -> PersonInput | None:
     needs_accessible = form.boolean("needs_accessible")
     mobility_note = form.text("mobility_note", required=False, max_length=200)
     notes = form.text("notes", required=False, max_length=4000)
-    clause_given_on = form.date("clause_given_on")
+    clause_given_on = form.date("clause_given_on", earliest=CLAUSE_SINCE, latest=today)
     clause_basis = form.choice("clause_basis", [b.value for b in LegalBasis], required=False)
     if not form.valid:
         return None
@@ -109,10 +121,8 @@ def read_person_form(form: Form) -> PersonInput | None:
 
 
 def read_household_form(form: Form) -> HouseholdInput | None:
-    income = form.decimal("income_per_person", minimum=None)
-    if income is not None and income < 0:
-        form.error("income_per_person", _("The number cannot be below %(n)s.", n=0))
-    verified_on = form.date("income_verified_on")
+    income = form.decimal("income_per_person", minimum=Decimal(0), maximum=MAX_INCOME_PER_PERSON)
+    verified_on = form.date("income_verified_on", earliest=CRITERIA_SINCE, latest=local_today())
     case_worker = form.uuids("case_worker")
     reasons = form.choices("reasons", [r.value for r in Reason])
     if not form.valid:
@@ -126,10 +136,12 @@ def read_household_form(form: Form) -> HouseholdInput | None:
 
 
 def read_threshold_form(form: Form) -> ThresholdInput | None:
-    valid_from = form.date("valid_from", required=True)
-    single = form.decimal("single_person", required=True)
-    family = form.decimal("per_person_in_family", required=True)
-    percent = form.decimal("food_aid_percent", required=True)
+    earliest, latest = criterion_dates()
+    valid_from = form.date("valid_from", required=True, earliest=earliest, latest=latest)
+    single = form.decimal("single_person", required=True, minimum=CENT, maximum=MAX_CRITERION)
+    family = form.decimal("per_person_in_family", required=True, minimum=CENT, maximum=MAX_CRITERION)
+    low, high = FOOD_AID_PERCENT
+    percent = form.decimal("food_aid_percent", required=True, minimum=low, maximum=high)
     if not form.valid or valid_from is None or single is None or family is None or percent is None:
         return None
     return ThresholdInput(

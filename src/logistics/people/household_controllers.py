@@ -10,11 +10,11 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath
 
 from logistics.core.errors import DomainError
-from logistics.core.i18n import _
+from logistics.core.i18n import _, local_today
 from logistics.db import WRITES
 from logistics.people import forms
 from logistics.people.households import HouseholdService, ThresholdService
-from logistics.people.models import Household
+from logistics.people.models import EligibilityThreshold, Household
 from logistics.people.policy import EDIT_HOUSEHOLD, MANAGE_THRESHOLDS, VIEW_HOUSEHOLD, policy
 from logistics.web.dependencies import services
 from logistics.web.forms import Form, options
@@ -138,6 +138,15 @@ class HouseholdController(Controller):
         )
 
 
+def _threshold_values(row: EligibilityThreshold) -> dict[str, str]:
+    return {
+        "valid_from": row.valid_from.isoformat(),
+        "single_person": str(row.single_person),
+        "per_person_in_family": str(row.per_person_in_family),
+        "food_aid_percent": str(row.food_aid_percent),
+    }
+
+
 class ThresholdController(Controller):
     path = "/admin/thresholds"
     guards = [may(MANAGE_THRESHOLDS)]
@@ -145,7 +154,7 @@ class ThresholdController(Controller):
 
     @get("/")
     async def thresholds(self, request: Request[Any, Any, Any], thresholds: NamedDependency[ThresholdService]) -> Any:
-        return render(request, "people/thresholds.html", rows=await thresholds.list(), form=Form())
+        return render(request, "people/thresholds.html", rows=await thresholds.list(), form=Form(), editing=None)
 
     @post("/")
     async def add(self, request: Request[Any, Any, Any], thresholds: NamedDependency[ThresholdService]) -> Any:
@@ -158,5 +167,70 @@ class ThresholdController(Controller):
             except DomainError as error:
                 form.error(error.field or "valid_from", error.message)
         return render(
-            request, "people/thresholds.html", block="form", status_code=422, rows=await thresholds.list(), form=form
+            request,
+            "people/thresholds.html",
+            block="form",
+            status_code=422,
+            rows=await thresholds.list(),
+            form=form,
+            editing=None,
         )
+
+    @get("/{threshold_id:uuid}")
+    async def threshold(
+        self,
+        request: Request[Any, Any, Any],
+        thresholds: NamedDependency[ThresholdService],
+        threshold_id: FromPath[UUID],
+    ) -> Any:
+        """The list with the form filled with one row's values, to correct them (or delete the row)."""
+        row = await thresholds.get(threshold_id)
+        return render(
+            request,
+            "people/thresholds.html",
+            rows=await thresholds.list(),
+            form=Form.filled(**_threshold_values(row)),
+            editing=row,
+            today=local_today(),
+        )
+
+    @post("/{threshold_id:uuid}")
+    async def correct(
+        self,
+        request: Request[Any, Any, Any],
+        thresholds: NamedDependency[ThresholdService],
+        threshold_id: FromPath[UUID],
+    ) -> Any:
+        row = await thresholds.get(threshold_id)
+        form = Form(await request.form())
+        data = forms.read_threshold_form(form)
+        if data:
+            try:
+                await thresholds.correct(threshold_id, data)
+                return see_other(request, "/admin/thresholds", _("The corrected values have been saved."))
+            except DomainError as error:
+                form.error(error.field or "valid_from", error.message)
+        return render(
+            request,
+            "people/thresholds.html",
+            block="form",
+            status_code=422,
+            rows=await thresholds.list(),
+            form=form,
+            editing=row,
+            today=local_today(),
+        )
+
+    @post("/{threshold_id:uuid}/delete")
+    async def delete(
+        self,
+        request: Request[Any, Any, Any],
+        thresholds: NamedDependency[ThresholdService],
+        threshold_id: FromPath[UUID],
+    ) -> Any:
+        try:
+            await thresholds.delete(threshold_id)
+        except DomainError as error:
+            flash(request, error.message, "error")
+            return see_other(request, f"/admin/thresholds/{threshold_id}")
+        return see_other(request, "/admin/thresholds", _("The values have been deleted."))

@@ -19,8 +19,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from logistics.accounts.models import User
 from logistics.audit import services as audit
 from logistics.core.errors import DomainError, NotFound
+from logistics.core.i18n import format_date, format_money, format_number, local_today
 from logistics.core.i18n import gettext as _
-from logistics.core.i18n import local_today
 from logistics.core.roles import Role
 from logistics.core.service import Service, query
 from logistics.people.models import (
@@ -35,6 +35,25 @@ from logistics.people.policy import EDIT_HOUSEHOLD, MANAGE_THRESHOLDS, VIEW_HOUS
 from logistics.people.services import PersonInput, PersonService, RegistryService, locked
 
 CENT = Decimal("0.01")
+#: Realistic bounds: anything outside them is a typing mistake (and would not fit the Numeric(10, 2) columns).
+MAX_INCOME_PER_PERSON = Decimal(1_000_000)
+MAX_CRITERION = Decimal(100_000)
+FOOD_AID_PERCENT = (Decimal(1), Decimal(1000))
+#: The income criteria of the Social Assistance Act (2004): an earlier date is a typing mistake.
+CRITERIA_SINCE = date(2004, 1, 1)
+
+
+def criterion_dates(today: date | None = None) -> tuple[date, date]:
+    """The window of a criterion's date: from 2004 to five years ahead (criteria are announced in advance)."""
+    today = today or local_today()
+    return CRITERIA_SINCE, date(today.year + 5, 12, 31)
+
+
+def _refuse_outside(name: str, value: date, low: date, high: date) -> None:
+    if not low <= value <= high:
+        raise DomainError(
+            _("Enter a date from %(low)s to %(high)s.", low=format_date(low), high=format_date(high)), name
+        )
 
 
 @dataclass(frozen=True)
@@ -183,10 +202,22 @@ class HouseholdService(RegistryService):
     async def update(self, household_id: UUID, data: HouseholdInput) -> Household:
         self.require(EDIT_HOUSEHOLD)
         household = await self._household(household_id, lock=True)
-        if data.income_per_person is not None and data.income_verified_on is None:
+        income = data.income_per_person
+        if income is not None and not (income.is_finite() and 0 <= income <= MAX_INCOME_PER_PERSON):
+            raise DomainError(
+                _(
+                    "Enter an amount from %(low)s to %(high)s.",
+                    low=format_money(Decimal(0)),
+                    high=format_money(MAX_INCOME_PER_PERSON),
+                ),
+                "income_per_person",
+            )
+        if income is not None and data.income_verified_on is None:
             raise DomainError(_("Enter the date the income was verified."), "income_verified_on")
         if data.income_verified_on and data.income_verified_on > local_today():
             raise DomainError(_("The date cannot be in the future."), "income_verified_on")
+        if data.income_verified_on:
+            _refuse_outside("income_verified_on", data.income_verified_on, CRITERIA_SINCE, local_today())
         if any(reason not in {r.value for r in Reason} for reason in data.reasons):
             raise DomainError(_("This option is not available."), "reasons")
         if data.case_worker_id is not None:
@@ -214,42 +245,106 @@ class HouseholdService(RegistryService):
         )
 
 
+def check_threshold(data: ThresholdInput) -> None:
+    """The rules every criterion row obeys; DomainError names the field."""
+    _refuse_outside("valid_from", data.valid_from, *criterion_dates())
+    for name in ("single_person", "per_person_in_family"):
+        amount = getattr(data, name)
+        if not (amount.is_finite() and CENT <= amount <= MAX_CRITERION):
+            raise DomainError(
+                _(
+                    "Enter an amount from %(low)s to %(high)s.",
+                    low=format_money(CENT),
+                    high=format_money(MAX_CRITERION),
+                ),
+                name,
+            )
+    low, high = FOOD_AID_PERCENT
+    if not (data.food_aid_percent.is_finite() and low <= data.food_aid_percent <= high):
+        raise DomainError(
+            _("Enter a percentage from %(low)s to %(high)s.", low=format_number(low), high=format_number(high)),
+            "food_aid_percent",
+        )
+
+
+THRESHOLD_FIELDS = ("valid_from", "single_person", "per_person_in_family", "food_aid_percent")
+
+
 class ThresholdService(Service):
-    """Administrators keep the income criteria and the food-aid percentage, each valid from a date."""
+    """Administrators keep the income criteria and the food-aid percentage, each valid from a date. A wrong row
+    can be corrected; one not in force yet (no day has been judged by it) can also be deleted."""
 
     @query
     async def list(self) -> list[EligibilityThreshold]:
         self.require(MANAGE_THRESHOLDS)
         return list(await self.session.scalars(select(EligibilityThreshold).order_by(EligibilityThreshold.valid_from)))
 
-    async def add(self, data: ThresholdInput) -> EligibilityThreshold:
+    @query
+    async def get(self, threshold_id: UUID) -> EligibilityThreshold:
         self.require(MANAGE_THRESHOLDS)
-        if await self.session.scalar(
-            select(EligibilityThreshold.id).where(EligibilityThreshold.valid_from == data.valid_from)
-        ):
+        return await self._row(threshold_id)
+
+    async def _row(self, threshold_id: UUID, *, lock: bool = False) -> EligibilityThreshold:
+        statement = select(EligibilityThreshold).where(EligibilityThreshold.id == threshold_id)
+        row = await self.session.scalar(locked(statement) if lock else statement)
+        if row is None:
+            raise NotFound(_("These values are not in the list of income criteria."))
+        return row
+
+    async def _refuse_taken_date(self, valid_from: date, threshold_id: UUID | None = None) -> None:
+        statement = select(EligibilityThreshold.id).where(EligibilityThreshold.valid_from == valid_from)
+        if threshold_id is not None:
+            statement = statement.where(EligibilityThreshold.id != threshold_id)
+        if await self.session.scalar(statement):
             raise DomainError(_("Values from this date already exist."), "valid_from")
-        if not Decimal(0) < data.food_aid_percent <= Decimal(1000):
-            raise DomainError(_("Enter a percentage above 0."), "food_aid_percent")
-        for name in ("single_person", "per_person_in_family"):
-            if getattr(data, name) <= 0:
-                raise DomainError(_("Enter an amount above 0."), name)
-        threshold = EligibilityThreshold(
-            valid_from=data.valid_from,
-            single_person=data.single_person,
-            per_person_in_family=data.per_person_in_family,
-            food_aid_percent=data.food_aid_percent,
-        )
-        self.session.add(threshold)
+
+    async def _flush(self) -> None:
         try:
             await self.session.flush()
         except IntegrityError as error:  # the same date saved by someone else a moment ago
             raise DomainError(_("Values from this date already exist."), "valid_from") from error
+
+    async def add(self, data: ThresholdInput) -> EligibilityThreshold:
+        self.require(MANAGE_THRESHOLDS)
+        check_threshold(data)
+        await self._refuse_taken_date(data.valid_from)
+        threshold = EligibilityThreshold(**{name: getattr(data, name) for name in THRESHOLD_FIELDS})
+        self.session.add(threshold)
+        await self._flush()
         await audit.record(
-            self.session,
-            self.actor,
-            "threshold.create",
-            "eligibility_threshold",
-            threshold.id,
-            ["valid_from", "single_person", "per_person_in_family", "food_aid_percent"],
+            self.session, self.actor, "threshold.create", "eligibility_threshold", threshold.id, list(THRESHOLD_FIELDS)
         )
         return threshold
+
+    async def correct(self, threshold_id: UUID, data: ThresholdInput) -> EligibilityThreshold:
+        """Correct a wrong row (a typing mistake in a date or an amount); the change is audit-logged."""
+        self.require(MANAGE_THRESHOLDS)
+        threshold = await self._row(threshold_id, lock=True)
+        check_threshold(data)
+        await self._refuse_taken_date(data.valid_from, threshold.id)
+        changed = [name for name in THRESHOLD_FIELDS if getattr(threshold, name) != getattr(data, name)]
+        for name in changed:
+            setattr(threshold, name, getattr(data, name))
+        if changed:
+            await self._flush()
+            await audit.record(
+                self.session, self.actor, "threshold.update", "eligibility_threshold", threshold.id, changed
+            )
+        return threshold
+
+    async def delete(self, threshold_id: UUID) -> None:
+        """Delete a row not in force yet. A row in force since a past day judged those days (households' pages,
+        vouchers issued): it can be corrected, not deleted."""
+        self.require(MANAGE_THRESHOLDS)
+        threshold = await self._row(threshold_id, lock=True)
+        if threshold.valid_from <= local_today():
+            raise DomainError(
+                _(
+                    "These values have been in force since %(date)s and eligibility was judged by them: correct "
+                    "them instead of deleting them.",
+                    date=format_date(threshold.valid_from),
+                )
+            )
+        await self.session.delete(threshold)
+        await self.session.flush()
+        await audit.record(self.session, self.actor, "threshold.delete", "eligibility_threshold", threshold.id)

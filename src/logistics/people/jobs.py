@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from logistics.core.actor import Actor
 from logistics.people.models import Person
+from logistics.people.privacy import linked_sites
 from logistics.people.rodo import erase_person
 from logistics.scheduler import register_job
 from logistics.settings import get_settings
@@ -34,6 +35,12 @@ async def retention(session: AsyncSession) -> str:
         )
     )
     actor = Actor.system("retention")
+    erased = staying = 0
     for person in people:
+        if await linked_sites(session, person.id):  # still checked in (a long stay): not while staying
+            staying += 1
+            continue
         await erase_person(session, person, actor)
-    return f"{len(people)} people anonymised (no activity since {cutoff.date().isoformat()})"
+        erased += 1
+    summary = f"{erased} people anonymised (no activity since {cutoff.date().isoformat()})"
+    return summary + (f"; {staying} left: staying at a shelter now" if staying else "")

@@ -25,9 +25,10 @@ from logistics.core.i18n import gettext as _
 from logistics.core.service import query
 from logistics.people.models import BeneficiaryCard, Household, HouseholdMember, Person, PersonToken
 from logistics.people.policy import ERASE, EXPORT, STATISTICS
-from logistics.people.privacy import PROVIDERS, PersonDataProvider, register_provider
+from logistics.people.privacy import PROVIDERS, PersonDataProvider, linked_sites, register_provider
 from logistics.people.services import PERSON_FIELDS, RegistryService
 from logistics.settings import get_settings
+from logistics.sites.models import Site
 
 #: Citizenship categories kept after erasure (the full country code is personal in a small community).
 CITIZENSHIP_CATEGORIES = {"PL": "PL", "UA": "UA"}
@@ -148,6 +149,15 @@ class PrivacyService(RegistryService):
             raise DomainError(_("This person has already been anonymised."))
         if person.merged_into_id is not None:
             raise DomainError(_("This record was merged into another one: erase that record instead."))
+        staying_at = await staying_at_sites(self.session, person.id)
+        if staying_at:
+            raise DomainError(
+                _(
+                    "%(name)s is staying at %(sites)s now: check the person out there first, then erase the record.",
+                    name=person.full_name,
+                    sites=", ".join(staying_at),
+                )
+            )
         expected = (person.family_name or person.given_name).strip().lower()
         if confirmation.strip().lower() != expected:
             raise DomainError(_("Type the family name exactly as shown to confirm."), "confirmation")
@@ -159,6 +169,16 @@ class PrivacyService(RegistryService):
         """The registry's counts (coordinators and case workers)."""
         self.require(STATISTICS)
         return await statistics(self.session)
+
+
+async def staying_at_sites(session: AsyncSession, person_id: UUID) -> list[str]:
+    """The names of the sites where the person is staying now (an open stay, as the shelter's provider tells).
+
+    Such a person is not erased: the bed would stay taken by nobody and the roll call would show a nameless row."""
+    site_ids = await linked_sites(session, person_id)
+    if not site_ids:
+        return []
+    return list(await session.scalars(select(Site.name).where(Site.id.in_(site_ids)).order_by(Site.name)))
 
 
 async def erase_person(session: AsyncSession, person: Person, actor: Actor) -> None:

@@ -26,8 +26,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from logistics import codes
 from logistics.audit import services as audit
 from logistics.core.errors import DomainError, Forbidden, NotFound
+from logistics.core.i18n import format_date, local_today
 from logistics.core.i18n import gettext as _
-from logistics.core.i18n import local_today
 from logistics.core.service import Service, query
 from logistics.db import lock_keys
 from logistics.people.models import BeneficiaryCard, Language, LegalBasis, Person, PersonToken, Sex, birth_year_band
@@ -46,6 +46,10 @@ from logistics.people.privacy import PROVIDERS, linked_sites
 from logistics.sites.models import Site
 
 SEARCH_LIMIT = 20
+#: The earliest date of birth the registry takes (anything earlier is a typing mistake).
+BORN_SINCE = date(1900, 1, 1)
+#: RODO applies from 25 May 2018: no RODO information clause was given before.
+CLAUSE_SINCE = date(2018, 5, 25)
 CARD_CODE_LENGTH = 17
 
 #: Fields whose change is audit-logged by name; `notes` is visible to case workers only.
@@ -133,6 +137,16 @@ class PersonRecord:
     duplicates: list[Duplicate] = field(default_factory=list)
 
 
+class PeselTaken(DomainError):
+    """Another record has this PESEL (a PESEL is one person's): refused next to the PESEL field, naming the record
+    so that a case worker can open it."""
+
+    def __init__(self, other: Person) -> None:
+        super().__init__(_("Another person has this PESEL."), "pesel")
+        self.person_id = other.id
+        self.name = other.full_name
+
+
 class PossibleDuplicates(DomainError):
     def __init__(self, duplicates: list[Duplicate]) -> None:
         super().__init__(_("This person may already be registered. Check the records below."))
@@ -156,12 +170,12 @@ def validate(data: PersonInput, today: date | None = None) -> PersonInput:
         raise DomainError(_("This option is not available."), "sex")
     if data.birth_date and data.birth_date > today:
         raise DomainError(_("The date of birth cannot be in the future."), "birth_date")
-    if data.birth_date and data.birth_date.year < 1900:
+    if data.birth_date and data.birth_date < BORN_SINCE:
         raise DomainError(_("Check the date of birth."), "birth_date")
     birth_year = data.birth_date.year if data.birth_date else data.birth_year
     if birth_year is None:
         raise DomainError(_("Enter the date of birth or at least the year."), "birth_year")
-    if not 1900 <= birth_year <= today.year:
+    if not BORN_SINCE.year <= birth_year <= today.year:
         raise DomainError(_("Check the year of birth."), "birth_year")
     if data.birth_date and data.birth_year and data.birth_year != data.birth_date.year:
         raise DomainError(_("The year of birth does not match the date of birth."), "birth_year")
@@ -173,6 +187,11 @@ def validate(data: PersonInput, today: date | None = None) -> PersonInput:
         raise DomainError(_("This option is not available."), "clause_basis")
     if data.clause_given_on and data.clause_given_on > today:
         raise DomainError(_("The date cannot be in the future."), "clause_given_on")
+    if data.clause_given_on and data.clause_given_on < CLAUSE_SINCE:
+        raise DomainError(
+            _("Enter a date from %(low)s to %(high)s.", low=format_date(CLAUSE_SINCE), high=format_date(today)),
+            "clause_given_on",
+        )
     if data.email and ("@" not in data.email or " " in data.email or data.email.startswith("@")):
         raise DomainError(_("Enter a valid e-mail address."), "email")
     pesel = (data.pesel or "").strip() or None
@@ -281,12 +300,23 @@ class PersonService(RegistryService):
         data = validate(data)
         born = data.birth_date.isoformat() if data.birth_date else str(data.birth_year)
         await lock_keys(self.session, f"people.born:{born}", *([f"people.pesel:{data.pesel}"] if data.pesel else []))
+        await self._refuse_taken_pesel(data.pesel)  # the same PESEL is never a different person
         duplicates = await self._find_duplicates(data)
-        if any(d.person.pesel and d.person.pesel == data.pesel for d in duplicates):
-            raise PossibleDuplicates(duplicates)  # the same PESEL is never a different person
         if duplicates and not confirmed_new:
             raise PossibleDuplicates(duplicates)
         return await self._add(data, incomplete=False)
+
+    async def _refuse_taken_pesel(self, pesel: str | None, person_id: UUID | None = None) -> None:
+        """PeselTaken when a record other than `person_id` has `pesel`. The caller holds the PESEL's lock
+        (`lock_keys`), so two desks giving the same PESEL at once take turns and the second is refused here."""
+        if not pesel:
+            return
+        query = select(Person).where(Person.pesel == pesel)
+        if person_id is not None:
+            query = query.where(Person.id != person_id)
+        other = await self.session.scalar(query.limit(1))
+        if other is not None:
+            raise PeselTaken(other)
 
     async def quick_register(self, given_name: str, sex: str, birth_year: int) -> Person:
         """The minimum at a night desk (given name, sex, year of birth); a case worker completes it later."""
@@ -339,6 +369,9 @@ class PersonService(RegistryService):
         if person.anonymised_at or person.merged_into_id:
             raise DomainError(_("This record has been anonymised or merged and cannot be changed."))
         data = validate(data)
+        if data.pesel and data.pesel != person.pesel:
+            await lock_keys(self.session, f"people.pesel:{data.pesel}")
+            await self._refuse_taken_pesel(data.pesel, person.id)
         changed = self._apply(person, data)
         if changed:
             person.is_incomplete = not person.family_name
