@@ -35,13 +35,12 @@ log = logging.getLogger("logistics.scheduler")
 #: Modules whose import registers their jobs (each domain's jobs.py).
 JOB_MODULES = (
     "logistics.accounts.jobs",
-    "logistics.people.rodo",
-    "logistics.shelter.stays",
-    "logistics.shelter.rollcall",
-    "logistics.inventory.alerts",
-    "logistics.vouchers.issuing",
-    "logistics.activities.sessions",
-    "logistics.notifications.outbox",
+    "logistics.people.jobs",
+    "logistics.shelter.jobs",
+    "logistics.inventory.jobs",
+    "logistics.vouchers.jobs",
+    "logistics.activities.jobs",
+    "logistics.notifications.jobs",
 )
 
 JobFunction = Callable[[AsyncSession], Awaitable[str]]

@@ -4,10 +4,18 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
+from logistics.audit import services as audit
+from logistics.audit.services import AuditFilter, AuditService
+from logistics.core.actor import Actor
+from logistics.core.errors import Forbidden
 from logistics.core.i18n import local_today
 
 from ..conftest import login
-from ..helpers import post_form
+from ..helpers import db_session, post_form
+
+ADMIN = Actor(user_id=None, username="admin", role="admin", sees_all_sites=True)
 
 
 async def test_admin_browses_and_filters_the_log(client, people):
@@ -23,6 +31,10 @@ async def test_admin_browses_and_filters_the_log(client, people):
     assert "site.create" not in (await client.get(f"/admin/audit?day_from={tomorrow}")).text
     # Malformed filters are ignored, not errors.
     assert (await client.get("/admin/audit?day_from=yesterday&page=-3")).status_code == 200
+    for far in ("0001-01-01", "9999-12-31"):  # days whose midnight is no time the database can store
+        for name in ("day_from", "day_to"):
+            answer = await client.get(f"/admin/audit?{name}={far}&page=99999999999")
+            assert answer.status_code == 200, (name, far)
 
 
 async def test_only_admins_see_the_log(client, people):
@@ -30,3 +42,23 @@ async def test_only_admins_see_the_log(client, people):
         client.cookies.clear()
         await login(client, username)
         assert (await client.get("/admin/audit")).status_code == 403, username
+
+
+async def test_the_action_filter_is_a_literal_prefix(app, people):
+    """An underscore in the filter is an underscore, not SQL's any-one-character."""
+    async with db_session(app) as session:
+        for action in ("stock.transfer_sent", "stock.transfers"):
+            await audit.record(session, Actor.system("test"), action, "transfer", "1")
+        await session.commit()
+        entries, total = await AuditService(session, ADMIN).browse(AuditFilter(action="stock.transfer_"))
+    assert [entry.action for entry in entries] == ["stock.transfer_sent"]
+    assert total == 1
+
+
+async def test_reading_the_log_is_refused_to_everyone_but_administrators(app, people):
+    async with db_session(app) as session:
+        for role in ("coordinator", "case_worker", "shelter_staff", "warehouse", "volunteer"):
+            with pytest.raises(Forbidden):
+                await AuditService(session, Actor(user_id=None, username="x", role=role)).browse(AuditFilter())
+        _entries, total = await AuditService(session, ADMIN).browse(AuditFilter())
+    assert total > 0

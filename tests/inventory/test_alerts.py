@@ -4,16 +4,27 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from email.message import EmailMessage
+from typing import ClassVar
 
+import pytest
+from apscheduler.triggers.interval import IntervalTrigger
+
+import logistics.notifications.jobs  # noqa: F401 — registers the delivery job
 from logistics.core.actor import Actor
 from logistics.core.i18n import local_today
-from logistics.inventory.alerts import below_minimum, expiring, stock_alerts
+from logistics.core.service import unit_of_work
+from logistics.db import make_alchemy_config
+from logistics.inventory.alerts import below_minimum, expiring
+from logistics.inventory.jobs import stock_alerts
 from logistics.inventory.ledger import LedgerService, ReceiptLine
 from logistics.inventory.models import MinimumLevel
+from logistics.notifications.models import MessageStatus, OutboxMessage
+from logistics.scheduler import REGISTRY, JobRunner, register_job
 from logistics.settings import get_settings
 
 from ..conftest import login
-from ..helpers import db_session
+from ..helpers import count, db_session
 from .conftest import ADMIN
 
 
@@ -78,43 +89,96 @@ async def test_the_start_page_shows_stock_alerts_to_warehouse_staff_and_coordina
     assert 'id="stock-panel"' not in (await client.get("/")).text
 
 
-async def test_the_daily_job_e_mails_the_alerts_when_configured(app, stock, monkeypatch):
-    sent = []
+class FakeSMTP:
+    """The mail server: keeps every message it is given (in `sent`)."""
 
-    class FakeSMTP:
-        def __init__(self, host, port, timeout):
-            assert (host, port) == ("smtp.example.org", 587)
+    sent: ClassVar[list[EmailMessage]] = []
 
-        def __enter__(self):
-            return self
+    def __init__(self, host, port, timeout):
+        assert (host, port) == ("smtp.example.org", 587)
 
-        def __exit__(self, *exc):
-            return False
+    def starttls(self):
+        pass
 
-        def starttls(self):
-            pass
+    def login(self, username, password):
+        pass
 
-        def login(self, username, password):
-            pass
+    def send_message(self, message):
+        FakeSMTP.sent.append(message)
 
-        def send_message(self, message):
-            sent.append(message)
+    def quit(self):
+        pass
 
-        def quit(self):
-            pass
 
-    await _stock_with_alerts(app, stock)
-    async with db_session(app) as session:  # no SMTP host: nothing is sent
-        assert "e-mailed" not in await stock_alerts(session)
+@pytest.fixture
+def mail_server(settings, monkeypatch):
+    FakeSMTP.sent = []
     monkeypatch.setattr("logistics.mail.smtplib.SMTP", FakeSMTP)
     monkeypatch.setenv("LOGISTICS_SMTP_HOST", "smtp.example.org")
     monkeypatch.setenv("LOGISTICS_STOCK_ALERTS_TO", "magazyn@example.org, koordynacja@example.org")
     get_settings.cache_clear()
+    return FakeSMTP.sent
+
+
+@pytest.fixture
+async def session_maker(settings):
+    config = make_alchemy_config(get_settings())  # the app's engine set-up, as the scheduler uses it
+    try:
+        yield config.create_session_maker()
+    finally:
+        await config.get_engine().dispose()
+
+
+async def test_without_e_mail_settings_the_job_only_counts(app, stock):
+    await _stock_with_alerts(app, stock)
     async with db_session(app) as session:
-        message = await stock_alerts(session)
-    assert message.endswith("; e-mailed to 2")
-    assert len(sent) == 1
-    assert sent[0]["To"] == "magazyn@example.org, koordynacja@example.org"
-    body = sent[0].get_content()
+        assert "e-mail" not in await stock_alerts(session)
+        await session.commit()
+    assert await count(app, OutboxMessage) == 0
+
+
+async def test_the_alert_mail_leaves_after_the_jobs_transaction_commits_once_a_day(
+    app, stock, mail_server, session_maker
+):
+    await _stock_with_alerts(app, stock)
+    async with unit_of_work(session_maker) as session:
+        summary = await stock_alerts(session)
+        assert mail_server == []  # not while the job's transaction is open
+        assert await count(app, OutboxMessage) == 0  # nor visible to anyone before it commits
+    assert summary.endswith("; e-mail queued for 2 of 2")
+    assert mail_server == []  # the job itself sends nothing
+    assert await count(app, OutboxMessage, OutboxMessage.status == MessageStatus.PENDING) == 2
+
+    runner = JobRunner(session_maker, "test")
+    delivered = await runner.run("notifications.deliver", force=True)
+    assert (delivered.outcome, delivered.message) == ("ok", "2 sent, 0 to retry, 0 failed")
+    assert sorted(message["To"] for message in mail_server) == ["koordynacja@example.org", "magazyn@example.org"]
+    body = mail_server[0].get_content()
     assert "Magazyn: Makaron 500 g — 30 / 50 szt" in body
     assert "przeterminowane" in body
+
+    again = await runner.run("inventory.stock_alerts", force=True)  # run twice the same day
+    assert again.outcome == "ok"
+    assert again.message.endswith("; e-mail queued for 0 of 2")
+    await runner.run("notifications.deliver", force=True)
+    assert len(mail_server) == 2  # sent once
+    assert await count(app, OutboxMessage) == 2
+
+
+async def test_a_failed_alerts_job_sends_nothing(app, stock, mail_server, session_maker):
+    await _stock_with_alerts(app, stock)
+
+    async def fails_after_the_alerts(session):
+        await stock_alerts(session)
+        raise RuntimeError("the job failed after listing the alerts")
+
+    register_job("test.failing_alerts", IntervalTrigger(hours=1), "Fails after the alerts.")(fails_after_the_alerts)
+    runner = JobRunner(session_maker, "test")
+    try:
+        record = await runner.run("test.failing_alerts", force=True)
+    finally:
+        REGISTRY.pop("test.failing_alerts", None)
+    assert record.outcome == "failed"
+    assert await count(app, OutboxMessage) == 0
+    await runner.run("notifications.deliver", force=True)
+    assert mail_server == []

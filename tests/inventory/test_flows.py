@@ -318,12 +318,12 @@ async def test_reverse_and_write_off_from_the_pages(app, client, people, stock):
 async def test_warehouse_staff_see_only_their_sites(app, client, people, stock):
     await _receive(app, stock.warehouse, [ReceiptLine(stock.soap.id, Decimal(5))])
     await login(client, "warehouse")  # works at Noclegownia A only
-    assert (await client.get(f"/stock/{stock.warehouse.id}/issue")).status_code == 404
-    assert (await client.get(f"/stock/{stock.warehouse.id}/stocktake")).status_code == 404
+    assert (await client.get(f"/stock/{stock.warehouse.id}/issue")).status_code == 403
+    assert (await client.get(f"/stock/{stock.warehouse.id}/stocktake")).status_code == 403
     refused = await post_form(
         client, f"/stock/{stock.warehouse.id}/issue", {"recipient": "x", f"qty-{stock.soap.id}": "1"}
     )
-    assert refused.status_code == 404
+    assert refused.status_code == 403
     history = await client.get("/stock/movements")
     assert "Bank Żywności" not in history.text
     assert re.search(r"Mydło", (await client.get("/stock/items")).text)  # the catalogue, without others' stock

@@ -13,7 +13,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from logistics.core.actor import Actor
-from logistics.core.errors import DomainError, NotFound
+from logistics.core.errors import DomainError, Forbidden
 from logistics.core.i18n import local_today
 from logistics.db import make_alchemy_config
 from logistics.inventory.ledger import LedgerService, ReceiptLine, Shortage, verify
@@ -237,7 +237,7 @@ async def test_warehouse_staff_work_only_at_their_sites(app, stock):
         own = Actor(user_id=None, username="w", role="warehouse", site_ids=frozenset({stock.warehouse.id}))
         ledger = LedgerService(session, own)
         await ledger.receive(stock.warehouse.id, "Dar", [ReceiptLine(stock.soap.id, Decimal(1))])
-        with pytest.raises(NotFound):
+        with pytest.raises(Forbidden):
             await ledger.receive(stock.point.id, "Dar", [ReceiptLine(stock.soap.id, Decimal(1))])
         volunteer = Actor(user_id=None, username="v", role="volunteer", site_ids=frozenset({stock.point.id}))
         with pytest.raises(DomainError):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from decimal import Decimal
+from uuid import uuid4
 
 from sqlalchemy import select
 
@@ -97,5 +98,7 @@ async def test_only_stock_roles_open_the_stock(app, client, people, stock):
         await login(client, username)
         assert (await client.get("/stock")).status_code == 403, username
     client.cookies.clear()
-    await login(client, "warehouse")  # works at site A only, which holds no stock
-    assert (await client.get(f"/stock/{stock.warehouse.id}")).status_code == 404
+    await login(client, "warehouse")  # works at site A only (a night shelter's pantry, empty)
+    assert (await client.get(f"/stock/{people.site_a.id}")).status_code == 200
+    assert (await client.get(f"/stock/{stock.warehouse.id}")).status_code == 403
+    assert (await client.get(f"/stock/{uuid4()}")).status_code == 404

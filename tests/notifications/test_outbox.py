@@ -14,17 +14,19 @@ from aiosmtpd.controller import Controller
 from sqlalchemy import select, update
 
 from logistics.audit.models import AuditEntry
-from logistics.core.errors import DomainError
+from logistics.core.actor import Actor
+from logistics.core.errors import DomainError, Forbidden
 from logistics.db import make_alchemy_config
+from logistics.notifications.jobs import deliver_outbox
 from logistics.notifications.models import MessageStatus, OutboxMessage
 from logistics.notifications.outbox import (
     BACKOFF,
     INTERRUPTED,
     MAX_ATTEMPTS,
     NOT_CONFIGURED,
+    OutboxService,
     claim,
     deliver_due,
-    deliver_outbox,
     enqueue,
     mask_recipient,
 )
@@ -367,3 +369,16 @@ async def test_of_two_claims_on_one_message_only_the_first_wins(app):
         assert await claim(second, message.id, now) is None
     [row] = await rows(app)
     assert (row.status, row.attempts) == (MessageStatus.SENDING, 1)
+
+
+async def test_only_administrators_and_coordinators_use_the_outbox_page(app):
+    message = await add(app)
+    async with db_session(app) as session:
+        for role in ("case_worker", "shelter_staff", "warehouse", "volunteer"):
+            outsider = OutboxService(session, Actor(user_id=None, username="x", role=role))
+            with pytest.raises(Forbidden):
+                await outsider.browse()
+            with pytest.raises(Forbidden):
+                await outsider.retry(message.id)
+        coordinator = OutboxService(session, Actor(user_id=None, username="k", role="coordinator"))
+        assert (await coordinator.browse())[1] == 1

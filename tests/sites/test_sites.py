@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 
+import pytest
 from sqlalchemy import select
 
 from logistics.audit.models import AuditEntry
+from logistics.core.actor import Actor
+from logistics.core.errors import Forbidden
+from logistics.db import make_alchemy_config
 from logistics.sites.models import Site
+from logistics.sites.services import SiteInput, SiteService
 
 from ..conftest import login
 from ..helpers import count, db_session, post_form
@@ -107,3 +113,51 @@ async def test_unknown_site_is_404(client, people):
     assert (
         await post_form(client, f"/sites/{uuid.uuid4()}/edit", {"name": "X", "kinds": ["shelter"]})
     ).status_code == 404
+
+
+async def test_only_administrators_see_the_buttons_that_change_sites(client, people):
+    await login(client, "admin")
+    assert 'href="/sites/new"' in (await client.get("/sites")).text
+    detail = (await client.get(f"/sites/{people.site_a.id}")).text
+    assert f'href="/sites/{people.site_a.id}/edit"' in detail
+    assert f'action="/sites/{people.site_a.id}/active"' in detail
+    client.cookies.clear()
+    await login(client, "coordinator")
+    assert 'href="/sites/new"' not in (await client.get("/sites")).text
+    detail = (await client.get(f"/sites/{people.site_a.id}")).text
+    assert "/edit" not in detail and "/active" not in detail
+
+
+async def test_the_site_use_cases_check_the_policy_themselves(app, people):
+    data = SiteInput("Punkt nowy", "", "", "", ["distribution_point"])
+    async with db_session(app) as session:
+        for role in ("coordinator", "case_worker", "warehouse"):
+            sites = SiteService(session, Actor(user_id=None, username="x", role=role, sees_all_sites=True))
+            with pytest.raises(Forbidden):
+                await sites.create_site(data)
+            with pytest.raises(Forbidden):
+                await sites.update_site(people.site_a.id, data)
+            with pytest.raises(Forbidden):
+                await sites.set_active(people.site_a.id, False)
+        await session.commit()
+    assert await count(app, Site) == 2
+    async with db_session(app) as session:
+        assert (await session.get(Site, people.site_a.id)).is_active
+
+
+async def test_two_deactivations_at_once_change_and_audit_the_site_once(app, people, settings):
+    config = make_alchemy_config(settings)
+
+    async def deactivate() -> None:
+        async with config.get_session() as session:
+            await SiteService(session, Actor.system("test")).set_active(people.site_b.id, False)
+            await asyncio.sleep(0.2)  # hold the transaction open while the other one deactivates too
+            await session.commit()
+
+    try:
+        await asyncio.gather(deactivate(), deactivate())
+    finally:
+        await config.get_engine().dispose()
+    async with db_session(app) as session:
+        assert not (await session.get(Site, people.site_b.id)).is_active
+    assert await count(app, AuditEntry, AuditEntry.action == "site.deactivate") == 1

@@ -5,13 +5,26 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
+import pytest
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 
 from logistics.accounts.models import LoginFailure, WebSession
-from logistics.scheduler import REGISTRY, JobLease, JobRun, JobRunner, create_scheduler, now_utc, register_job
+from logistics.core.actor import Actor
+from logistics.core.errors import Forbidden
+from logistics.scheduler import (
+    REGISTRY,
+    JobLease,
+    JobRun,
+    JobRunner,
+    create_scheduler,
+    load_jobs,
+    now_utc,
+    register_job,
+)
+from logistics.system.services import JobsService
 
 from ..conftest import login
 from ..helpers import count, db_session
@@ -143,3 +156,15 @@ async def test_admin_sees_jobs_and_their_history(settings, app, client, people):
     client.cookies.clear()
     await login(client, "coordinator")
     assert (await client.get("/admin/jobs")).status_code == 403
+
+
+async def test_every_domains_jobs_module_registers_its_jobs_and_only_admins_read_them(settings, app):
+    jobs = load_jobs()
+    assert {"inventory.stock_alerts", "notifications.deliver"} <= set(jobs)
+    assert jobs["inventory.stock_alerts"].func.__module__ == "logistics.inventory.jobs"
+    assert jobs["notifications.deliver"].func.__module__ == "logistics.notifications.jobs"
+    async with db_session(app) as session:
+        overview = await JobsService(session, Actor.system("test")).overview("notifications.deliver")
+        assert "inventory.stock_alerts" in [job.name for job in overview.jobs]
+        with pytest.raises(Forbidden):
+            await JobsService(session, Actor(user_id=None, username="k", role="coordinator")).overview()

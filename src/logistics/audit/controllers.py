@@ -8,34 +8,35 @@ from typing import Annotated, Any
 from litestar import Controller, Request, get
 from litestar.di import NamedDependency
 from litestar.params import FromQuery, QueryParameter
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from logistics.audit.services import PAGE_SIZE, AuditFilter, browse
+from logistics.audit.policy import VIEW_LOG, policy
+from logistics.audit.services import PAGE_SIZE, AuditFilter, AuditService
 from logistics.core.i18n import _
-from logistics.core.roles import Role
-from logistics.web.guards import requires
+from logistics.web.dependencies import services
+from logistics.web.forms import Form
+from logistics.web.guards import may
 from logistics.web.layout import register_nav
 from logistics.web.templating import render
 
-register_nav(lambda: _("Audit log"), "/admin/audit", {Role.ADMIN}, order=92)
+register_nav(lambda: _("Audit log"), "/admin/audit", policy.roles(VIEW_LOG), order=92)
 
 
 def _day(value: str) -> date | None:
-    try:
-        return date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
+    """A day of the filter, read as a form reads dates; a malformed one (not YYYY-MM-DD, or a year no form accepts,
+    like 0001 or 9999) is ignored like any other malformed filter."""
+    return Form({"day": value}).date("day")
 
 
 class AuditController(Controller):
     path = "/admin/audit"
-    guards = [requires(Role.ADMIN)]
+    guards = [may(VIEW_LOG)]
+    dependencies = services(audit=AuditService)
 
     @get("/")
     async def browse_log(
         self,
         request: Request[Any, Any, Any],
-        db_session: NamedDependency[AsyncSession],
+        audit: NamedDependency[AuditService],
         who: Annotated[str, QueryParameter(name="actor")] = "",
         action: FromQuery[str] = "",
         entity_type: FromQuery[str] = "",
@@ -51,9 +52,9 @@ class AuditController(Controller):
             entity_id=entity_id[:64],
             day_from=_day(day_from),
             day_to=_day(day_to),
-            page=max(page, 1),
+            page=min(max(page, 1), 100_000),
         )
-        entries, total = await browse(db_session, query)
+        entries, total = await audit.browse(query)
         pages = max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
         return render(
             request,

@@ -2,8 +2,8 @@
 default 14) or already have.
 
 Computed on demand for the alerts page and the start page of warehouse staff and coordinators (grouped queries),
-and by a daily job whose run history records the counts for the day and which e-mails the list to
-LOGISTICS_STOCK_ALERTS_TO when e-mail is configured.
+and by a daily job (`inventory.jobs`) whose run history records the counts for the day and which e-mails the list
+to LOGISTICS_STOCK_ALERTS_TO when e-mail is configured.
 """
 
 from __future__ import annotations
@@ -13,17 +13,16 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from logistics.core.actor import Actor
 from logistics.core.i18n import format_date, format_number, local_today
 from logistics.core.i18n import gettext as _
+from logistics.core.service import Service, query
 from logistics.inventory.models import NO_EXPIRY, Balance, Item, Lot, MinimumLevel, Transfer, TransferStatus
+from logistics.inventory.policy import VIEW_STOCK
 from logistics.inventory.stock import visible
-from logistics.mail import mail_configured, send_mail
-from logistics.scheduler import register_job
 from logistics.settings import get_settings
 from logistics.sites.models import Site
 
@@ -99,24 +98,12 @@ async def expiring(
     return [Expiring(location, item, unit, expiry, quantity) for location, item, unit, expiry, quantity in rows.all()]
 
 
-@register_job(
-    "inventory.stock_alerts",
-    CronTrigger(hour=6, minute=15, timezone="Europe/Warsaw"),
-    "List items below their minimum level and lots expiring soon or expired; e-mail them when configured.",
-)
-async def stock_alerts(session: AsyncSession) -> str:
-    settings = get_settings()
-    low = await below_minimum(session, None)
-    soon = await expiring(session, None)
-    expired = sum(1 for lot in soon if lot.expired)
-    summary = (
-        f"{len(low)} below minimum, {len(soon) - expired} lots expiring within {settings.stock_alert_days} days,"
-        f" {expired} expired"
-    )
-    if (low or soon) and settings.stock_alerts_to and mail_configured():
-        await send_mail(settings.stock_alerts_to, _("Stock alerts"), alerts_text(low, soon))
-        summary += f"; e-mailed to {len(settings.stock_alerts_to)}"
-    return summary
+class AlertService(Service):
+    @query
+    async def alerts(self) -> tuple[list[BelowMinimum], list[Expiring]]:
+        """Below the minimum level, and expiring or expired lots, at the locations the actor sees."""
+        self.require(VIEW_STOCK)
+        return await below_minimum(self.session, self.actor), await expiring(self.session, self.actor)
 
 
 def alerts_text(low: list[BelowMinimum], soon: list[Expiring]) -> str:

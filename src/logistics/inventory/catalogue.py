@@ -9,13 +9,15 @@ from decimal import Decimal
 from uuid import UUID
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from logistics.audit import services as audit
 from logistics.core.errors import DomainError, NotFound
 from logistics.core.i18n import gettext as _
-from logistics.core.service import Service
-from logistics.inventory.ledger import STOCK_ROLES
+from logistics.core.service import Service, query
 from logistics.inventory.models import Item, ItemBarcode, ItemCategory, Kit, KitLine, Unit
+from logistics.inventory.policy import CATALOGUE
 
 EAN = re.compile(r"\d{8}|\d{12,14}")
 
@@ -41,20 +43,44 @@ class KitInput:
 
 
 class CatalogueService(Service):
+    """Reading the catalogue (every stock page lists its items) and keeping it. Names and barcodes are unique: the
+    check before writing gives the message, the unique index decides between two users saving at the same moment."""
+
+    @query
     async def item(self, item_id: UUID) -> Item:
         item = await self.session.get(Item, item_id)
         if item is None:
             raise NotFound(_("This item is not in the catalogue."))
         return item
 
+    @query
+    async def items(self, *, active_only: bool = False) -> list[Item]:
+        """The items by name (`active_only`: those that may still be received and counted)."""
+        query = select(Item).order_by(Item.name)
+        if active_only:
+            query = query.where(Item.is_active.is_(True))
+        return list(await self.session.scalars(query))
+
+    @query
+    async def item_with_barcode(self, code: str) -> Item | None:
+        return await self.session.scalar(select(Item).join(ItemBarcode).where(ItemBarcode.code == code))
+
+    @query
     async def kit(self, kit_id: UUID) -> Kit:
         kit = await self.session.get(Kit, kit_id)
         if kit is None:
             raise NotFound(_("This kit does not exist."))
         return kit
 
+    @query
+    async def kits(self, *, active_only: bool = False) -> list[Kit]:
+        query = select(Kit).order_by(Kit.name)
+        if active_only:
+            query = query.where(Kit.is_active.is_(True))
+        return list(await self.session.scalars(query))
+
     async def save_item(self, item_id: UUID | None, data: ItemInput) -> Item:
-        self._require(STOCK_ROLES)
+        self.require(CATALOGUE)
         name = data.name.strip()
         if not name:
             raise DomainError(_("Name the item."), "name")
@@ -79,12 +105,12 @@ class CatalogueService(Service):
         kept = {barcode.code: barcode for barcode in item.barcodes}
         item.barcodes = [kept.get(code) or ItemBarcode(code=code) for code in codes]
         self.session.add(item)
-        await self.session.flush()
+        await _flush(self.session, _("Another item has this name, or one of its barcodes belongs to another item."))
         await audit.record(self.session, self.actor, "item.save", "item", item.id, ["item"])
         return item
 
     async def save_kit(self, kit_id: UUID | None, data: KitInput) -> Kit:
-        self._require(STOCK_ROLES)
+        self.require(CATALOGUE)
         name = data.name.strip()
         if not name:
             raise DomainError(_("Name the kit."), "name")
@@ -106,6 +132,30 @@ class CatalogueService(Service):
             await self.session.flush()  # the old lines go before the new ones arrive (one line per item)
         kit.lines = [KitLine(item_id=item_id, quantity=quantity) for item_id, quantity in totals.items()]
         self.session.add(kit)
-        await self.session.flush()
+        await _flush(self.session, _("Another kit has this name."))
         await audit.record(self.session, self.actor, "kit.save", "kit", kit.id, ["lines"])
         return kit
+
+    async def add_barcode(self, item_id: UUID, code: str) -> Item:
+        """Attach a barcode found while receiving to an item; one that is already the item's changes nothing."""
+        self.require(CATALOGUE)
+        if not EAN.fullmatch(code):
+            raise DomainError(_("A barcode has 8, 12, 13 or 14 digits."), "ean")
+        item = await self.item(item_id)
+        owner = await self.session.scalar(select(ItemBarcode.item_id).where(ItemBarcode.code == code))
+        if owner == item.id:
+            return item
+        if owner is not None:
+            raise DomainError(_("Barcode %(ean)s belongs to another item.", ean=code), "ean")
+        self.session.add(ItemBarcode(item_id=item.id, code=code))
+        await _flush(self.session, _("Barcode %(ean)s belongs to another item.", ean=code), "ean")
+        await audit.record(self.session, self.actor, "item.add_barcode", "item", item.id, ["barcodes"])
+        return item
+
+
+async def _flush(session: AsyncSession, message: str, field: str = "name") -> None:
+    """Flush; a concurrent save that took the same name or barcode first makes this a clear refusal."""
+    try:
+        await session.flush()
+    except IntegrityError as error:
+        raise DomainError(message, field) from error

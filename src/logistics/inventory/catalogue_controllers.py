@@ -9,18 +9,16 @@ from uuid import UUID
 from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from logistics.core.errors import DomainError
 from logistics.core.i18n import _
 from logistics.inventory.catalogue import CatalogueService, ItemInput, KitInput
-from logistics.inventory.ledger import STOCK_ROLES
-from logistics.inventory.models import Item, Kit, Unit
+from logistics.inventory.models import Unit
+from logistics.inventory.policy import CATALOGUE
 from logistics.inventory.stock import CATEGORIES
-from logistics.web.dependencies import actor_from_request
+from logistics.web.dependencies import services
 from logistics.web.forms import Form, options
-from logistics.web.guards import requires
+from logistics.web.guards import may
 from logistics.web.responses import see_other
 from logistics.web.templating import render
 
@@ -29,12 +27,13 @@ KIT_LINES = 12
 
 class CatalogueController(Controller):
     path = "/stock/catalogue"
-    guards = [requires(*STOCK_ROLES)]
+    guards = [may(CATALOGUE)]
+    dependencies = services(catalogue=CatalogueService)
 
     @get("/")
-    async def catalogue(self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession]) -> Any:
-        items = list(await db_session.scalars(select(Item).order_by(Item.category, Item.name)))
-        kits = list(await db_session.scalars(select(Kit).order_by(Kit.name)))
+    async def catalogue(self, request: Request[Any, Any, Any], catalogue: NamedDependency[CatalogueService]) -> Any:
+        items = sorted(await catalogue.items(), key=lambda item: (item.category, item.name))
+        kits = await catalogue.kits()
         names = {item.id: item for item in items}
         return render(request, "inventory/catalogue.html", items=items, kits=kits, names=names, categories=CATEGORIES)
 
@@ -59,9 +58,9 @@ class CatalogueController(Controller):
 
     @get("/items/{item_id:uuid}")
     async def edit_item(
-        self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], item_id: FromPath[UUID]
+        self, request: Request[Any, Any, Any], catalogue: NamedDependency[CatalogueService], item_id: FromPath[UUID]
     ) -> Any:
-        item = await CatalogueService(db_session, actor_from_request(request)).item(item_id)
+        item = await catalogue.item(item_id)
         form = Form.filled(
             name=item.name,
             name_en=item.name_en,
@@ -75,7 +74,9 @@ class CatalogueController(Controller):
         )
         return await self._item_page(request, form, item.id)
 
-    async def _save_item(self, request: Request[Any, Any, Any], db_session: AsyncSession, item_id: UUID | None) -> Any:
+    async def _save_item(
+        self, request: Request[Any, Any, Any], catalogue: CatalogueService, item_id: UUID | None
+    ) -> Any:
         form = Form(await request.form())
         name = form.text("name", max_length=120)
         name_en = form.text("name_en", required=False, max_length=120)
@@ -88,32 +89,31 @@ class CatalogueController(Controller):
         if form.valid and pack_size is not None:
             data = ItemInput(name, name_en, name_uk, category, unit, pack_size, perishable, active, barcodes)
             try:
-                async with db_session.begin_nested():
-                    await CatalogueService(db_session, actor_from_request(request)).save_item(item_id, data)
+                await catalogue.save_item(item_id, data)
                 return see_other(request, "/stock/catalogue", _("The item has been saved."))
             except DomainError as error:
                 form.error(error.field or "name", error.message)
         return await self._item_page(request, form, item_id, 422)
 
     @post("/items/new")
-    async def create_item(self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession]) -> Any:
-        return await self._save_item(request, db_session, None)
+    async def create_item(self, request: Request[Any, Any, Any], catalogue: NamedDependency[CatalogueService]) -> Any:
+        return await self._save_item(request, catalogue, None)
 
     @post("/items/{item_id:uuid}")
     async def update_item(
-        self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], item_id: FromPath[UUID]
+        self, request: Request[Any, Any, Any], catalogue: NamedDependency[CatalogueService], item_id: FromPath[UUID]
     ) -> Any:
-        return await self._save_item(request, db_session, item_id)
+        return await self._save_item(request, catalogue, item_id)
 
     async def _kit_page(
         self,
         request: Request[Any, Any, Any],
-        db_session: AsyncSession,
+        catalogue: CatalogueService,
         form: Form,
         kit_id: UUID | None,
         status_code: int = 200,
     ) -> Any:
-        items = await db_session.scalars(select(Item).where(Item.is_active.is_(True)).order_by(Item.name))
+        items = await catalogue.items(active_only=True)
         return render(
             request,
             "inventory/kit_form.html",
@@ -125,21 +125,21 @@ class CatalogueController(Controller):
         )
 
     @get("/kits/new")
-    async def new_kit(self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession]) -> Any:
-        return await self._kit_page(request, db_session, Form.filled(is_active=True), None)
+    async def new_kit(self, request: Request[Any, Any, Any], catalogue: NamedDependency[CatalogueService]) -> Any:
+        return await self._kit_page(request, catalogue, Form.filled(is_active=True), None)
 
     @get("/kits/{kit_id:uuid}")
     async def edit_kit(
-        self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], kit_id: FromPath[UUID]
+        self, request: Request[Any, Any, Any], catalogue: NamedDependency[CatalogueService], kit_id: FromPath[UUID]
     ) -> Any:
-        kit = await CatalogueService(db_session, actor_from_request(request)).kit(kit_id)
+        kit = await catalogue.kit(kit_id)
         values: dict[str, Any] = {"name": kit.name, "is_active": kit.is_active}
         for n, line in enumerate(kit.lines):
             values[f"item-{n}"] = str(line.item_id)
             values[f"quantity-{n}"] = format(line.quantity.normalize(), "f")
-        return await self._kit_page(request, db_session, Form.filled(**values), kit.id)
+        return await self._kit_page(request, catalogue, Form.filled(**values), kit.id)
 
-    async def _save_kit(self, request: Request[Any, Any, Any], db_session: AsyncSession, kit_id: UUID | None) -> Any:
+    async def _save_kit(self, request: Request[Any, Any, Any], catalogue: CatalogueService, kit_id: UUID | None) -> Any:
         form = Form(await request.form())
         name = form.text("name", max_length=120)
         active = form.boolean("is_active")
@@ -154,21 +154,18 @@ class CatalogueController(Controller):
                 form.error(f"quantity-{n}", _("Enter the quantity."))
         if form.valid:
             try:
-                async with db_session.begin_nested():
-                    await CatalogueService(db_session, actor_from_request(request)).save_kit(
-                        kit_id, KitInput(name, active, lines)
-                    )
+                await catalogue.save_kit(kit_id, KitInput(name, active, lines))
                 return see_other(request, "/stock/catalogue", _("The kit has been saved."))
             except DomainError as error:
                 form.error(error.field or "name", error.message)
-        return await self._kit_page(request, db_session, form, kit_id, 422)
+        return await self._kit_page(request, catalogue, form, kit_id, 422)
 
     @post("/kits/new")
-    async def create_kit(self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession]) -> Any:
-        return await self._save_kit(request, db_session, None)
+    async def create_kit(self, request: Request[Any, Any, Any], catalogue: NamedDependency[CatalogueService]) -> Any:
+        return await self._save_kit(request, catalogue, None)
 
     @post("/kits/{kit_id:uuid}")
     async def update_kit(
-        self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], kit_id: FromPath[UUID]
+        self, request: Request[Any, Any, Any], catalogue: NamedDependency[CatalogueService], kit_id: FromPath[UUID]
     ) -> Any:
-        return await self._save_kit(request, db_session, kit_id)
+        return await self._save_kit(request, catalogue, kit_id)

@@ -15,37 +15,26 @@ from uuid import UUID
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from logistics.audit import services as audit
-from logistics.core.errors import DomainError, NotFound
+from logistics.core.errors import DomainError
 from logistics.core.i18n import _, _l, local_today
-from logistics.inventory.alerts import below_minimum, expiring, home_panel
-from logistics.inventory.ledger import STOCK_KINDS, STOCK_ROLES, LedgerService, ReceiptLine
-from logistics.inventory.models import (
-    NO_EXPIRY,
-    Balance,
-    Item,
-    ItemBarcode,
-    Lot,
-    MovementKind,
-    Transfer,
-    TransferStatus,
-)
-from logistics.inventory.stock import stock_at
+from logistics.inventory.alerts import AlertService, home_panel
+from logistics.inventory.catalogue import CatalogueService
+from logistics.inventory.ledger import LedgerService, ReceiptLine
+from logistics.inventory.models import NO_EXPIRY, Item, MovementKind
+from logistics.inventory.policy import CATALOGUE, CORRECT, RECEIVE, VIEW_STOCK, policy
 from logistics.settings import get_settings
-from logistics.sites.services import SiteService
-from logistics.web.dependencies import actor_from_request
+from logistics.sites.models import Site
+from logistics.web.dependencies import services
 from logistics.web.forms import Form, options
-from logistics.web.guards import requires
+from logistics.web.guards import may
 from logistics.web.layout import register_nav, register_panel
-from logistics.web.responses import csv_response, see_other
+from logistics.web.responses import csv_response, flash, see_other
 from logistics.web.templating import render
 
-register_nav(lambda: _("Stock"), "/stock", STOCK_ROLES, order=30)
+register_nav(lambda: _("Stock"), "/stock", policy.roles(VIEW_STOCK), order=30)
 
-register_panel("home", "inventory/home_panel.html", STOCK_ROLES, home_panel, order=30)
+register_panel("home", "inventory/home_panel.html", policy.roles(VIEW_STOCK), home_panel, order=30)
 #: Why a lot is corrected: three kinds of write-off, and an adjustment up or down.
 CORRECTIONS = {
     "expired": _l("Write-off: expired"),
@@ -60,57 +49,50 @@ def _draft_key(location_id: UUID) -> str:
     return f"receipt:{location_id}"
 
 
+def _draft(request: Request[Any, Any, Any], location: Site) -> list[dict[str, str]]:
+    """The lines of the receipt being entered at the location (kept in the server-side session)."""
+    if not isinstance(request.scope.get("session"), dict):
+        return []
+    return list(request.session.get(_draft_key(location.id), []))
+
+
 class StockController(Controller):
     path = "/stock"
-    guards = [requires(*STOCK_ROLES)]
+    dependencies = services(ledger=LedgerService, catalogue=CatalogueService, alerts=AlertService)
 
-    @get("/")
-    async def locations(self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession]) -> Any:
-        sites = await SiteService(db_session, actor_from_request(request)).list_sites(include_inactive=False)
-        return render(
-            request, "inventory/locations.html", sites=[site for site in sites if set(site.kinds) & STOCK_KINDS]
-        )
+    @get("/", guards=[may(VIEW_STOCK)])
+    async def locations(self, request: Request[Any, Any, Any], ledger: NamedDependency[LedgerService]) -> Any:
+        return render(request, "inventory/locations.html", sites=await ledger.locations())
 
-    @get("/alerts")
-    async def alerts(self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession]) -> Any:
+    @get("/alerts", guards=[may(VIEW_STOCK)])
+    async def alerts(self, request: Request[Any, Any, Any], alerts: NamedDependency[AlertService]) -> Any:
         """Below minimum level, expiring within 14 days, expired — at the locations the user sees."""
-        actor = actor_from_request(request)
-        return render(
-            request,
-            "inventory/alerts.html",
-            low=await below_minimum(db_session, actor),
-            lots=await expiring(db_session, actor),
-            days=get_settings().stock_alert_days,
-        )
+        low, lots = await alerts.alerts()
+        return render(request, "inventory/alerts.html", low=low, lots=lots, days=get_settings().stock_alert_days)
 
-    @get("/{location_id:uuid}")
+    @get("/{location_id:uuid}", guards=[may(VIEW_STOCK)])
     async def location_stock(
-        self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], location_id: FromPath[UUID]
+        self, request: Request[Any, Any, Any], ledger: NamedDependency[LedgerService], location_id: FromPath[UUID]
     ) -> Any:
         """Stock at a location by item and lot, with expiry dates; soon-expiring and expired lots marked."""
-        location = await LedgerService(db_session, actor_from_request(request)).location(location_id)
+        location = await ledger.location(location_id)
         today = local_today()
-        incoming = await db_session.scalars(
-            select(Transfer)
-            .where(Transfer.to_location_id == location.id, Transfer.status == TransferStatus.IN_TRANSIT)
-            .order_by(Transfer.sent_at)
-        )
         return render(
             request,
             "inventory/stock.html",
             location=location,
-            incoming=list(incoming),
-            rows=await stock_at(db_session, location.id),
+            incoming=await ledger.incoming(location),
+            rows=await ledger.stock(location),
             today=today,
             soon=today + timedelta(days=get_settings().stock_alert_days),
             no_expiry=NO_EXPIRY,
         )
 
-    @get("/{location_id:uuid}/stock.csv", media_type="text/csv")
+    @get("/{location_id:uuid}/stock.csv", media_type="text/csv", guards=[may(VIEW_STOCK)])
     async def location_stock_csv(
-        self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], location_id: FromPath[UUID]
+        self, request: Request[Any, Any, Any], ledger: NamedDependency[LedgerService], location_id: FromPath[UUID]
     ) -> Response[str]:
-        location = await LedgerService(db_session, actor_from_request(request)).location(location_id)
+        location = await ledger.location(location_id)
         return csv_response(
             "stock.csv",
             ["item", "category", "unit", "expiry", "lot", "quantity"],
@@ -123,7 +105,7 @@ class StockController(Controller):
                     row.producer_lot,
                     format(row.quantity.normalize(), "f"),
                 ]
-                for row in await stock_at(db_session, location.id)
+                for row in await ledger.stock(location)
             ),
         )
 
@@ -132,50 +114,46 @@ class StockController(Controller):
     async def _correct_page(
         self,
         request: Request[Any, Any, Any],
-        db_session: AsyncSession,
+        ledger: LedgerService,
         location_id: UUID,
         lot_id: UUID,
         form: Form,
         status_code: int = 200,
     ) -> Any:
-        location = await LedgerService(db_session, actor_from_request(request)).location(location_id)
-        lot = await db_session.get(Lot, lot_id)
-        if lot is None:
-            raise NotFound(_("This lot does not exist."))
-        quantity = await db_session.scalar(
-            select(Balance.quantity).where(Balance.location_id == location.id, Balance.lot_id == lot.id)
-        )
+        location = await ledger.location(location_id, CORRECT)
+        lot, item, quantity = await ledger.lot_at(location, lot_id)
         return render(
             request,
             "inventory/correct.html",
             status_code=status_code,
             location=location,
             lot=lot,
-            item=await db_session.get(Item, lot.item_id),
-            quantity=quantity or Decimal(0),
+            item=item,
+            quantity=quantity,
             form=form,
             reasons=options(CORRECTIONS),
         )
 
-    @get("/{location_id:uuid}/correct/{lot_id:uuid}")
+    @get("/{location_id:uuid}/correct/{lot_id:uuid}", guards=[may(CORRECT)])
     async def correct_page(
         self,
         request: Request[Any, Any, Any],
-        db_session: NamedDependency[AsyncSession],
+        ledger: NamedDependency[LedgerService],
         location_id: FromPath[UUID],
         lot_id: FromPath[UUID],
     ) -> Any:
-        return await self._correct_page(request, db_session, location_id, lot_id, Form())
+        return await self._correct_page(request, ledger, location_id, lot_id, Form())
 
-    @post("/{location_id:uuid}/correct/{lot_id:uuid}")
+    @post("/{location_id:uuid}/correct/{lot_id:uuid}", guards=[may(CORRECT)])
     async def correct(
         self,
         request: Request[Any, Any, Any],
-        db_session: NamedDependency[AsyncSession],
+        ledger: NamedDependency[LedgerService],
         location_id: FromPath[UUID],
         lot_id: FromPath[UUID],
     ) -> Any:
         """Write off (expired, damaged, recalled) or adjust (found, missing) one lot; the reason is recorded."""
+        location = await ledger.location(location_id, CORRECT)
         form = Form(await request.form())
         reason = form.choice("reason", list(CORRECTIONS))
         quantity = form.decimal("quantity", required=True, places=3, minimum=Decimal("0.001"))
@@ -185,32 +163,29 @@ class StockController(Controller):
             kind = MovementKind.ADJUSTMENT if reason in {"found", "missing"} else MovementKind.WRITE_OFF
             delta = quantity if reason == "found" else -quantity
             try:
-                await LedgerService(db_session, actor_from_request(request)).correct(
-                    kind, location_id, lot_id, delta, " — ".join(filter(None, [str(CORRECTIONS[reason]), note]))
+                await ledger.correct(
+                    kind, location.id, lot_id, delta, " — ".join(filter(None, [str(CORRECTIONS[reason]), note]))
                 )
-                return see_other(request, f"/stock/{location_id}", _("Recorded."))
+                return see_other(request, f"/stock/{location.id}", _("Recorded."))
             except DomainError as error:
                 form.error(error.field or "lines", error.message)
                 status = error.status_code
-        return await self._correct_page(request, db_session, location_id, lot_id, form, status)
+        return await self._correct_page(request, ledger, location.id, lot_id, form, status)
 
     # --- receiving ----------------------------------------------------------------------------------------
 
     async def _receive_page(
         self,
         request: Request[Any, Any, Any],
-        db_session: AsyncSession,
+        ledger: LedgerService,
+        catalogue: CatalogueService,
         location_id: UUID,
         form: Form,
         status_code: int = 200,
         unknown_ean: str = "",
     ) -> Any:
-        location = await LedgerService(db_session, actor_from_request(request)).location(location_id)
-        items = list(await db_session.scalars(select(Item).where(Item.is_active.is_(True)).order_by(Item.name)))
-        names = {str(item.id): item for item in items}
-        draft = (
-            request.session.get(_draft_key(location.id), []) if isinstance(request.scope.get("session"), dict) else []
-        )
+        location = await ledger.location(location_id, RECEIVE)
+        items = await catalogue.items(active_only=True)
         return render(
             request,
             "inventory/receive.html",
@@ -219,23 +194,32 @@ class StockController(Controller):
             location=location,
             items=items,
             item_options=[(str(item.id), item.name) for item in items],
-            names=names,
-            draft=draft,
+            names={str(item.id): item for item in items},
+            draft=_draft(request, location),
             form=form,
             unknown_ean=unknown_ean,
         )
 
-    @get("/{location_id:uuid}/receive")
+    @get("/{location_id:uuid}/receive", guards=[may(RECEIVE)])
     async def receive_page(
-        self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], location_id: FromPath[UUID]
+        self,
+        request: Request[Any, Any, Any],
+        ledger: NamedDependency[LedgerService],
+        catalogue: NamedDependency[CatalogueService],
+        location_id: FromPath[UUID],
     ) -> Any:
-        return await self._receive_page(request, db_session, location_id, Form.filled(unit="packs"))
+        return await self._receive_page(request, ledger, catalogue, location_id, Form.filled(unit="packs"))
 
-    @post("/{location_id:uuid}/receive/line")
+    @post("/{location_id:uuid}/receive/line", guards=[may(RECEIVE)])
     async def add_line(
-        self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], location_id: FromPath[UUID]
+        self,
+        request: Request[Any, Any, Any],
+        ledger: NamedDependency[LedgerService],
+        catalogue: NamedDependency[CatalogueService],
+        location_id: FromPath[UUID],
     ) -> Any:
         """One scanned or chosen line: the EAN (or the item), quantity in packs or units, expiry date."""
+        location = await ledger.location(location_id, RECEIVE)
         form = Form(await request.form())
         ean = form.pattern(
             "ean", r"\d{8}|\d{12,14}", _("A barcode has 8, 12, 13 or 14 digits."), required=False, max_length=14
@@ -244,68 +228,75 @@ class StockController(Controller):
         quantity = form.decimal("quantity", required=True, places=3)
         in_packs = form.raw("unit") == "packs"
         expiry = form.date("expiry")
-        item = None
+        item: Item | None = None
         if ean and not form.errors:
-            item = await db_session.scalar(select(Item).join(ItemBarcode).where(ItemBarcode.code == ean))
+            item = await catalogue.item_with_barcode(ean)
             if item is None:
                 form.error("ean", _("Unknown barcode %(ean)s. Choose the item it belongs to and add it.", ean=ean))
-                return await self._receive_page(request, db_session, location_id, form, 422, unknown_ean=ean)
+                return await self._receive_page(request, ledger, catalogue, location.id, form, 422, unknown_ean=ean)
         elif chosen:
-            item = await db_session.get(Item, chosen[0])
+            item = await catalogue.item(chosen[0])
         if item is None and not form.errors:
             form.error("ean", _("Scan a barcode or choose the item."))
-        if not form.valid or item is None or quantity is None:
-            return await self._receive_page(request, db_session, location_id, form, 422)
-        base = quantity * item.pack_size if in_packs else quantity
-        if base <= 0:
-            form.error("quantity", _("The quantity must be more than zero."))
-            return await self._receive_page(request, db_session, location_id, form, 422)
-        if item.perishable and expiry is None:
-            form.error("expiry", _("%(item)s is perishable: enter the expiry date.", item=item.name))
-            return await self._receive_page(request, db_session, location_id, form, 422)
-        if expiry is not None and expiry < local_today():
-            form.error("expiry", _("The expiry date of %(item)s has passed: it cannot be received.", item=item.name))
-            return await self._receive_page(request, db_session, location_id, form, 422)
-        draft = list(request.session.get(_draft_key(location_id), []))
-        draft.append({"item": str(item.id), "quantity": str(base), "expiry": expiry.isoformat() if expiry else ""})
-        request.session[_draft_key(location_id)] = draft
-        return await self._receive_page(request, db_session, location_id, Form.filled(unit=form.raw("unit") or "packs"))
+        if form.valid and item is not None and quantity is not None:
+            base = quantity * item.pack_size if in_packs else quantity
+            if base <= 0:
+                form.error("quantity", _("The quantity must be more than zero."))
+            elif item.perishable and expiry is None:
+                form.error("expiry", _("%(item)s is perishable: enter the expiry date.", item=item.name))
+            elif expiry is not None and expiry < local_today():
+                form.error(
+                    "expiry", _("The expiry date of %(item)s has passed: it cannot be received.", item=item.name)
+                )
+            else:
+                line = {"item": str(item.id), "quantity": str(base), "expiry": expiry.isoformat() if expiry else ""}
+                request.session[_draft_key(location.id)] = [*_draft(request, location), line]
+                form = Form.filled(unit=form.raw("unit") or "packs")
+                return await self._receive_page(request, ledger, catalogue, location.id, form)
+        return await self._receive_page(request, ledger, catalogue, location.id, form, 422)
 
-    @post("/{location_id:uuid}/receive/remove")
+    @post("/{location_id:uuid}/receive/remove", guards=[may(RECEIVE)])
     async def remove_line(
-        self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], location_id: FromPath[UUID]
+        self,
+        request: Request[Any, Any, Any],
+        ledger: NamedDependency[LedgerService],
+        catalogue: NamedDependency[CatalogueService],
+        location_id: FromPath[UUID],
     ) -> Any:
+        location = await ledger.location(location_id, RECEIVE)
         form = Form(await request.form())
         index = form.integer("index", minimum=0, maximum=999)
-        draft = list(request.session.get(_draft_key(location_id), []))
+        draft = _draft(request, location)
         if index is not None and index < len(draft):
             draft.pop(index)
-            request.session[_draft_key(location_id)] = draft
-        return await self._receive_page(request, db_session, location_id, Form.filled(unit="packs"))
+            request.session[_draft_key(location.id)] = draft
+        return await self._receive_page(request, ledger, catalogue, location.id, Form.filled(unit="packs"))
 
-    @post("/{location_id:uuid}/receive/finish")
+    @post("/{location_id:uuid}/receive/finish", guards=[may(RECEIVE)])
     async def finish(
-        self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], location_id: FromPath[UUID]
+        self,
+        request: Request[Any, Any, Any],
+        ledger: NamedDependency[LedgerService],
+        catalogue: NamedDependency[CatalogueService],
+        location_id: FromPath[UUID],
     ) -> Any:
         """Write the receipt: one movement with every line of the draft."""
+        location = await ledger.location(location_id, RECEIVE)
         form = Form(await request.form())
         source = form.text("source", max_length=200)
         reference = form.text("reference", required=False, max_length=80)
-        draft = list(request.session.get(_draft_key(location_id), []))
         lines = [
             ReceiptLine(
                 UUID(line["item"]),
                 Decimal(line["quantity"]),
                 date.fromisoformat(line["expiry"]) if line["expiry"] else None,
             )
-            for line in draft
+            for line in _draft(request, location)
         ]
         if form.valid:
             try:
-                movement = await LedgerService(db_session, actor_from_request(request)).receive(
-                    location_id, source, lines, reference
-                )
-                request.session.pop(_draft_key(location_id), None)
+                movement = await ledger.receive(location.id, source, lines, reference)
+                request.session.pop(_draft_key(location.id), None)
                 return see_other(
                     request,
                     f"/stock/movements/{movement.id}",
@@ -313,22 +304,21 @@ class StockController(Controller):
                 )
             except DomainError as error:
                 form.error("source", error.message)  # a line's problem is named in the message
-        return await self._receive_page(request, db_session, location_id, form, 422)
+        return await self._receive_page(request, ledger, catalogue, location.id, form, 422)
 
-    @post("/barcodes")
-    async def add_barcode(self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession]) -> Any:
+    @post("/barcodes", guards=[may(CATALOGUE)])
+    async def add_barcode(self, request: Request[Any, Any, Any], catalogue: NamedDependency[CatalogueService]) -> Any:
         """Attach an unknown EAN to an item of the catalogue, then go on receiving."""
         form = Form(await request.form())
         ean = form.pattern("ean", r"\d{8}|\d{12,14}", _("A barcode has 8, 12, 13 or 14 digits."), max_length=14)
         item_ids = form.uuids("item")
         location = form.uuids("location")
         back = f"/stock/{location[0]}/receive" if location else "/stock"
-        item = await db_session.get(Item, item_ids[0]) if item_ids else None
-        if not form.valid or item is None:
+        if not form.valid or not item_ids:
             return see_other(request, back)
-        if await db_session.scalar(select(ItemBarcode.id).where(ItemBarcode.code == ean)) is None:
-            db_session.add(ItemBarcode(item_id=item.id, code=ean))
-            await audit.record(
-                db_session, actor_from_request(request), "item.add_barcode", "item", item.id, ["barcodes"]
-            )
+        try:
+            item = await catalogue.add_barcode(item_ids[0], ean)
+        except DomainError as error:
+            flash(request, error.message, "error")
+            return see_other(request, back)
         return see_other(request, back, _("Barcode %(ean)s now belongs to %(item)s.", ean=ean, item=item.name))

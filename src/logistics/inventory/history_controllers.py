@@ -9,27 +9,18 @@ from uuid import UUID
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from logistics.core.errors import DomainError, NotFound
 from logistics.core.i18n import _, local_today
+from logistics.inventory.catalogue import CatalogueService
 from logistics.inventory.documents import receipt_pdf
-from logistics.inventory.ledger import STOCK_KINDS, STOCK_ROLES, LedgerService, number
-from logistics.inventory.models import NO_EXPIRY, Item, Lot, Movement, MovementKind, MovementLine
-from logistics.inventory.stock import (
-    CATEGORIES,
-    MOVEMENT_KINDS,
-    HistoryFilter,
-    item_stock,
-    item_totals,
-    movement_history,
-)
-from logistics.sites.models import Site
-from logistics.sites.services import SiteService
-from logistics.web.dependencies import actor_from_request
+from logistics.inventory.ledger import LedgerService, number
+from logistics.inventory.models import NO_EXPIRY, MovementKind
+from logistics.inventory.policy import REVERSE, VIEW_MOVEMENT, VIEW_STOCK
+from logistics.inventory.stock import CATEGORIES, MOVEMENT_KINDS, HistoryFilter
+from logistics.web.dependencies import services
 from logistics.web.forms import Form, options
-from logistics.web.guards import requires
+from logistics.web.guards import may
 from logistics.web.responses import attempt, csv_response, pdf_response, refusal
 from logistics.web.templating import render
 
@@ -37,58 +28,58 @@ PAGE_SIZE = 50
 REVERSIBLE = {MovementKind.RECEIPT, MovementKind.ISSUE, MovementKind.ADJUSTMENT, MovementKind.WRITE_OFF}
 
 
+def _history_filter(request: Request[Any, Any, Any]) -> tuple[Form, HistoryFilter, int]:
+    """The history's filter from the query string: location, item, kind, days, page."""
+    form = Form(request.query_params)
+    location = form.uuids("location")
+    item = form.uuids("item")
+    kind = form.choice("kind", list(MOVEMENT_KINDS), required=False)
+    since, until = form.date("since"), form.date("until")
+    page = form.integer("page", minimum=1, maximum=100_000) or 1
+    if since and until and since > until:
+        form.error("until", _("The end is before the start."))
+    where = HistoryFilter(location[0] if location else None, item[0] if item else None, kind, since, until)
+    return form, where, page
+
+
 class StockHistoryController(Controller):
     path = "/stock"
-    guards = [requires(*STOCK_ROLES)]
+    dependencies = services(ledger=LedgerService, catalogue=CatalogueService)
 
-    @get("/items")
-    async def items(self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession]) -> Any:
+    @get("/items", guards=[may(VIEW_STOCK)])
+    async def items(self, request: Request[Any, Any, Any], ledger: NamedDependency[LedgerService]) -> Any:
         """The catalogue with each item's usable and expired stock across the user's locations."""
         form = Form(request.query_params)
         search = form.text("q", required=False, max_length=60)
-        totals = await item_totals(db_session, actor_from_request(request), local_today(), search)
+        totals = await ledger.item_totals(search)
         return render(request, "inventory/items.html", block="results", totals=totals, form=form, categories=CATEGORIES)
 
-    @get("/items/{item_id:uuid}")
+    @get("/items/{item_id:uuid}", guards=[may(VIEW_STOCK)])
     async def item(
-        self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], item_id: FromPath[UUID]
+        self, request: Request[Any, Any, Any], ledger: NamedDependency[LedgerService], item_id: FromPath[UUID]
     ) -> Any:
-        actor = actor_from_request(request)
-        item = await LedgerService(db_session, actor).item(item_id)
+        item = await ledger.item(item_id)
         return render(
             request,
             "inventory/item.html",
             item=item,
-            rows=await item_stock(db_session, actor, item.id),
+            rows=await ledger.item_stock(item),
             today=local_today(),
             no_expiry=NO_EXPIRY,
             categories=CATEGORIES,
         )
 
-    async def _filter(
-        self, request: Request[Any, Any, Any], db_session: AsyncSession
-    ) -> tuple[Form, HistoryFilter, int]:
-        form = Form(request.query_params)
-        location = form.uuids("location")
-        item = form.uuids("item")
-        kind = form.choice("kind", list(MOVEMENT_KINDS), required=False)
-        since, until = form.date("since"), form.date("until")
-        page = form.integer("page", minimum=1, maximum=100_000) or 1
-        if since and until and since > until:
-            form.error("until", _("The end is before the start."))
-        where = HistoryFilter(location[0] if location else None, item[0] if item else None, kind, since, until)
-        return form, where, page
-
-    @get("/movements")
-    async def movements(self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession]) -> Any:
+    @get("/movements", guards=[may(VIEW_STOCK)])
+    async def movements(
+        self,
+        request: Request[Any, Any, Any],
+        ledger: NamedDependency[LedgerService],
+        catalogue: NamedDependency[CatalogueService],
+    ) -> Any:
         """Movement lines, newest first, filtered by location, item, kind and days; 50 a page."""
-        actor = actor_from_request(request)
-        form, where, page = await self._filter(request, db_session)
-        rows = []
-        if form.valid:
-            rows = await movement_history(db_session, actor, where, (page - 1) * PAGE_SIZE, PAGE_SIZE + 1)
-        sites = await SiteService(db_session, actor).list_sites(include_inactive=True)
-        items = list(await db_session.scalars(select(Item).order_by(Item.name)))
+        form, where, page = _history_filter(request)
+        rows = await ledger.history(where, (page - 1) * PAGE_SIZE, PAGE_SIZE + 1) if form.valid else []
+        locations = await ledger.locations(include_inactive=True)
         return render(
             request,
             "inventory/movements.html",
@@ -98,21 +89,21 @@ class StockHistoryController(Controller):
             page=page,
             more=len(rows) > PAGE_SIZE,
             kinds=MOVEMENT_KINDS,
-            location_options=[(str(site.id), site.name) for site in sites if set(site.kinds) & STOCK_KINDS],
-            item_options=[(str(item.id), item.name) for item in items],
+            location_options=[(str(site.id), site.name) for site in locations],
+            item_options=[(str(item.id), item.name) for item in await catalogue.items()],
             kind_options=options(MOVEMENT_KINDS),
             no_expiry=NO_EXPIRY,
         )
 
-    @get("/movements.csv", media_type="text/csv")
+    @get("/movements.csv", media_type="text/csv", guards=[may(VIEW_STOCK)])
     async def movements_csv(
-        self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession]
+        self, request: Request[Any, Any, Any], ledger: NamedDependency[LedgerService]
     ) -> Response[str]:
         """The filtered history as CSV (at most 100,000 lines)."""
-        form, where, _page = await self._filter(request, db_session)
+        form, where, _page = _history_filter(request)
         if not form.valid:
             raise DomainError(next(iter(form.errors.values())))
-        rows = await movement_history(db_session, actor_from_request(request), where, 0, 100_000)
+        rows = await ledger.history(where, 0, 100_000)
         return csv_response(
             "movements.csv",
             ["time", "kind", "location", "item", "unit", "expiry", "lot", "quantity", "source", "reference", "user"],
@@ -134,35 +125,12 @@ class StockHistoryController(Controller):
             ),
         )
 
-    async def _movement(
-        self, request: Request[Any, Any, Any], db_session: AsyncSession, movement_id: UUID
-    ) -> tuple[Movement, list[tuple[MovementLine, Item, Lot, Site]]]:
-        """A movement with its lines, when the user sees every location it touched."""
-        actor = actor_from_request(request)
-        movement = await db_session.get(Movement, movement_id)
-        if movement is None:
-            raise NotFound(_("This movement does not exist."))
-        rows = (
-            await db_session.execute(
-                select(MovementLine, Item, Lot, Site)
-                .join(Item, Item.id == MovementLine.item_id)
-                .join(Lot, Lot.id == MovementLine.lot_id)
-                .join(Site, Site.id == MovementLine.location_id)
-                .where(MovementLine.movement_id == movement.id)
-                .order_by(Item.name, Lot.expiry)
-            )
-        ).all()
-        lines = [(line, item, lot, site) for line, item, lot, site in rows]
-        if not all(actor.can_see_site(line.location_id) for line, *_rest in lines):
-            raise NotFound(_("This movement does not exist."))
-        return movement, lines
-
-    @get("/movements/{movement_id:uuid}")
+    @get("/movements/{movement_id:uuid}", guards=[may(VIEW_MOVEMENT)])
     async def movement(
-        self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], movement_id: FromPath[UUID]
+        self, request: Request[Any, Any, Any], ledger: NamedDependency[LedgerService], movement_id: FromPath[UUID]
     ) -> Any:
-        movement, lines = await self._movement(request, db_session, movement_id)
-        reversed_by = await db_session.scalar(select(Movement.id).where(Movement.reverses_id == movement.id))
+        movement, lines = await ledger.movement(movement_id)
+        reversed_by = await ledger.reversed_by(movement)
         return render(
             request,
             "inventory/movement.html",
@@ -174,25 +142,25 @@ class StockHistoryController(Controller):
             no_expiry=NO_EXPIRY,
         )
 
-    @post("/movements/{movement_id:uuid}/reverse")
+    @post("/movements/{movement_id:uuid}/reverse", guards=[may(REVERSE)])
     async def reverse(
-        self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], movement_id: FromPath[UUID]
+        self, request: Request[Any, Any, Any], ledger: NamedDependency[LedgerService], movement_id: FromPath[UUID]
     ) -> Any:
         """Undo a mistaken movement with a reversing one that points to it."""
+        movement, _lines = await ledger.movement(movement_id, REVERSE)
         form = Form(await request.form())
         reason = form.text("reason", max_length=200)
-        back = f"/stock/movements/{movement_id}"
+        back = f"/stock/movements/{movement.id}"
         if not form.valid:
             return await attempt(request, refusal(form), back)
-        ledger = LedgerService(db_session, actor_from_request(request))
-        return await attempt(request, ledger.reverse(movement_id, reason), back, _("The movement has been reversed."))
+        return await attempt(request, ledger.reverse(movement.id, reason), back, _("The movement has been reversed."))
 
-    @get("/movements/{movement_id:uuid}/receipt.pdf")
+    @get("/movements/{movement_id:uuid}/receipt.pdf", guards=[may(VIEW_MOVEMENT)])
     async def receipt(
-        self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], movement_id: FromPath[UUID]
+        self, request: Request[Any, Any, Any], ledger: NamedDependency[LedgerService], movement_id: FromPath[UUID]
     ) -> Response[bytes]:
         """The receipt record (protokół przyjęcia) of a delivery, to print and sign."""
-        movement, lines = await self._movement(request, db_session, movement_id)
+        movement, lines = await ledger.movement(movement_id)
         if movement.kind != MovementKind.RECEIPT or not lines:
             raise NotFound(_("Only a receipt of goods has a receipt record."))
         content = receipt_pdf(movement, lines[0][3], [(item, lot, line.quantity) for line, item, lot, _site in lines])

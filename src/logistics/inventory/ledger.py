@@ -25,8 +25,7 @@ from logistics.core.actor import Actor
 from logistics.core.errors import DomainError, NotFound
 from logistics.core.i18n import gettext as _
 from logistics.core.i18n import local_today
-from logistics.core.roles import Role
-from logistics.core.service import Service
+from logistics.core.service import query
 from logistics.inventory.models import (
     NO_EXPIRY,
     Balance,
@@ -40,23 +39,20 @@ from logistics.inventory.models import (
     TransferLine,
     TransferStatus,
 )
-from logistics.sites.models import Site, SiteKind
-from logistics.sites.services import SiteService
-
-STOCK_ROLES = frozenset({Role.WAREHOUSE, Role.COORDINATOR, Role.ADMIN})
-#: Who hands goods out on a voucher at a distribution point (the vouchers domain checks the voucher itself).
-HAND_OUT_ROLES = STOCK_ROLES | {Role.VOLUNTEER}
-#: Sites that hold stock: warehouses, distribution points, and the pantries of shelters.
-STOCK_KINDS = frozenset(
-    {
-        SiteKind.WAREHOUSE,
-        SiteKind.DISTRIBUTION_POINT,
-        SiteKind.SHELTER,
-        SiteKind.NIGHT_SHELTER,
-        SiteKind.WARMING_CENTRE,
-        SiteKind.COLLECTIVE_ACCOMMODATION,
-    }
+from logistics.inventory.policy import (
+    CANCEL_TRANSFER,
+    CORRECT,
+    HAND_OUT,
+    ISSUE,
+    RECEIVE,
+    RECEIVE_TRANSFER,
+    REVERSE,
+    SEND,
+    UNDO_HAND_OUT,
 )
+from logistics.inventory.stock import StockService
+from logistics.sites.models import Site
+
 MAX_QUANTITY = Decimal("1000000")
 
 
@@ -102,8 +98,10 @@ class Difference:
     ledger: Decimal
 
 
-class LedgerService(Service):
-    """`as_of` backdates the use cases to a past day (importing paper records, the demo history): expiry checks,
+class LedgerService(StockService):
+    """The use cases that write the ledger (reading it is `StockService`'s).
+
+    `as_of` backdates the use cases to a past day (importing paper records, the demo history): expiry checks,
     FEFO and the movement's time use that day instead of today."""
 
     def __init__(self, session: AsyncSession, actor: Actor, as_of: datetime | None = None) -> None:
@@ -115,25 +113,6 @@ class LedgerService(Service):
         return self.as_of_time.date() if self.as_of_time else local_today()
 
     # --- checks -------------------------------------------------------------------------------------------
-
-    async def location(self, site_id: UUID, visible_only: bool = True) -> Site:
-        """A site that holds stock; one of the user's sites unless `visible_only` is off (a transfer's receiver)."""
-        site = (
-            await SiteService(self.session, self.actor).get_site(site_id)
-            if visible_only
-            else await self.session.get(Site, site_id)
-        )
-        if site is None:
-            raise NotFound(_("This site does not exist."))
-        if not set(site.kinds) & STOCK_KINDS:
-            raise NotFound(_("This site holds no stock."))
-        return site
-
-    async def item(self, item_id: UUID) -> Item:
-        item = await self.session.get(Item, item_id)
-        if item is None:
-            raise NotFound(_("This item is not in the catalogue."))
-        return item
 
     @staticmethod
     def _positive(quantity: Decimal, field: str = "quantity") -> None:
@@ -219,8 +198,7 @@ class LedgerService(Service):
 
     async def receive(self, location_id: UUID, source: str, lines: list[ReceiptLine], reference: str = "") -> Movement:
         """A delivery or donation: perishable goods need an expiry date that has not passed."""
-        self._require(STOCK_ROLES)
-        location = await self.location(location_id)
+        location = await self.location(location_id, RECEIVE)
         if not lines:
             raise DomainError(_("Add at least one line."))
         if not source.strip():
@@ -244,11 +222,33 @@ class LedgerService(Service):
         await audit.record(self.session, self.actor, "stock.receipt", "movement", movement.id, ["lines"])
         return movement
 
+    @query
     async def fefo(
         self, location_id: UUID, item_id: UUID, quantity: Decimal, today: date | None = None, lock: bool = False
     ) -> list[tuple[UUID, Decimal]]:
         """The lots to take `quantity` from: earliest expiry first, never an expired lot. Raises Shortage."""
         return (await self._fefo_plans(location_id, {item_id: quantity}, today, lock))[item_id]
+
+    @query
+    async def transfer_plan(
+        self, location_id: UUID, wants: list[tuple[UUID, Decimal]]
+    ) -> list[tuple[Item, Lot, Decimal]]:
+        """Which lots a transfer of `wants` from the location would take (FEFO), before it is sent; Shortage lists
+        every item that is short."""
+        await self.location(location_id, SEND)
+        plan, missing = [], []
+        for item_id, quantity in wants:
+            try:
+                item = await self.item(item_id)
+                for lot_id, take in await self.fefo(location_id, item_id, quantity):
+                    lot = await self.session.get(Lot, lot_id)
+                    assert lot is not None
+                    plan.append((item, lot, take))
+            except Shortage as shortage:
+                missing.extend(shortage.missing)
+        if missing:
+            raise Shortage(missing)
+        return plan
 
     async def _fefo_plans(
         self, location_id: UUID, wants: dict[UUID, Decimal], today: date | None = None, lock: bool = False
@@ -298,8 +298,7 @@ class LedgerService(Service):
     ) -> Movement:
         """Hand out goods (to a household, a shelter kitchen): items, and kits as their components; FEFO per item;
         all lines or nothing."""
-        self._require(STOCK_ROLES)
-        location = await self.location(location_id)
+        location = await self.location(location_id, ISSUE)
         return await self._take(
             MovementKind.ISSUE, location.id, wants + await self.kit_items(kits or []), reference, source
         )
@@ -308,12 +307,12 @@ class LedgerService(Service):
         self, location_id: UUID, wants: list[tuple[UUID, Decimal]], kits: list[tuple[UUID, int]], reference: str
     ) -> Movement:
         """An issue on a voucher at a distribution point, by a volunteer or a scanning device of that point."""
-        self._require(HAND_OUT_ROLES)
-        location = await self.location(location_id)
+        location = await self.location(location_id, HAND_OUT)
         return await self._take(
             MovementKind.ISSUE, location.id, wants + await self.kit_items(kits), reference, "voucher"
         )
 
+    @query
     async def kit_items(self, kits: list[tuple[UUID, int]]) -> list[tuple[UUID, Decimal]]:
         """The items and quantities that `count` of each kit are made of."""
         wants: list[tuple[UUID, Decimal]] = []
@@ -352,11 +351,10 @@ class LedgerService(Service):
     ) -> Transfer:
         """Send goods to another location: out of the sender now (FEFO; the lots travel), in transit until the
         receiver confirms what arrived."""
-        self._require(STOCK_ROLES)
+        sender = await self.location(from_id, SEND)
         if from_id == to_id:
             raise DomainError(_("Choose two different locations."), "to")
-        sender = await self.location(from_id)
-        receiver = await self.location(to_id, visible_only=False)
+        receiver = await self.location(to_id, None)  # any stock location may receive, not only the user's own
         if not receiver.is_active:
             raise DomainError(_("This site is closed: it cannot receive goods."), "to")
         movement = await self._take(MovementKind.TRANSFER, sender.id, wants, reference, receiver.name)
@@ -385,15 +383,6 @@ class LedgerService(Service):
             )
         )
 
-    async def transfer(self, transfer_id: UUID) -> Transfer:
-        """A transfer the user sees (from or to one of the user's sites)."""
-        transfer = await self.session.get(Transfer, transfer_id)
-        if transfer is None or not (
-            self.actor.can_see_site(transfer.from_location_id) or self.actor.can_see_site(transfer.to_location_id)
-        ):
-            raise NotFound(_("This transfer does not exist."))
-        return transfer
-
     async def _close_transfer(self, transfer: Transfer, status: str) -> None:
         """Move an in-transit transfer to `status` with one conditional UPDATE: a second confirmation finds none."""
         result = await self.session.execute(
@@ -411,9 +400,8 @@ class LedgerService(Service):
     ) -> Transfer:
         """The receiving location confirms what arrived, line by line (all that was sent when not said); what
         is missing stays recorded on the line as the difference."""
-        self._require(STOCK_ROLES)
-        transfer = await self.transfer(transfer_id)
-        receiver = await self.location(transfer.to_location_id)
+        transfer = await self.transfer(transfer_id, RECEIVE_TRANSFER)
+        receiver = await self.location(transfer.to_location_id, None)
         received = received or {}
         for line in transfer.lines:
             quantity = received.get(line.id, line.sent)
@@ -442,11 +430,10 @@ class LedgerService(Service):
 
     async def cancel_transfer(self, transfer_id: UUID, reason: str) -> Transfer:
         """Call back goods not yet received: everything returns to the sender."""
-        self._require(STOCK_ROLES)
+        transfer = await self.transfer(transfer_id, CANCEL_TRANSFER)
         if not reason.strip():
             raise DomainError(_("Give the reason."), "reason")
-        transfer = await self.transfer(transfer_id)
-        sender = await self.location(transfer.from_location_id)
+        sender = await self.location(transfer.from_location_id, None)
         await self._close_transfer(transfer, TransferStatus.CANCELLED)
         movement = await self._movement(MovementKind.TRANSFER_IN, reason, transfer.reference)
         for line in transfer.lines:
@@ -458,12 +445,11 @@ class LedgerService(Service):
 
     async def correct(self, kind: str, location_id: UUID, lot_id: UUID, delta: Decimal, reason: str) -> Movement:
         """An adjustment (+ or -) or a write-off (expired, damaged, recalled) of one lot at one location."""
-        self._require(STOCK_ROLES)
+        location = await self.location(location_id, CORRECT)
         if kind not in {MovementKind.ADJUSTMENT, MovementKind.WRITE_OFF}:
             raise DomainError(_("This option is not available."), "kind")
         if not reason.strip():
             raise DomainError(_("Give the reason."), "reason")
-        location = await self.location(location_id)
         lot = await self.session.get(Lot, lot_id)
         if lot is None:
             raise NotFound(_("This lot does not exist."))
@@ -477,27 +463,23 @@ class LedgerService(Service):
 
     async def reverse(self, movement_id: UUID, reason: str) -> Movement:
         """Undo a movement with a new one of opposite lines that points to it; a movement is reversed once."""
-        self._require(STOCK_ROLES)
-        return await self._reverse(movement_id, reason)
+        return await self._reverse(movement_id, reason, REVERSE)
 
     async def undo_hand_out(self, movement_id: UUID, reason: str) -> Movement:
         """Reverse a voucher's issue (the vouchers domain decides who may and until when)."""
-        self._require(HAND_OUT_ROLES)
-        return await self._reverse(movement_id, reason)
+        return await self._reverse(movement_id, reason, UNDO_HAND_OUT)
 
-    async def _reverse(self, movement_id: UUID, reason: str) -> Movement:
+    async def _reverse(self, movement_id: UUID, reason: str, action: str) -> Movement:
         original = await self.session.get(Movement, movement_id)
         if original is None:
             raise NotFound(_("This movement does not exist."))
+        self.require(action, original)
         if original.kind == MovementKind.REVERSAL:
             raise DomainError(_("A reversal cannot be reversed; record a new movement instead."))
         if original.kind in {MovementKind.TRANSFER, MovementKind.TRANSFER_IN, MovementKind.STOCKTAKE}:
             raise DomainError(
                 _("Transfers are cancelled before receipt and stocktakes are counted again; they are not reversed.")
             )
-        for line in original.lines:
-            if not self.actor.can_see_site(line.location_id):
-                raise NotFound(_("This movement does not exist."))
         reversal = await self._movement(MovementKind.REVERSAL, reason, original.reference, reverses=original.id)
         for line in sorted(original.lines, key=lambda line: line.quantity):  # take goods back before returning them
             await self._line(reversal, line.location_id, line.item_id, line.lot_id, -line.quantity)

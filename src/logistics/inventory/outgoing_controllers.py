@@ -15,18 +15,17 @@ from uuid import UUID
 from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath
-from sqlalchemy import or_, select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from logistics.core.errors import DomainError
-from logistics.core.i18n import _, local_today
-from logistics.inventory.ledger import STOCK_KINDS, STOCK_ROLES, LedgerService, Shortage, number
-from logistics.inventory.models import Item, Kit, Lot, Transfer, TransferStatus
-from logistics.inventory.stock import CATEGORIES, TRANSFER_STATUSES, usable_at
-from logistics.sites.models import Site
-from logistics.web.dependencies import actor_from_request
+from logistics.core.i18n import _
+from logistics.inventory.catalogue import CatalogueService
+from logistics.inventory.ledger import LedgerService, number
+from logistics.inventory.models import Item, Kit, Lot
+from logistics.inventory.policy import CANCEL_TRANSFER, ISSUE, RECEIVE_TRANSFER, SEND, VIEW_STOCK, VIEW_TRANSFER
+from logistics.inventory.stock import CATEGORIES, TRANSFER_STATUSES
+from logistics.web.dependencies import services
 from logistics.web.forms import Form
-from logistics.web.guards import requires
+from logistics.web.guards import may
 from logistics.web.responses import attempt, see_other
 from logistics.web.templating import render
 
@@ -53,29 +52,23 @@ class Pick:
 
 class OutgoingController(Controller):
     path = "/stock"
-    guards = [requires(*STOCK_ROLES)]
+    dependencies = services(ledger=LedgerService, catalogue=CatalogueService)
 
     async def _page(
         self,
         request: Request[Any, Any, Any],
-        db_session: AsyncSession,
+        ledger: LedgerService,
+        catalogue: CatalogueService,
         location_id: UUID,
         mode: str,
         form: Form,
         status_code: int = 200,
         plan: list[tuple[Item, Lot, Decimal]] | None = None,
     ) -> Any:
-        ledger = LedgerService(db_session, actor_from_request(request))
-        location = await ledger.location(location_id)
-        sites = []
-        if mode == "transfer":  # any stock location may receive, not only the user's own
-            sites = list(
-                await db_session.scalars(
-                    select(Site).where(Site.is_active.is_(True), Site.id != location.id).order_by(Site.name)
-                )
-            )
-        kits = await self._kits(db_session) if mode == "issue" else []
-        names = {item.id: item for item in await db_session.scalars(select(Item))} if kits else {}
+        location = await ledger.location(location_id, ISSUE if mode == "issue" else SEND)
+        kits = await catalogue.kits(active_only=True) if mode == "issue" else []
+        names = {item.id: item for item in await catalogue.items()} if kits else {}
+        destinations = await ledger.destinations(location) if mode == "transfer" else []
         return render(
             request,
             "inventory/pick.html",
@@ -83,43 +76,40 @@ class OutgoingController(Controller):
             location=location,
             mode=mode,
             form=form,
-            usable=await usable_at(db_session, location.id, local_today()),
+            usable=await ledger.usable(location),
             kits=kits,
-            contents={
-                kit.id: ", ".join(
-                    f"{number(line.quantity)} {names[line.item_id].unit} {names[line.item_id].name}"
-                    for line in kit.lines
-                )
-                for kit in kits
-            },
+            contents={kit.id: _contents(kit, names) for kit in kits},
             categories=CATEGORIES,
-            destinations=[(str(site.id), site.name) for site in sites if set(site.kinds) & STOCK_KINDS],
+            destinations=[(str(site.id), site.name) for site in destinations],
             plan=plan,
         )
 
-    @staticmethod
-    async def _kits(db_session: AsyncSession) -> list[Kit]:
-        return list(await db_session.scalars(select(Kit).where(Kit.is_active.is_(True)).order_by(Kit.name)))
-
     # --- issue (shelter kitchen, another recipient) ---------------------------------------------------------
 
-    @get("/{location_id:uuid}/issue")
+    @get("/{location_id:uuid}/issue", guards=[may(ISSUE)])
     async def issue_page(
-        self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], location_id: FromPath[UUID]
+        self,
+        request: Request[Any, Any, Any],
+        ledger: NamedDependency[LedgerService],
+        catalogue: NamedDependency[CatalogueService],
+        location_id: FromPath[UUID],
     ) -> Any:
-        return await self._page(request, db_session, location_id, "issue", Form())
+        return await self._page(request, ledger, catalogue, location_id, "issue", Form())
 
-    @post("/{location_id:uuid}/issue")
+    @post("/{location_id:uuid}/issue", guards=[may(ISSUE)])
     async def issue(
-        self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], location_id: FromPath[UUID]
+        self,
+        request: Request[Any, Any, Any],
+        ledger: NamedDependency[LedgerService],
+        catalogue: NamedDependency[CatalogueService],
+        location_id: FromPath[UUID],
     ) -> Any:
         """Hand out the typed items and kits to the named recipient, all or nothing."""
+        location = await ledger.location(location_id, ISSUE)
         form = Form(await request.form())
-        ledger = LedgerService(db_session, actor_from_request(request))
-        location = await ledger.location(location_id)
         recipient = form.text("recipient", max_length=200)
         reference = form.text("reference", required=False, max_length=80)
-        pick = Pick(form, await db_session.scalars(select(Item)), await self._kits(db_session))
+        pick = Pick(form, await catalogue.items(), await catalogue.kits(active_only=True))
         status = 422
         if form.valid:
             try:
@@ -128,29 +118,36 @@ class OutgoingController(Controller):
             except DomainError as error:
                 form.error(error.field or "lines", error.message)
                 status = error.status_code
-        return await self._page(request, db_session, location.id, "issue", form, status)
+        return await self._page(request, ledger, catalogue, location.id, "issue", form, status)
 
     # --- transfer -------------------------------------------------------------------------------------------
 
-    @get("/{location_id:uuid}/transfer")
+    @get("/{location_id:uuid}/transfer", guards=[may(SEND)])
     async def transfer_page(
-        self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], location_id: FromPath[UUID]
+        self,
+        request: Request[Any, Any, Any],
+        ledger: NamedDependency[LedgerService],
+        catalogue: NamedDependency[CatalogueService],
+        location_id: FromPath[UUID],
     ) -> Any:
-        return await self._page(request, db_session, location_id, "transfer", Form())
+        return await self._page(request, ledger, catalogue, location_id, "transfer", Form())
 
-    @post("/{location_id:uuid}/transfer")
+    @post("/{location_id:uuid}/transfer", guards=[may(SEND)])
     async def transfer(
-        self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], location_id: FromPath[UUID]
+        self,
+        request: Request[Any, Any, Any],
+        ledger: NamedDependency[LedgerService],
+        catalogue: NamedDependency[CatalogueService],
+        location_id: FromPath[UUID],
     ) -> Any:
         """First the FEFO plan (which lots would go); with `send`, the transfer itself."""
+        location = await ledger.location(location_id, SEND)
         form = Form(await request.form())
-        ledger = LedgerService(db_session, actor_from_request(request))
-        location = await ledger.location(location_id)
         to = form.uuids("to")
         if not to:
             form.error("to", _("Choose where the goods go."))
         reference = form.text("reference", required=False, max_length=80)
-        pick = Pick(form, await db_session.scalars(select(Item)), [])
+        pick = Pick(form, await catalogue.items(), [])
         status = 422
         if form.valid:
             try:
@@ -159,107 +156,71 @@ class OutgoingController(Controller):
                     return see_other(request, f"/stock/transfers/{transfer.id}", _("The goods are on their way."))
                 if to[0] == location.id:
                     raise DomainError(_("Choose two different locations."), "to")
-                plan = await self._plan(db_session, ledger, location.id, pick.items)
-                return await self._page(request, db_session, location.id, "transfer", form, plan=plan)
+                plan = await ledger.transfer_plan(location.id, pick.items)
+                return await self._page(request, ledger, catalogue, location.id, "transfer", form, plan=plan)
             except DomainError as error:
                 form.error(error.field or "lines", error.message)
                 status = error.status_code
-        return await self._page(request, db_session, location.id, "transfer", form, status)
+        return await self._page(request, ledger, catalogue, location.id, "transfer", form, status)
 
-    @staticmethod
-    async def _plan(
-        db_session: AsyncSession, ledger: LedgerService, location_id: UUID, wants: list[tuple[UUID, Decimal]]
-    ) -> list[tuple[Item, Lot, Decimal]]:
-        plan, missing = [], []
-        for item_id, quantity in wants:
-            try:
-                item = await ledger.item(item_id)
-                for lot_id, take in await ledger.fefo(location_id, item_id, quantity):
-                    lot = await db_session.get(Lot, lot_id)
-                    assert lot is not None
-                    plan.append((item, lot, take))
-            except Shortage as shortage:
-                missing.extend(shortage.missing)
-        if missing:
-            raise Shortage(missing)
-        return plan
+
+def _contents(kit: Kit, items: dict[UUID, Item]) -> str:
+    """What a kit is made of, for its line on the issue page: "2 szt Makaron, 1 l Mleko"."""
+    return ", ".join(
+        f"{number(line.quantity)} {items[line.item_id].unit} {items[line.item_id].name}" for line in kit.lines
+    )
 
 
 class TransferController(Controller):
     path = "/stock/transfers"
-    guards = [requires(*STOCK_ROLES)]
+    dependencies = services(ledger=LedgerService)
 
-    @get("/")
-    async def transfers(self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession]) -> Any:
+    @get("/", guards=[may(VIEW_STOCK)])
+    async def transfers(self, request: Request[Any, Any, Any], ledger: NamedDependency[LedgerService]) -> Any:
         """In transit first (the ones to confirm), then the last 100 closed — at the user's locations."""
-        actor = actor_from_request(request)
-        query = select(Transfer).order_by(Transfer.sent_at.desc())
-        if not actor.sees_all_sites:
-            query = query.where(
-                or_(Transfer.from_location_id.in_(actor.site_ids), Transfer.to_location_id.in_(actor.site_ids))
-            )
-        in_transit = list(await db_session.scalars(query.where(Transfer.status == TransferStatus.IN_TRANSIT)))
-        closed = list(await db_session.scalars(query.where(Transfer.status != TransferStatus.IN_TRANSIT).limit(100)))
-        names = dict((await db_session.execute(select(Site.id, Site.name))).all())
+        in_transit, closed = await ledger.transfers()
         return render(
             request,
             "inventory/transfers.html",
             in_transit=in_transit,
             closed=closed,
-            names=names,
+            names=await ledger.site_names(),
             statuses=TRANSFER_STATUSES,
         )
 
-    @get("/{transfer_id:uuid}")
+    @get("/{transfer_id:uuid}", guards=[may(VIEW_TRANSFER)])
     async def transfer(
-        self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], transfer_id: FromPath[UUID]
+        self, request: Request[Any, Any, Any], ledger: NamedDependency[LedgerService], transfer_id: FromPath[UUID]
     ) -> Any:
-        return await self._detail(request, db_session, transfer_id, Form())
+        return await self._detail(request, ledger, transfer_id, Form())
 
     async def _detail(
         self,
         request: Request[Any, Any, Any],
-        db_session: AsyncSession,
+        ledger: LedgerService,
         transfer_id: UUID,
         form: Form,
         status: int = 200,
     ) -> Any:
-        actor = actor_from_request(request)
-        transfer = await LedgerService(db_session, actor).transfer(transfer_id)
-        rows = await db_session.execute(
-            select(Item, Lot)
-            .join(Lot, Lot.item_id == Item.id)
-            .where(Lot.id.in_([line.lot_id for line in transfer.lines]))
-        )
-        lots = {lot.id: (item, lot) for item, lot in rows.all()}
-        names = dict(
-            (
-                await db_session.execute(
-                    select(Site.id, Site.name).where(Site.id.in_([transfer.from_location_id, transfer.to_location_id]))
-                )
-            ).all()
-        )
+        transfer = await ledger.transfer(transfer_id)
         return render(
             request,
             "inventory/transfer.html",
             status_code=status,
             transfer=transfer,
-            lots=lots,
-            names=names,
+            lots=await ledger.transfer_lots(transfer),
+            names=await ledger.site_names([transfer.from_location_id, transfer.to_location_id]),
             form=form,
-            can_receive=actor.can_see_site(transfer.to_location_id),
-            can_cancel=actor.can_see_site(transfer.from_location_id),
             statuses=TRANSFER_STATUSES,
         )
 
-    @post("/{transfer_id:uuid}/receive")
+    @post("/{transfer_id:uuid}/receive", guards=[may(RECEIVE_TRANSFER)])
     async def receive(
-        self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], transfer_id: FromPath[UUID]
+        self, request: Request[Any, Any, Any], ledger: NamedDependency[LedgerService], transfer_id: FromPath[UUID]
     ) -> Any:
         """What arrived, line by line (prefilled with what was sent); differences stay recorded."""
+        transfer = await ledger.transfer(transfer_id, RECEIVE_TRANSFER)
         form = Form(await request.form())
-        ledger = LedgerService(db_session, actor_from_request(request))
-        transfer = await ledger.transfer(transfer_id)
         received = {}
         for line in transfer.lines:
             quantity = form.decimal(f"received-{line.id}", required=True, places=3)
@@ -274,18 +235,18 @@ class TransferController(Controller):
             except DomainError as error:
                 form.error(error.field or "note", error.message)
                 status = error.status_code
-        return await self._detail(request, db_session, transfer.id, form, status)
+        return await self._detail(request, ledger, transfer.id, form, status)
 
-    @post("/{transfer_id:uuid}/cancel")
+    @post("/{transfer_id:uuid}/cancel", guards=[may(CANCEL_TRANSFER)])
     async def cancel(
-        self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], transfer_id: FromPath[UUID]
+        self, request: Request[Any, Any, Any], ledger: NamedDependency[LedgerService], transfer_id: FromPath[UUID]
     ) -> Any:
+        transfer = await ledger.transfer(transfer_id, CANCEL_TRANSFER)
         form = Form(await request.form())
         reason = form.text("reason", required=False, max_length=200)
-        ledger = LedgerService(db_session, actor_from_request(request))
         return await attempt(
             request,
-            ledger.cancel_transfer(transfer_id, reason),
-            f"/stock/transfers/{transfer_id}",
+            ledger.cancel_transfer(transfer.id, reason),
+            f"/stock/transfers/{transfer.id}",
             _("The transfer has been called back: the goods are at the sender again."),
         )

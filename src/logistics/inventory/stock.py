@@ -1,4 +1,5 @@
-"""Reading stock: a location's lots, an item across locations, and the movement history with filters."""
+"""Reading stock: the locations, a location's lots, an item across locations, transfers, and the movement history
+with filters — at the locations the actor may see (`StockService`; the ledger's use cases build on it)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,10 @@ from sqlalchemy import ColumnElement, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from logistics.core.actor import Actor
-from logistics.core.i18n import _l, day_start
+from logistics.core.errors import NotFound
+from logistics.core.i18n import _l, day_start, local_today
+from logistics.core.i18n import gettext as _
+from logistics.core.service import Service, query
 from logistics.inventory.models import (
     Balance,
     Item,
@@ -22,9 +26,23 @@ from logistics.inventory.models import (
     MovementKind,
     MovementLine,
     StocktakeStatus,
+    Transfer,
     TransferStatus,
 )
-from logistics.sites.models import Site
+from logistics.inventory.policy import VIEW_MOVEMENT, VIEW_STOCK, VIEW_TRANSFER
+from logistics.sites.models import Site, SiteKind
+
+#: Sites that hold stock: warehouses, distribution points, and the pantries of shelters.
+STOCK_KINDS = frozenset(
+    {
+        SiteKind.WAREHOUSE,
+        SiteKind.DISTRIBUTION_POINT,
+        SiteKind.SHELTER,
+        SiteKind.NIGHT_SHELTER,
+        SiteKind.WARMING_CENTRE,
+        SiteKind.COLLECTIVE_ACCOMMODATION,
+    }
+)
 
 CATEGORIES = {
     ItemCategory.FOOD: _l("Food"),
@@ -186,3 +204,163 @@ async def movement_history(
     if where.until:
         query = query.where(Movement.at < day_start(where.until + timedelta(days=1)))
     return [tuple(row) for row in (await session.execute(query)).all()]  # type: ignore[misc]
+
+
+def holds_stock(site: Site) -> bool:
+    return bool(set(site.kinds) & STOCK_KINDS)
+
+
+class StockService(Service):
+    """What the stock pages read. A location is looked up with the action the actor means to do there: a site
+    that holds no stock is not found (404), one of another site refused (403) — never swapped for one's own."""
+
+    @query
+    async def location(self, site_id: UUID, action: str | None = VIEW_STOCK) -> Site:
+        """A site that holds stock, where the actor may do `action` (None: any site, e.g. a transfer's receiver)."""
+        site = await self.session.get(Site, site_id)
+        if site is None:
+            raise NotFound(_("This site does not exist."))
+        if not holds_stock(site):
+            raise NotFound(_("This site holds no stock."))
+        if action is not None:
+            self.require(action, site)
+        return site
+
+    @query
+    async def locations(self, include_inactive: bool = False) -> list[Site]:
+        """The sites holding stock whose stock the actor may see, by name."""
+        query = select(Site).order_by(Site.name)
+        if not include_inactive:
+            query = query.where(Site.is_active.is_(True))
+        sites = await self.session.scalars(query.where(*visible(self.actor, Site.id)))
+        return [site for site in sites if holds_stock(site) and self.can(VIEW_STOCK, site)]
+
+    @query
+    async def destinations(self, sender: Site) -> list[Site]:
+        """Where goods may be sent from `sender`: every other active site that holds stock, not only one's own."""
+        sites = await self.session.scalars(
+            select(Site).where(Site.is_active.is_(True), Site.id != sender.id).order_by(Site.name)
+        )
+        return [site for site in sites if holds_stock(site)]
+
+    @query
+    async def item(self, item_id: UUID) -> Item:
+        item = await self.session.get(Item, item_id)
+        if item is None:
+            raise NotFound(_("This item is not in the catalogue."))
+        return item
+
+    @query
+    async def stock(self, location: Site) -> list[StockRow]:
+        self.require(VIEW_STOCK, location)
+        return await stock_at(self.session, location.id)
+
+    @query
+    async def usable(self, location: Site) -> list[tuple[Item, Decimal]]:
+        self.require(VIEW_STOCK, location)
+        return await usable_at(self.session, location.id, local_today())
+
+    @query
+    async def lot_at(self, location: Site, lot_id: UUID) -> tuple[Lot, Item, Decimal]:
+        """A lot, its item and its quantity at the location (0 when none is left there)."""
+        self.require(VIEW_STOCK, location)
+        lot = await self.session.get(Lot, lot_id)
+        if lot is None:
+            raise NotFound(_("This lot does not exist."))
+        item = await self.item(lot.item_id)
+        quantity = await self.session.scalar(
+            select(Balance.quantity).where(Balance.location_id == location.id, Balance.lot_id == lot.id)
+        )
+        return lot, item, quantity or Decimal(0)
+
+    @query
+    async def incoming(self, location: Site) -> list[Transfer]:
+        """Transfers on their way to the location, oldest first."""
+        self.require(VIEW_STOCK, location)
+        rows = await self.session.scalars(
+            select(Transfer)
+            .where(Transfer.to_location_id == location.id, Transfer.status == TransferStatus.IN_TRANSIT)
+            .order_by(Transfer.sent_at)
+        )
+        return list(rows)
+
+    @query
+    async def item_totals(self, search: str = "") -> list[ItemTotal]:
+        return await item_totals(self.session, self.actor, local_today(), search)
+
+    @query
+    async def item_stock(self, item: Item) -> list[tuple[Site, Lot, Decimal]]:
+        return await item_stock(self.session, self.actor, item.id)
+
+    @query
+    async def history(
+        self, where: HistoryFilter, offset: int = 0, limit: int = 50
+    ) -> list[tuple[Movement, MovementLine, Item, Lot, Site]]:
+        """The movement history; narrowed to one location, that location must be one the actor sees (403)."""
+        if where.location_id is not None:
+            await self.location(where.location_id)
+        return await movement_history(self.session, self.actor, where, offset, limit)
+
+    @query
+    async def movement(
+        self, movement_id: UUID, action: str = VIEW_MOVEMENT
+    ) -> tuple[Movement, list[tuple[MovementLine, Item, Lot, Site]]]:
+        """A movement with its lines, when the actor may do `action` to it (see or reverse it: at every location
+        it touched)."""
+        movement = await self.session.get(Movement, movement_id)
+        if movement is None:
+            raise NotFound(_("This movement does not exist."))
+        self.require(action, movement)
+        rows = await self.session.execute(
+            select(MovementLine, Item, Lot, Site)
+            .join(Item, Item.id == MovementLine.item_id)
+            .join(Lot, Lot.id == MovementLine.lot_id)
+            .join(Site, Site.id == MovementLine.location_id)
+            .where(MovementLine.movement_id == movement.id)
+            .order_by(Item.name, Lot.expiry)
+        )
+        return movement, [(line, item, lot, site) for line, item, lot, site in rows.all()]
+
+    @query
+    async def reversed_by(self, movement: Movement) -> UUID | None:
+        return await self.session.scalar(select(Movement.id).where(Movement.reverses_id == movement.id))
+
+    @query
+    async def transfer(self, transfer_id: UUID, action: str = VIEW_TRANSFER) -> Transfer:
+        """A transfer the actor may do `action` to: see it (from or to one of the actor's sites), receive it (to
+        one), call it back (from one)."""
+        transfer = await self.session.get(Transfer, transfer_id)
+        if transfer is None:
+            raise NotFound(_("This transfer does not exist."))
+        self.require(action, transfer)
+        return transfer
+
+    @query
+    async def transfers(self) -> tuple[list[Transfer], list[Transfer]]:
+        """In transit (the ones to confirm), then the last 100 closed — from or to the actor's sites."""
+        query = select(Transfer).order_by(Transfer.sent_at.desc())
+        if not self.actor.sees_all_sites:
+            mine = self.actor.site_ids
+            query = query.where(or_(Transfer.from_location_id.in_(mine), Transfer.to_location_id.in_(mine)))
+        in_transit = await self.session.scalars(query.where(Transfer.status == TransferStatus.IN_TRANSIT))
+        closed = await self.session.scalars(query.where(Transfer.status != TransferStatus.IN_TRANSIT).limit(100))
+        return list(in_transit), list(closed)
+
+    @query
+    async def transfer_lots(self, transfer: Transfer) -> dict[UUID, tuple[Item, Lot]]:
+        """The item and lot of each line of a transfer, by lot."""
+        self.require(VIEW_TRANSFER, transfer)
+        rows = await self.session.execute(
+            select(Item, Lot)
+            .join(Lot, Lot.item_id == Item.id)
+            .where(Lot.id.in_([line.lot_id for line in transfer.lines]))
+        )
+        return {lot.id: (item, lot) for item, lot in rows.all()}
+
+    @query
+    async def site_names(self, site_ids: list[UUID] | None = None) -> dict[UUID, str]:
+        """Names of sites (all of them, or those of `site_ids`) — a transfer names both ends."""
+        query = select(Site.id, Site.name)
+        if site_ids is not None:
+            query = query.where(Site.id.in_(site_ids))
+        return {site_id: name for site_id, name in (await self.session.execute(query)).all()}

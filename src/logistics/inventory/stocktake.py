@@ -6,6 +6,11 @@ quantity; those after it do not disturb the line's difference (counted − book)
 difference to the balance of that later moment. So the location keeps working during a count, and each line is
 counted once, when the goods are in front of the counter. Lines left uncounted change nothing. A stocktake is
 confirmed once: the second confirmation finds it closed and is refused.
+
+Every use case that changes a count sheet first locks its stocktake row (`SELECT ... FOR UPDATE` on PostgreSQL;
+SQLite's write transactions never overlap), then checks that it is still open: a count saved while another user
+confirms waits for the confirmation and is then refused, instead of landing on a sheet already confirmed without
+it.
 """
 
 from __future__ import annotations
@@ -20,7 +25,8 @@ from sqlalchemy.exc import IntegrityError
 from logistics.audit import services as audit
 from logistics.core.errors import DomainError, NotFound
 from logistics.core.i18n import gettext as _
-from logistics.inventory.ledger import STOCK_ROLES, LedgerService, Shortage
+from logistics.core.service import query
+from logistics.inventory.ledger import LedgerService, Shortage
 from logistics.inventory.models import (
     Balance,
     Item,
@@ -30,13 +36,14 @@ from logistics.inventory.models import (
     StocktakeLine,
     StocktakeStatus,
 )
+from logistics.inventory.policy import STOCKTAKE, VIEW_STOCK
+from logistics.sites.models import Site
 
 
 class StocktakeService(LedgerService):
     async def open(self, location_id: UUID) -> Stocktake:
         """A count sheet of every lot in stock at the location; one open count per location."""
-        self._require(STOCK_ROLES)
-        location = await self.location(location_id)
+        location = await self.location(location_id, STOCKTAKE)
         stocktake = Stocktake(location_id=location.id, opened_by=self.actor.username, lines=[])
         try:
             async with self.session.begin_nested():
@@ -52,19 +59,46 @@ class StocktakeService(LedgerService):
         await audit.record(self.session, self.actor, "stocktake.open", "stocktake", stocktake.id, ["location_id"])
         return stocktake
 
-    async def stocktake(self, stocktake_id: UUID) -> Stocktake:
+    @query
+    async def stocktake(self, stocktake_id: UUID, action: str = VIEW_STOCK) -> Stocktake:
+        """A stocktake of a location where the actor may do `action`."""
         stocktake = await self.session.get(Stocktake, stocktake_id)
-        if stocktake is None or not self.actor.can_see_site(stocktake.location_id):
+        if stocktake is None:
             raise NotFound(_("This stocktake does not exist."))
+        self.require(action, stocktake)
         return stocktake
 
-    async def open_at(self, location_id: UUID) -> Stocktake | None:
-        return await self.session.scalar(
-            select(Stocktake).where(Stocktake.location_id == location_id, Stocktake.status == StocktakeStatus.OPEN)
+    async def _open_for_change(self, stocktake_id: UUID) -> Stocktake:
+        """The stocktake, locked until the transaction ends, if the actor may count it and it is still open; its
+        status and lines are read afresh once the lock is held."""
+        stocktake = await self.session.scalar(
+            select(Stocktake)
+            .where(Stocktake.id == stocktake_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
         )
+        if stocktake is None:
+            raise NotFound(_("This stocktake does not exist."))
+        self.require(STOCKTAKE, stocktake)
+        self._still_open(stocktake)
+        return stocktake
 
+    @query
+    async def stocktakes_at(self, location: Site) -> list[Stocktake]:
+        """The last 50 stocktakes of a location, newest first."""
+        self.require(VIEW_STOCK, location)
+        rows = await self.session.scalars(
+            select(Stocktake)
+            .where(Stocktake.location_id == location.id)
+            .order_by(Stocktake.created_at.desc())
+            .limit(50)
+        )
+        return list(rows)
+
+    @query
     async def sheet(self, stocktake: Stocktake) -> list[tuple[StocktakeLine, Item, Lot]]:
         """The lines with their items and lots, by category, item and expiry (the order of the shelves' labels)."""
+        self.require(VIEW_STOCK, stocktake)
         rows = await self.session.execute(
             select(StocktakeLine, Item, Lot)
             .join(Item, Item.id == StocktakeLine.item_id)
@@ -80,9 +114,7 @@ class StocktakeService(LedgerService):
 
     async def count(self, stocktake_id: UUID, counts: dict[UUID, Decimal | None]) -> Stocktake:
         """Save counted quantities (None clears a count); each counted line takes the book quantity of now."""
-        self._require(STOCK_ROLES)
-        stocktake = await self.stocktake(stocktake_id)
-        self._still_open(stocktake)
+        stocktake = await self._open_for_change(stocktake_id)
         lines = {line.id: line for line in stocktake.lines}
         for line_id, counted in counts.items():
             line = lines.get(line_id)
@@ -107,9 +139,7 @@ class StocktakeService(LedgerService):
 
     async def add_line(self, stocktake_id: UUID, item_id: UUID, expiry: date | None, producer_lot: str = "") -> None:
         """Goods found on the shelf that are not on the sheet: a line for their lot (book quantity 0 so far)."""
-        self._require(STOCK_ROLES)
-        stocktake = await self.stocktake(stocktake_id)
-        self._still_open(stocktake)
+        stocktake = await self._open_for_change(stocktake_id)
         item = await self.item(item_id)
         if item.perishable and expiry is None:
             raise DomainError(_("%(item)s is perishable: enter the expiry date.", item=item.name), "expiry")
@@ -131,10 +161,8 @@ class StocktakeService(LedgerService):
 
     async def confirm(self, stocktake_id: UUID) -> Stocktake:
         """The differences of the counted lines become one stocktake movement; once."""
-        self._require(STOCK_ROLES)
-        stocktake = await self.stocktake(stocktake_id)
-        location = await self.location(stocktake.location_id)
-        self._still_open(stocktake)
+        stocktake = await self._open_for_change(stocktake_id)
+        location = await self.location(stocktake.location_id, STOCKTAKE)
         counted = [line for line in stocktake.lines if line.counted is not None]
         if not counted:
             raise DomainError(_("Count at least one line before confirming."))
@@ -160,8 +188,7 @@ class StocktakeService(LedgerService):
         return stocktake
 
     async def cancel(self, stocktake_id: UUID) -> Stocktake:
-        self._require(STOCK_ROLES)
-        stocktake = await self.stocktake(stocktake_id)
+        stocktake = await self.stocktake(stocktake_id, STOCKTAKE)
         await self._close_stocktake(stocktake, StocktakeStatus.CANCELLED)
         await audit.record(self.session, self.actor, "stocktake.cancel", "stocktake", stocktake.id, ["status"])
         return stocktake

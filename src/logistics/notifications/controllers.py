@@ -8,20 +8,20 @@ from uuid import UUID
 from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from logistics.core.i18n import _, _l
 from logistics.mail import mail_configured
 from logistics.notifications.models import Channel, MessageStatus
-from logistics.notifications.outbox import FILTERS, MESSAGE_ROLES, PAGE_SIZE, OutboxService, mask_recipient
-from logistics.web.dependencies import actor_from_request
+from logistics.notifications.outbox import FILTERS, PAGE_SIZE, OutboxService, mask_recipient
+from logistics.notifications.policy import RETRY, VIEW_MESSAGES, policy
+from logistics.web.dependencies import services
 from logistics.web.forms import Form
-from logistics.web.guards import requires
+from logistics.web.guards import may
 from logistics.web.layout import register_nav
 from logistics.web.responses import attempt
 from logistics.web.templating import render
 
-register_nav(lambda: _("Messages"), "/admin/messages", MESSAGE_ROLES, order=93)
+register_nav(lambda: _("Messages"), "/admin/messages", policy.roles(VIEW_MESSAGES), order=93)
 
 STATUSES = {
     MessageStatus.PENDING: _l("pending"),
@@ -35,20 +35,20 @@ CHANNELS = {Channel.EMAIL: _l("E-mail"), Channel.SMS: _l("SMS")}
 
 class MessagesController(Controller):
     path = "/admin/messages"
-    guards = [requires(*MESSAGE_ROLES)]
+    dependencies = services(outbox=OutboxService)
 
-    @get("/")
+    @get("/", guards=[may(VIEW_MESSAGES)])
     async def messages(
         self,
         request: Request[Any, Any, Any],
-        db_session: NamedDependency[AsyncSession],
+        outbox: NamedDependency[OutboxService],
         status: FromQuery[str] = "all",
         page: FromQuery[int] = 1,
     ) -> Any:
         """The outbox newest first, 50 a page, filtered by status; no message bodies, recipients masked."""
         status = status if status in FILTERS else "all"
-        page = max(page, 1)
-        messages, total = await OutboxService(db_session, actor_from_request(request)).browse(status, page)
+        page = min(max(page, 1), 100_000)
+        messages, total = await outbox.browse(status, page)
         return render(
             request,
             "notifications/messages.html",
@@ -65,15 +65,14 @@ class MessagesController(Controller):
             mail_ready=mail_configured(),
         )
 
-    @post("/{message_id:uuid}/retry")
+    @post("/{message_id:uuid}/retry", guards=[may(RETRY)])
     async def retry(
-        self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], message_id: FromPath[UUID]
+        self, request: Request[Any, Any, Any], outbox: NamedDependency[OutboxService], message_id: FromPath[UUID]
     ) -> Any:
         """A failed message goes back to the outbox, due now."""
         form = Form(await request.form())
         status = form.raw("status")
         back = f"/admin/messages?status={status if status in FILTERS else 'all'}"
-        service = OutboxService(db_session, actor_from_request(request))
         return await attempt(
-            request, service.retry(message_id), back, _("The message is back in the outbox and will be sent shortly.")
+            request, outbox.retry(message_id), back, _("The message is back in the outbox and will be sent shortly.")
         )

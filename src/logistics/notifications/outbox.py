@@ -1,4 +1,4 @@
-"""The outbox: `enqueue` a message in the caller's transaction; the `notifications.deliver` job sends it.
+"""The outbox: `enqueue` a message in the caller's transaction; the `notifications.deliver` job (`jobs.py`) sends it.
 
 Never sent twice (at-most-once delivery), however many processes run the job at the same time:
 
@@ -31,12 +31,12 @@ import logging
 import re
 import smtplib
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import case, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -46,16 +46,15 @@ from logistics import mail
 from logistics.audit import services as audit
 from logistics.core.errors import DomainError, NotFound
 from logistics.core.i18n import gettext as _
-from logistics.core.roles import Role
-from logistics.core.service import Service
+from logistics.core.service import Service, query
 from logistics.notifications.models import Channel, MessageStatus, OutboxMessage
+from logistics.notifications.policy import RETRY, VIEW_MESSAGES
 from logistics.people.privacy import PersonDataProvider, register_provider
-from logistics.scheduler import now_utc, register_job
+from logistics.scheduler import now_utc
 from logistics.sms import sms_gateway
 
 log = logging.getLogger("logistics.notifications")
 
-MESSAGE_ROLES = frozenset({Role.ADMIN, Role.COORDINATOR})
 #: The wait after the 1st, 2nd ... failed attempt; the attempt after the last wait is the last one.
 BACKOFF = tuple(timedelta(minutes=minutes) for minutes in (1, 5, 15, 60, 240))
 MAX_ATTEMPTS = len(BACKOFF) + 1
@@ -138,6 +137,34 @@ class Claimed:
     subject: str
     body: str
     attempts: int
+    key: str | None = None
+
+
+#: A file attached to an e-mail: content, MIME main type and subtype, file name.
+Attachment = tuple[bytes, str, str, str]
+AttachmentMaker = Callable[[AsyncSession, str], Awaitable[list[Attachment]]]
+#: The outbox keeps text only. A domain that sends files (the voucher's QR and PDF) enqueues its e-mail with a key
+#: "<prefix>:..." and registers how to make the files from that key when the message is delivered.
+ATTACHMENTS: dict[str, AttachmentMaker] = {}
+
+
+def register_attachments(prefix: str, make: AttachmentMaker) -> None:
+    """E-mails whose key starts with "<prefix>:" get the files `make(session, key)` returns at delivery; it may
+    raise PermanentFailure (e.g. the voucher was revoked meanwhile): the message then fails and is not sent."""
+    ATTACHMENTS[prefix] = make
+
+
+async def attachments_for(session: AsyncSession, message: Claimed) -> list[Attachment]:
+    """The files of an e-mail, made now from its key; read in a transaction that is closed before sending."""
+    if message.channel != Channel.EMAIL or not message.key:
+        return []
+    make = ATTACHMENTS.get(message.key.partition(":")[0])
+    if make is None:
+        return []
+    try:
+        return await make(session, message.key)
+    finally:
+        await session.rollback()
 
 
 @dataclass
@@ -215,6 +242,7 @@ async def claim(session: AsyncSession, message_id: UUID, now: datetime) -> Claim
                 OutboxMessage.subject,
                 OutboxMessage.body,
                 OutboxMessage.attempts,
+                OutboxMessage.key,
             )
             .execution_options(synchronize_session=False)
         )
@@ -223,11 +251,14 @@ async def claim(session: AsyncSession, message_id: UUID, now: datetime) -> Claim
     return Claimed(*row) if row is not None else None
 
 
-async def send(message: Claimed) -> None:
+async def send(message: Claimed, attachments: list[Attachment] | None = None) -> None:
     """Hand the message to the mail server or the SMS gateway; raises when it was not accepted."""
     if message.channel == Channel.EMAIL:
+        letter = mail.new_message([message.recipient], message.subject, message.body)
+        for content, maintype, subtype, filename in attachments or []:
+            letter.add_attachment(content, maintype=maintype, subtype=subtype, filename=filename)
         try:
-            await mail.deliver(mail.new_message([message.recipient], message.subject, message.body))
+            await mail.deliver(letter)
         except smtplib.SMTPRecipientsRefused as error:
             if all(code >= 500 for code, _text in error.recipients.values()):
                 raise PermanentFailure(_error_text(error)) from error
@@ -310,7 +341,7 @@ async def deliver_due(session: AsyncSession, *, budget_seconds: float = RUN_BUDG
                 continue
             handled += 1
             try:
-                await send(message)
+                await send(message, await attachments_for(session, message))
             except PermanentFailure as error:
                 await _mark_failed(session, message, str(error), permanent=True)
                 outcome.failed += 1
@@ -324,16 +355,6 @@ async def deliver_due(session: AsyncSession, *, budget_seconds: float = RUN_BUDG
                 await _mark_sent(session, message)
                 outcome.sent += 1
     return outcome
-
-
-@register_job(
-    "notifications.deliver",
-    IntervalTrigger(minutes=1),
-    "Send due e-mails and SMS from the outbox; retry failed deliveries with back-off, never send one twice.",
-    lease=timedelta(minutes=5),
-)
-async def deliver_outbox(session: AsyncSession) -> str:
-    return (await deliver_due(session)).summary()
 
 
 # --- the messages page ----------------------------------------------------------------------------------------------
@@ -356,9 +377,10 @@ def mask_recipient(channel: str, recipient: str) -> str:
 
 
 class OutboxService(Service):
+    @query
     async def browse(self, status: str = "all", page: int = 1) -> tuple[list[OutboxMessage], int]:
         """Messages newest first, one page at a time, and how many match the filter."""
-        self._require(MESSAGE_ROLES)
+        self.require(VIEW_MESSAGES)
         conditions = [OutboxMessage.status.in_(FILTERS[status])] if FILTERS.get(status) else []
         total = await self.session.scalar(select(func.count()).select_from(OutboxMessage).where(*conditions))
         rows = await self.session.scalars(
@@ -372,7 +394,7 @@ class OutboxService(Service):
 
     async def retry(self, message_id: UUID) -> None:
         """A failed message goes back to the outbox, due now, for one more attempt."""
-        self._require(MESSAGE_ROLES)
+        self.require(RETRY)
         message = await self.session.get(OutboxMessage, message_id)
         if message is None:
             raise NotFound(_("This message does not exist."))

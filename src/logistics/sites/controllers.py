@@ -8,16 +8,15 @@ from uuid import UUID
 from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from logistics.core.errors import DomainError
 from logistics.core.i18n import _, _l
-from logistics.core.roles import Role
 from logistics.sites.models import Site, SiteKind
+from logistics.sites.policy import MANAGE, VIEW, policy
 from logistics.sites.services import SiteInput, SiteService
-from logistics.web.dependencies import actor_from_request
+from logistics.web.dependencies import services
 from logistics.web.forms import Form
-from logistics.web.guards import requires, signed_in
+from logistics.web.guards import may
 from logistics.web.layout import register_nav
 from logistics.web.responses import see_other
 from logistics.web.templating import render
@@ -33,7 +32,7 @@ KIND_LABELS = {
     SiteKind.ACTIVITY_VENUE: _l("Activity venue"),
 }
 
-register_nav(lambda: _("Sites"), "/sites", set(Role), order=80)
+register_nav(lambda: _("Sites"), "/sites", policy.roles(VIEW), order=80)
 
 
 def read_site_form(form: Form) -> SiteInput | None:
@@ -55,35 +54,36 @@ def read_site_form(form: Form) -> SiteInput | None:
 
 class SiteController(Controller):
     path = "/sites"
+    dependencies = services(sites=SiteService)
 
-    @get("/", guards=[signed_in])
+    @get("/", guards=[may(VIEW)])
     async def list_sites(
-        self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], kind: FromQuery[str] = ""
+        self, request: Request[Any, Any, Any], sites: NamedDependency[SiteService], kind: FromQuery[str] = ""
     ) -> Any:
         kind = kind if kind in {k.value for k in SiteKind} else ""
-        sites = await SiteService(db_session, actor_from_request(request)).list_sites(kind=kind or None)
-        return render(request, "sites/list.html", block="table", sites=sites, kind=kind, kind_labels=KIND_LABELS)
+        found = await sites.list_sites(kind=kind or None)
+        return render(request, "sites/list.html", block="table", sites=found, kind=kind, kind_labels=KIND_LABELS)
 
-    @get("/{site_id:uuid}", guards=[signed_in])
+    @get("/{site_id:uuid}", guards=[may(VIEW)])
     async def site_page(
-        self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], site_id: FromPath[UUID]
+        self, request: Request[Any, Any, Any], sites: NamedDependency[SiteService], site_id: FromPath[UUID]
     ) -> Any:
-        site = await SiteService(db_session, actor_from_request(request)).get_site(site_id)
+        site = await sites.get_site(site_id)
         return render(request, "sites/detail.html", site=site, kind_labels=KIND_LABELS)
 
-    @get("/new", guards=[requires(Role.ADMIN)])
+    @get("/new", guards=[may(MANAGE)])
     async def new_site(self, request: Request[Any, Any, Any]) -> Any:
         return render(request, "sites/form.html", form=Form(), site=None, kind_labels=KIND_LABELS)
 
-    @post("/new", guards=[requires(Role.ADMIN)])
-    async def create_site(self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession]) -> Any:
-        return await self._save(request, SiteService(db_session, actor_from_request(request)), None)
+    @post("/new", guards=[may(MANAGE)])
+    async def create_site(self, request: Request[Any, Any, Any], sites: NamedDependency[SiteService]) -> Any:
+        return await self._save(request, sites, None)
 
-    @get("/{site_id:uuid}/edit", guards=[requires(Role.ADMIN)])
+    @get("/{site_id:uuid}/edit", guards=[may(MANAGE)])
     async def edit_site(
-        self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], site_id: FromPath[UUID]
+        self, request: Request[Any, Any, Any], sites: NamedDependency[SiteService], site_id: FromPath[UUID]
     ) -> Any:
-        site = await SiteService(db_session, actor_from_request(request)).get_site(site_id)
+        site = await sites.get_site(site_id)
         form = Form.filled(
             name=site.name,
             address=site.address,
@@ -93,20 +93,19 @@ class SiteController(Controller):
         )
         return render(request, "sites/form.html", form=form, site=site, kind_labels=KIND_LABELS)
 
-    @post("/{site_id:uuid}/edit", guards=[requires(Role.ADMIN)])
+    @post("/{site_id:uuid}/edit", guards=[may(MANAGE)])
     async def update_site(
-        self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], site_id: FromPath[UUID]
+        self, request: Request[Any, Any, Any], sites: NamedDependency[SiteService], site_id: FromPath[UUID]
     ) -> Any:
-        service = SiteService(db_session, actor_from_request(request))
-        return await self._save(request, service, await service.get_site(site_id))
+        return await self._save(request, sites, await sites.get_site(site_id))
 
-    @post("/{site_id:uuid}/active", guards=[requires(Role.ADMIN)])
+    @post("/{site_id:uuid}/active", guards=[may(MANAGE)])
     async def set_active(
-        self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], site_id: FromPath[UUID]
+        self, request: Request[Any, Any, Any], sites: NamedDependency[SiteService], site_id: FromPath[UUID]
     ) -> Any:
         form = Form(await request.form())
         active = form.boolean("active")
-        await SiteService(db_session, actor_from_request(request)).set_active(site_id, active)
+        await sites.set_active(site_id, active)
         message = _("The site has been activated.") if active else _("The site has been deactivated.")
         return see_other(request, f"/sites/{site_id}", message)
 

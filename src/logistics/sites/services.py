@@ -5,15 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from uuid import UUID
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from logistics.audit import services as audit
 from logistics.core.errors import DomainError, NotFound
 from logistics.core.i18n import gettext as _
-from logistics.core.service import Service
+from logistics.core.service import Service, query
 from logistics.sites.models import Site, SiteKind, SiteKindRow
+from logistics.sites.policy import MANAGE, VIEW
 
 
 @dataclass(frozen=True)
@@ -26,25 +27,28 @@ class SiteInput:
 
 
 class SiteService(Service):
+    @query
     async def list_sites(self, *, include_inactive: bool = True, kind: str | None = None) -> list[Site]:
-        """The sites this actor may see (all for admins and coordinators), by name."""
-        query = select(Site).order_by(Site.name)
+        """The sites this actor may see (all for the roles that see every site), by name."""
+        rows = select(Site).order_by(Site.name)
         if not include_inactive:
-            query = query.where(Site.is_active.is_(True))
+            rows = rows.where(Site.is_active.is_(True))
         if kind:
-            query = query.where(Site.id.in_(select(SiteKindRow.site_id).where(SiteKindRow.kind == kind)))
+            rows = rows.where(Site.id.in_(select(SiteKindRow.site_id).where(SiteKindRow.kind == kind)))
         if not self.actor.sees_all_sites:
-            query = query.where(Site.id.in_(self.actor.site_ids))
-        return list(await self.session.scalars(query))
+            rows = rows.where(Site.id.in_(self.actor.site_ids))
+        return [site for site in await self.session.scalars(rows) if self.can(VIEW, site)]
 
+    @query
     async def get_site(self, site_id: UUID) -> Site:
         """The site, or NotFound — also for a site outside the actor's sites, which must not learn it exists."""
         site = await self.session.get(Site, site_id)
-        if site is None or not self.actor.can_see_site(site.id):
+        if site is None or not self.can(VIEW, site):
             raise NotFound(_("This site does not exist or is not one of yours."))
         return site
 
     async def create_site(self, data: SiteInput) -> Site:
+        self.require(MANAGE)
         await self._check_unique_name(data.name, None)
         site = Site(name=data.name, address=data.address, phone=data.phone, opening_hours=data.opening_hours)
         site.kind_rows = [SiteKindRow(kind=kind) for kind in _valid_kinds(data.kinds)]
@@ -56,6 +60,7 @@ class SiteService(Service):
         return site
 
     async def update_site(self, site_id: UUID, data: SiteInput) -> Site:
+        self.require(MANAGE)
         site = await self.get_site(site_id)
         await self._check_unique_name(data.name, site.id)
         kinds = _valid_kinds(data.kinds)
@@ -73,9 +78,18 @@ class SiteService(Service):
         return site
 
     async def set_active(self, site_id: UUID, active: bool) -> Site:
+        """Close or reopen a site; one conditional UPDATE, so of two requests at once only one changes it (and is
+        audited)."""
+        self.require(MANAGE)
         site = await self.get_site(site_id)
-        if site.is_active != active:
-            site.is_active = active
+        changed = await self.session.execute(
+            update(Site)
+            .where(Site.id == site.id, Site.is_active != active)
+            .values(is_active=active)
+            .execution_options(synchronize_session=False)
+        )
+        if changed.rowcount:  # type: ignore[attr-defined]
+            await self.session.refresh(site)
             await audit.record(
                 self.session,
                 self.actor,

@@ -1,4 +1,4 @@
-"""Administrators see the scheduled jobs and the history of their runs, and can run one now."""
+"""Administrators see the scheduled jobs and the history of their runs."""
 
 from __future__ import annotations
 
@@ -7,38 +7,34 @@ from typing import Any
 from litestar import Controller, Request, get
 from litestar.di import NamedDependency
 from litestar.params import FromQuery
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from logistics.core.i18n import _
-from logistics.core.roles import Role
-from logistics.scheduler import REGISTRY, JobLease, JobRun
-from logistics.web.guards import requires
+from logistics.system.policy import VIEW_JOBS, policy
+from logistics.system.services import JobsService
+from logistics.web.dependencies import services
+from logistics.web.guards import may
 from logistics.web.layout import register_nav
 from logistics.web.templating import render
 
-register_nav(lambda: _("Scheduled jobs"), "/admin/jobs", {Role.ADMIN}, order=94)
+register_nav(lambda: _("Scheduled jobs"), "/admin/jobs", policy.roles(VIEW_JOBS), order=94)
 
 
 class JobsController(Controller):
     path = "/admin/jobs"
-    guards = [requires(Role.ADMIN)]
+    guards = [may(VIEW_JOBS)]
+    dependencies = services(jobs=JobsService)
 
     @get("/")
     async def jobs(
-        self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], job: FromQuery[str] = ""
+        self, request: Request[Any, Any, Any], jobs: NamedDependency[JobsService], job: FromQuery[str] = ""
     ) -> Any:
-        leases = {lease.name: lease for lease in await db_session.scalars(select(JobLease))}
-        query = select(JobRun).order_by(JobRun.started_at.desc()).limit(100)
-        if job in REGISTRY:
-            query = query.where(JobRun.name == job)
-        runs = list(await db_session.scalars(query))
+        overview = await jobs.overview(job)
         return render(
             request,
             "system/jobs.html",
             block="runs",
-            jobs=sorted(REGISTRY.values(), key=lambda j: j.name),
-            leases=leases,
-            runs=runs,
+            jobs=overview.jobs,
+            leases=overview.leases,
+            runs=overview.runs,
             selected=job,
         )

@@ -1,5 +1,6 @@
 """The start page after signing in: the panels of the user's role (stock alerts, ...) and the navigation as
-large tiles."""
+large tiles. Every signed-in user has one; which panels and tiles it shows, each domain's policy decides (they
+are registered with the roles of their action)."""
 
 from __future__ import annotations
 
@@ -9,14 +10,23 @@ from litestar import Controller, Request, get
 from litestar.di import NamedDependency
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from logistics.web.dependencies import actor_from_request
-from logistics.web.guards import signed_in
+from logistics.core.actor import Actor
+from logistics.core.policy import Policy
+from logistics.core.roles import Role
+from logistics.web.guards import may
 from logistics.web.layout import render_panels
 from logistics.web.templating import render
 
+policy = Policy("home")
+
+START_PAGE = policy.rule("home.start_page", set(Role))
+
 
 class HomeController(Controller):
-    @get("/", guards=[signed_in])
-    async def home(self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession]) -> Any:
-        panels = await render_panels("home", db_session, actor_from_request(request))
+    @get("/", guards=[may(START_PAGE)])
+    async def home(
+        self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], actor: NamedDependency[Actor]
+    ) -> Any:
+        """The panels read what they show in the request's (read) transaction."""
+        panels = await render_panels("home", db_session, actor)
         return render(request, "home.html", panels=panels)
