@@ -92,13 +92,6 @@ class Service:
                 continue
             setattr(cls, name, _as_use_case(value))
 
-    def _require(self, roles: frozenset[str]) -> None:  # the role lists being replaced by policies
-        if self.actor.role not in roles:
-            from logistics.core.errors import Forbidden
-            from logistics.core.i18n import gettext as _
-
-            raise Forbidden(_("You do not have access to this page."))
-
     def can(self, action: str, thing: Any = None) -> bool:
         return policy.can(self.actor, action, thing)
 
