@@ -147,6 +147,28 @@ def _threshold_values(row: EligibilityThreshold) -> dict[str, str]:
     }
 
 
+async def _thresholds_page(
+    request: Request[Any, Any, Any],
+    thresholds: ThresholdService,
+    form: Form,
+    *,
+    editing: Any = None,
+    status_code: int = 200,
+    block: str | None = None,
+) -> Any:
+    """The list of income criteria with the form (empty, or filled with the row being corrected)."""
+    return render(
+        request,
+        "people/thresholds.html",
+        block=block,
+        status_code=status_code,
+        rows=await thresholds.list(),
+        form=form,
+        editing=editing,
+        today=local_today(),
+    )
+
+
 class ThresholdController(Controller):
     path = "/admin/thresholds"
     guards = [may(MANAGE_THRESHOLDS)]
@@ -154,7 +176,7 @@ class ThresholdController(Controller):
 
     @get("/")
     async def thresholds(self, request: Request[Any, Any, Any], thresholds: NamedDependency[ThresholdService]) -> Any:
-        return render(request, "people/thresholds.html", rows=await thresholds.list(), form=Form(), editing=None)
+        return await _thresholds_page(request, thresholds, Form())
 
     @post("/")
     async def add(self, request: Request[Any, Any, Any], thresholds: NamedDependency[ThresholdService]) -> Any:
@@ -166,15 +188,7 @@ class ThresholdController(Controller):
                 return see_other(request, "/admin/thresholds", _("The new values have been saved."))
             except DomainError as error:
                 form.error(error.field or "valid_from", error.message)
-        return render(
-            request,
-            "people/thresholds.html",
-            block="form",
-            status_code=422,
-            rows=await thresholds.list(),
-            form=form,
-            editing=None,
-        )
+        return await _thresholds_page(request, thresholds, form, status_code=422, block="form")
 
     @get("/{threshold_id:uuid}")
     async def threshold(
@@ -185,14 +199,7 @@ class ThresholdController(Controller):
     ) -> Any:
         """The list with the form filled with one row's values, to correct them (or delete the row)."""
         row = await thresholds.get(threshold_id)
-        return render(
-            request,
-            "people/thresholds.html",
-            rows=await thresholds.list(),
-            form=Form.filled(**_threshold_values(row)),
-            editing=row,
-            today=local_today(),
-        )
+        return await _thresholds_page(request, thresholds, Form.filled(**_threshold_values(row)), editing=row)
 
     @post("/{threshold_id:uuid}")
     async def correct(
@@ -210,16 +217,7 @@ class ThresholdController(Controller):
                 return see_other(request, "/admin/thresholds", _("The corrected values have been saved."))
             except DomainError as error:
                 form.error(error.field or "valid_from", error.message)
-        return render(
-            request,
-            "people/thresholds.html",
-            block="form",
-            status_code=422,
-            rows=await thresholds.list(),
-            form=form,
-            editing=row,
-            today=local_today(),
-        )
+        return await _thresholds_page(request, thresholds, form, editing=row, status_code=422, block="form")
 
     @post("/{threshold_id:uuid}/delete")
     async def delete(
