@@ -53,12 +53,14 @@ from logistics.shelter.night_controllers import (
 from logistics.sites.controllers import SiteController
 from logistics.system.controllers import JobsController
 from logistics.vouchers import privacy as _voucher_privacy  # noqa: F401 — registers the vouchers' RODO provider
+from logistics.vouchers.api import COMPONENTS as API_COMPONENTS
 from logistics.vouchers.api import VoucherApi
 from logistics.vouchers.controllers import VoucherController
 from logistics.vouchers.point_controllers import DeviceController, ReconciliationController
 from logistics.vouchers.programme_controllers import ProgrammeController
 from logistics.vouchers.public import public_voucher
 from logistics.vouchers.scan_controllers import ScanController
+from logistics.web.api_body import refuse_deep_json
 from logistics.web.dependencies import APP_DEPENDENCIES
 from logistics.web.errors import handle_domain_error, handle_http_exception, handle_server_error
 from logistics.web.guards import requires
@@ -147,6 +149,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ),
         ],
         dependencies=APP_DEPENDENCIES,
+        include_in_schema=False,  # the OpenAPI schema describes the JSON API only: its routes say so themselves
+        before_request=refuse_deep_json,
         plugins=[
             SQLAlchemyPlugin(config=alchemy),
             HTMXPlugin(),
@@ -182,6 +186,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             version="1",
             path="/api/docs",
             use_handler_docstrings=True,
+            components=API_COMPONENTS,
             render_plugins=[SwaggerRenderPlugin()],
             openapi_router=openapi_router,
         ),

@@ -23,6 +23,10 @@ from ..helpers import db_session
 
 ADMIN = Actor(user_id=None, username="koordynator", role="admin", sees_all_sites=True)
 EXPIRY = local_today() + timedelta(days=90)
+#: Next month, a cycle a batch may be issued for ahead whatever the day the tests run: its first and last day.
+NEXT_FIRST = (local_today().replace(day=1) + timedelta(days=32)).replace(day=1)
+NEXT_LAST = (NEXT_FIRST + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+NEXT_CYCLE = f"{NEXT_FIRST:%Y-%m}"
 
 
 @dataclass

@@ -13,6 +13,7 @@ from logistics.vouchers.devices import token_hash
 from logistics.vouchers.models import DeviceToken, Voucher
 
 from ..helpers import count
+from .conftest import NEXT_CYCLE, NEXT_FIRST, NEXT_LAST
 
 
 def _run(monkeypatch, *args: str):
@@ -30,7 +31,7 @@ async def test_issue_all_eligible_as_csv_then_again_issues_nothing(app, aid, mon
         "--programme",
         "fepz",
         "--cycle",
-        "2026-12",
+        NEXT_CYCLE,
         "--all-eligible",
         "--format",
         "csv",
@@ -40,7 +41,7 @@ async def test_issue_all_eligible_as_csv_then_again_issues_nothing(app, aid, mon
     assert result.exit_code == 0, result.output
     lines = out.read_text().splitlines()
     assert lines[0] == "code,household_id,programme,valid_from,valid_until"
-    assert len(lines) == 2 and f",{aid.poor.id},FEPZ,2026-12-01,2026-12-31" in lines[1]
+    assert len(lines) == 2 and f",{aid.poor.id},FEPZ,{NEXT_FIRST},{NEXT_LAST}" in lines[1]
     again = await asyncio.to_thread(
         _run,
         monkeypatch,
@@ -49,7 +50,7 @@ async def test_issue_all_eligible_as_csv_then_again_issues_nothing(app, aid, mon
         "--programme",
         "FEPZ",
         "--cycle",
-        "2026-12",
+        NEXT_CYCLE,
         "--all-eligible",
         "--output",
         str(out),

@@ -21,7 +21,7 @@ from logistics.vouchers.redeeming import RedemptionService
 
 from ..conftest import login
 from ..helpers import count, db_session, post_form
-from .conftest import ADMIN
+from .conftest import ADMIN, NEXT_CYCLE, NEXT_FIRST, NEXT_LAST
 
 
 async def test_household_panel_issue_and_the_voucher_page(app, client, people, aid):
@@ -49,24 +49,24 @@ async def test_batch_preview_issue_rerun_and_prints(app, client, people, aid):
     await login(client, "coordinator")
     listing = await client.get("/vouchers")
     assert listing.status_code == 200 and "FEPZ" in listing.text
-    preview = await client.get(f"/vouchers/programmes/{aid.food.id}/batch?cycle=2026-12")
+    preview = await client.get(f"/vouchers/programmes/{aid.food.id}/batch?cycle={NEXT_CYCLE}")
     assert preview.status_code == 200
     assert "Dochód nie jest znany" in preview.text and "powyżej" in preview.text  # who is left out, and why
     bad = await client.get(f"/vouchers/programmes/{aid.food.id}/batch?cycle=2026-13")
     assert bad.status_code == 200 and "RRRR-MM" in bad.text
-    done = await post_form(client, f"/vouchers/programmes/{aid.food.id}/batch", {"cycle": "2026-12"})
+    done = await post_form(client, f"/vouchers/programmes/{aid.food.id}/batch", {"cycle": NEXT_CYCLE})
     assert done.status_code == 303
-    rerun = await post_form(client, f"/vouchers/programmes/{aid.food.id}/batch", {"cycle": "2026-12"})
+    rerun = await post_form(client, f"/vouchers/programmes/{aid.food.id}/batch", {"cycle": NEXT_CYCLE})
     assert rerun.status_code == 303
     assert await count(app, Voucher) == 1
     issued = await client.get(done.headers["location"])
     assert issued.status_code == 200 and "Anna Kowalska" in issued.text
     for layout in ("a4", "a4x4", "receipt"):
-        pdf = await client.get(f"/vouchers/programmes/{aid.food.id}/vouchers.pdf?cycle=2026-12&layout={layout}")
+        pdf = await client.get(f"/vouchers/programmes/{aid.food.id}/vouchers.pdf?cycle={NEXT_CYCLE}&layout={layout}")
         assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF"), layout
-    csv_text = (await client.get(f"/vouchers/programmes/{aid.food.id}/vouchers.csv?cycle=2026-12")).text
+    csv_text = (await client.get(f"/vouchers/programmes/{aid.food.id}/vouchers.csv?cycle={NEXT_CYCLE}")).text
     assert csv_text.splitlines()[0] == "code,household_id,programme,valid_from,valid_until"
-    assert f",{aid.poor.id},FEPZ,2026-12-01,2026-12-31" in csv_text
+    assert f",{aid.poor.id},FEPZ,{NEXT_FIRST},{NEXT_LAST}" in csv_text
 
 
 class FakeSMTP:

@@ -86,7 +86,7 @@ async def test_partial_redemption_and_bad_quantities_on_the_page(app, client, pe
     negative = await post_form(client, url, {**base, "request_id": str(uuid.uuid4()), f"qty-{aid.oil.id}": "-1"})
     assert negative.status_code == 422
     too_many = await post_form(client, url, {**base, "request_id": str(uuid.uuid4()), f"qty-{aid.oil.id}": "4"})
-    assert 'data-outcome="refused"' in too_many.text
+    assert too_many.status_code == 422 and f'id="qty-{aid.oil.id}-error"' in too_many.text  # next to the field
     assert await count(app, Redemption) == 0
     partial = await post_form(client, url, {**base, "request_id": str(uuid.uuid4()), f"qty-{aid.oil.id}": "1"})
     assert 'data-outcome="ok"' in partial.text
@@ -199,7 +199,7 @@ async def test_api_refusals_and_authentication(app, client, people, aid):
     )
     assert revoked.status_code == 410 and revoked.json()["error"] == "revoked"
     garbage = await client.post("/api/v1/redemptions", json={"code": 5}, headers=auth)
-    assert garbage.status_code == 400
+    assert garbage.status_code == 422 and garbage.json()["field"] == "code"
     assert await count(app, Redemption) == 0
 
 

@@ -78,6 +78,8 @@ def vouchers_issue(
         service = VoucherService(session, Actor.system(ACTOR_NAME))
         programme = await service.programme_by_code(programme_code)
         preview = await service.preview(programme.id, cycle)
+        if preview.problem:  # e.g. the cycle has ended: nobody would get a voucher
+            raise DomainError(preview.problem)
         if household_ids:
             eligible = {household.id for household in preview.eligible}
             for household_id in household_ids:

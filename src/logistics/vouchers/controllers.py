@@ -98,6 +98,8 @@ class VoucherController(Controller):
         except DomainError as error:
             form.error("cycle", error.message)
             preview = await vouchers.preview(programme_id)
+        if preview.problem:  # e.g. the cycle has ended: nobody gets a voucher, and why
+            form.error("cycle", preview.problem)
         return render(request, "vouchers/batch.html", preview=preview, form=form)
 
     @post("/programmes/{programme_id:uuid}/batch", guards=[may(ISSUE)])
@@ -111,7 +113,10 @@ class VoucherController(Controller):
         back = f"/vouchers/programmes/{programme_id}/batch?cycle={cycle}"
         if not form.valid:
             return await attempt(request, refusal(form), back)
-        issued = await vouchers.issue_batch(programme_id, None if cycle == "once" else cycle)
+        try:
+            issued = await vouchers.issue_batch(programme_id, None if cycle == "once" else cycle)
+        except DomainError as error:  # the cycle has ended, the programme is closed: nothing was issued
+            return await attempt(request, refusal(error.message), back)
         return see_other(
             request,
             f"/vouchers/programmes/{programme_id}/issued?cycle={cycle}",

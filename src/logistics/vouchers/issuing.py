@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from logistics import codes
 from logistics.audit import services as audit
 from logistics.core.errors import DomainError, NotFound
-from logistics.core.i18n import format_money, local_today
+from logistics.core.i18n import format_date, format_money, local_today
 from logistics.core.i18n import gettext as _
 from logistics.core.service import Service, query
 from logistics.db import lock_keys
@@ -45,6 +45,11 @@ from logistics.vouchers.printing import VoucherPrint
 CODE_BITS = 80
 CODE_LENGTH = codes.code_length(CODE_BITS)
 DEFAULT_VALID_DAYS = 30  # a one-off programme without an end date
+MONTHS_AHEAD = 12  # a batch may be issued for a month up to a year ahead; further is a typing mistake
+
+
+class AlreadyIssued(DomainError):
+    """The household has this cycle's voucher of the programme (maybe issued a moment ago by someone else)."""
 
 
 @dataclass(frozen=True)
@@ -60,6 +65,7 @@ class BatchPreview:
     eligible: list[Household]
     excluded: list[tuple[Household, str]]
     already: int  # households that have this cycle's voucher already
+    problem: str = ""  # why no voucher of this cycle can be issued (it has ended, ...): then nobody is eligible
 
 
 @dataclass(frozen=True)
@@ -94,6 +100,30 @@ def cycle_of(programme: Programme, day: date, cycle: str | None = None) -> str:
     except ValueError as error:
         raise DomainError(_("A cycle is a month written as YYYY-MM, e.g. 2026-11."), "cycle") from error
     return f"{parsed:%Y-%m}"
+
+
+def check_cycle(programme: Programme, cycle: str, today: date) -> tuple[date, date]:
+    """The validity of the cycle's vouchers issued today; refused when they would already be expired (a month or
+    a one-off programme's last day that has passed) or the month is more than MONTHS_AHEAD ahead."""
+    if cycle != "once" and (int(cycle[:4]) - today.year) * 12 + int(cycle[5:]) - today.month > MONTHS_AHEAD:
+        raise DomainError(
+            _("Vouchers can be issued at most %(n)s months ahead.", n=MONTHS_AHEAD),
+            "cycle",
+        )
+    valid_from, valid_until = validity(programme, cycle, today)
+    if valid_until < valid_from:
+        if cycle == "once":
+            raise DomainError(
+                _(
+                    "The programme ended on %(day)s: its vouchers would already be expired.",
+                    day=format_date(valid_until),
+                ),
+                "cycle",
+            )
+        raise DomainError(
+            _("The cycle %(cycle)s has ended: its vouchers would already be expired.", cycle=cycle), "cycle"
+        )
+    return valid_from, valid_until
 
 
 def validity(programme: Programme, cycle: str, today: date) -> tuple[date, date]:
@@ -223,7 +253,7 @@ class VoucherService(Service):
             raise DomainError(_("This programme is closed."))
         cycle = cycle_of(programme, today, cycle)
         if await self.current(programme, household.id, cycle) is not None:
-            raise DomainError(_("This household already has a voucher of this programme for %(cycle)s.", cycle=cycle))
+            raise AlreadyIssued(_("This household already has a voucher of this programme for %(cycle)s.", cycle=cycle))
         verdict = await self.verdict(programme, household, today)
         if not verdict.eligible:
             raise DomainError(_("Not eligible: %(reason)s", reason=verdict.reason))
@@ -234,9 +264,7 @@ class VoucherService(Service):
     async def _create(
         self, programme: Programme, household: Household, cycle: str, today: date, replaces: UUID | None = None
     ) -> Voucher:
-        valid_from, valid_until = validity(programme, cycle, today)
-        if valid_until < valid_from:
-            raise DomainError(_("The programme's vouchers for %(cycle)s would already be expired.", cycle=cycle))
+        valid_from, valid_until = check_cycle(programme, cycle, today)
         for _attempt in range(5):  # a new code on the (astronomically unlikely) clash with an existing one
             voucher = Voucher(
                 code=codes.normalize(codes.generate(CODE_BITS)),
@@ -266,14 +294,16 @@ class VoucherService(Service):
                 return voucher
             except IntegrityError as error:
                 if "code" not in str(error.orig).lower():  # not the code: the one-per-cycle index
-                    raise DomainError(
+                    raise AlreadyIssued(
                         _("This household already has a voucher of this programme for %(cycle)s.", cycle=cycle)
                     ) from error
         raise DomainError(_("No free code could be drawn; try again."))
 
     @query
     async def preview(self, programme_id: UUID, cycle: str | None = None, today: date | None = None) -> BatchPreview:
-        """Who would get this cycle's voucher, who is left out and why, and how many have one already."""
+        """Who would get this cycle's voucher, who is left out and why, and how many have one already — exactly
+        what the batch would issue: for a cycle that cannot be issued (it has ended, or is too far ahead) nobody,
+        and the `problem` says why."""
         self.require(ISSUE)
         today = today or local_today()
         programme = await self.programme(programme_id)
@@ -288,6 +318,10 @@ class VoucherService(Service):
             )
         )
         eligible, excluded = [], []
+        try:
+            check_cycle(programme, cycle, today)
+        except DomainError as error:
+            return BatchPreview(programme, cycle, [], [], len(have), error.message)
         for household in await self.session.scalars(select(Household).order_by(Household.created_at)):
             if household.id in have:
                 continue
@@ -310,12 +344,14 @@ class VoucherService(Service):
         preview = await self.preview(programme_id, cycle, today)
         if not preview.programme.is_active:
             raise DomainError(_("This programme is closed."))
+        if preview.problem:
+            raise DomainError(preview.problem, "cycle")
         chosen = [h for h in preview.eligible if households is None or h.id in households]
         vouchers = []
         for household in chosen:
             try:
                 vouchers.append(await self._create(preview.programme, household, preview.cycle, today))
-            except DomainError:  # issued a moment ago by someone else: not twice
+            except AlreadyIssued:  # issued a moment ago by someone else: not twice
                 continue
         await audit.record(
             self.session, self.actor, "voucher.issue_batch", "programme", preview.programme.id, [f"{len(vouchers)}"]

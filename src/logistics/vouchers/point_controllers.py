@@ -70,10 +70,12 @@ class DeviceController(Controller):
 
 
 def _asked(request: Request[Any, Any, Any]) -> tuple[Form, UUID | None, date]:
-    """The point and the day asked for in the query string (today when not said)."""
+    """The point and the day asked for in the query string (today when not said). A day that has not come yet, or
+    one that is not a date at all, is an error of the form (next to the field)."""
     form = Form(request.query_params)
     chosen = form.uuids("point")
-    day = form.date("day") or local_today()
+    today = local_today()
+    day = form.date("day", latest=today) or today
     form.values.setdefault("day", day.isoformat())
     return form, chosen[0] if chosen else None, day
 
@@ -89,11 +91,12 @@ class ReconciliationController(Controller):
     ) -> Any:
         """A point's day: vouchers redeemed, items handed out against the ledger's issues, by volunteer or device."""
         form, point_id, day = _asked(request)
-        found = await reconciliation.day(point_id, day)
+        found = await reconciliation.day(point_id, day) if form.valid else None
         point, report = found if found else (None, None)
         return render(
             request,
             "vouchers/reconciliation.html",
+            status_code=200 if form.valid else 422,
             form=form,
             point=point,
             report=report,
@@ -104,7 +107,10 @@ class ReconciliationController(Controller):
     async def reconciliation_csv(
         self, request: Request[Any, Any, Any], reconciliation: NamedDependency[ReconciliationService]
     ) -> Response[str]:
-        _form, point_id, day = _asked(request)
+        form, point_id, day = _asked(request)
+        if not form.valid:
+            field, message = next(iter(form.errors.items()))
+            raise DomainError(message, field)
         found = await reconciliation.day(point_id, day)
         if found is None:
             raise DomainError(_("You are not assigned to any distribution point. Ask a coordinator."))

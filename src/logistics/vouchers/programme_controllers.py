@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
@@ -11,10 +12,19 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath
 
 from logistics.core.errors import DomainError
-from logistics.core.i18n import _, _l
+from logistics.core.i18n import _, _l, local_today
 from logistics.vouchers.models import Programme
 from logistics.vouchers.policy import MANAGE_PROGRAMMES
-from logistics.vouchers.programmes import LineInput, ProgrammeInput, ProgrammeService
+from logistics.vouchers.programmes import (
+    HIGHEST_PERCENT,
+    LOWEST_PERCENT,
+    FormOptions,
+    LineInput,
+    ProgrammeInput,
+    ProgrammeService,
+    counted,
+    last_day_window,
+)
 from logistics.web.dependencies import services
 from logistics.web.forms import Form
 from logistics.web.guards import may
@@ -48,20 +58,27 @@ def _filled(programme: Programme) -> Form:
     return Form.filled(**values)
 
 
-def _read(form: Form) -> ProgrammeInput | None:
+def _whole(options: FormOptions) -> set[str]:
+    """The goods of the form counted in whole numbers: every kit, and the items counted in pieces or packs."""
+    return {f"kit:{kit.id}" for kit in options.kits} | {f"item:{item.id}" for item in options.items if counted(item)}
+
+
+def _read(form: Form, whole: set[str], last_day: date | None) -> ProgrammeInput | None:
+    """The programme typed in the form; `last_day` is its last day as saved (an edit may keep one that passed)."""
     code = form.text("code", max_length=20)
     name = form.text("name", max_length=120)
     cycle = form.choice("cycle", list(CYCLES))
     rule = form.choice("rule", list(RULES))
-    percent = form.decimal("income_percent", places=2, minimum=Decimal(0)) or Decimal(100)
+    percent = form.decimal("income_percent", places=2, minimum=LOWEST_PERCENT, maximum=HIGHEST_PERCENT)
     valid_days = form.integer("valid_days", minimum=1, maximum=366)
-    valid_until = form.date("valid_until")
+    earliest, latest = last_day_window(local_today())
+    valid_until = form.date("valid_until", earliest=min(earliest, last_day or earliest), latest=latest)
     active = form.boolean("active")
     points = form.uuids("points")
     lines = []
     for n in range(LINES):
         goods = form.raw(f"goods-{n}")
-        quantity = form.decimal(f"quantity-{n}", places=3, minimum=Decimal("0.001"))
+        quantity = form.decimal(f"quantity-{n}", places=3, minimum=Decimal("0.001"), whole=goods in whole)
         per_person = form.boolean(f"per_person-{n}")
         form.values[f"goods-{n}"] = goods
         if goods and quantity:
@@ -70,6 +87,7 @@ def _read(form: Form) -> ProgrammeInput | None:
             form.error(f"quantity-{n}", _("Enter the quantity."))
     if not form.valid:
         return None
+    percent = Decimal(100) if percent is None else percent  # not asked for by the decision rule
     return ProgrammeInput(code, name, cycle, rule, percent, valid_days, valid_until, active, lines, points)
 
 
@@ -120,7 +138,8 @@ class ProgrammeController(Controller):
         self, request: Request[Any, Any, Any], programmes: ProgrammeService, programme_id: UUID | None
     ) -> Any:
         form = Form(await request.form())
-        data = _read(form)
+        saved = await programmes.get(programme_id) if programme_id else None
+        data = _read(form, _whole(await programmes.form_options()), saved.valid_until if saved else None)
         if data is not None:
             try:
                 await programmes.save(programme_id, data)

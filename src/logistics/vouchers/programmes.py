@@ -4,7 +4,7 @@ per person), where it is redeemed, its cycle and validity, and who is eligible."
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from uuid import UUID
 
@@ -13,12 +13,30 @@ from sqlalchemy.exc import IntegrityError
 
 from logistics.audit import services as audit
 from logistics.core.errors import DomainError, NotFound
+from logistics.core.i18n import format_date, format_number, local_today
 from logistics.core.i18n import gettext as _
 from logistics.core.service import Service, query
-from logistics.inventory.models import Item, Kit
+from logistics.inventory.models import Item, Kit, Unit
 from logistics.sites.models import Site, SiteKind, SiteKindRow
 from logistics.vouchers.models import Cycle, Programme, ProgrammeLine, ProgrammePoint, Rule
 from logistics.vouchers.policy import MANAGE_PROGRAMMES
+
+#: Units counted in whole numbers (pieces, packs): a voucher never entitles to half a piece. Kits are whole too.
+COUNTED_UNITS = frozenset({Unit.PIECE, Unit.PACK})
+#: The income limit of the income rule, in per cent of the criterion (FEPŻ: 265 %).
+LOWEST_PERCENT, HIGHEST_PERCENT = Decimal(1), Decimal(1000)
+#: How far ahead a programme's last day may be: anything further is a typing mistake (FEPŻ runs for seven years).
+PLANNED_YEARS = 10
+
+
+def counted(item: Item) -> bool:
+    """Whether the item is counted in whole units (pieces, packs)."""
+    return item.unit in COUNTED_UNITS
+
+
+def last_day_window(today: date) -> tuple[date, date]:
+    """The days a programme's last day may be set to: from today to PLANNED_YEARS ahead."""
+    return today, today + timedelta(days=365 * PLANNED_YEARS)
 
 
 @dataclass(frozen=True)
@@ -70,8 +88,28 @@ class ProgrammeService(Service):
             raise DomainError(_("Name the programme."), "name")
         if data.cycle not in set(Cycle) or data.rule not in set(Rule):
             raise DomainError(_("This option is not available."), "cycle")
+        if not LOWEST_PERCENT <= data.income_percent <= HIGHEST_PERCENT:
+            raise DomainError(
+                _(
+                    "The income limit is from %(low)s to %(high)s %% of the criterion.",
+                    low=format_number(LOWEST_PERCENT),
+                    high=format_number(HIGHEST_PERCENT),
+                ),
+                "income_percent",
+            )
         if not data.lines:
             raise DomainError(_("Add at least one kit or item the voucher entitles to."), "lines")
+        existing = await self.get(programme_id) if programme_id else None
+        if data.valid_until is not None and data.valid_until != (existing.valid_until if existing else None):
+            earliest, latest = last_day_window(local_today())
+            if not earliest <= data.valid_until <= latest:
+                raise DomainError(
+                    _(
+                        "The last day is from today to %(latest)s: vouchers ending earlier would already be expired.",
+                        latest=format_date(latest),
+                    ),
+                    "valid_until",
+                )
         clash = await self.session.scalar(select(Programme.id).where(Programme.code == code))
         if clash is not None and clash != programme_id:
             raise DomainError(_("Another programme has this code."), "code")
@@ -82,11 +120,14 @@ class ProgrammeService(Service):
                 goods_id = UUID(raw)
             except ValueError as error:
                 raise DomainError(_("Choose a kit or an item."), "lines") from error
-            model = Kit if kind == "kit" else Item
-            if kind not in {"kit", "item"} or await self.session.get(model, goods_id) is None:
+            goods = await self.session.get(Kit if kind == "kit" else Item, goods_id)
+            if kind not in {"kit", "item"} or goods is None:
                 raise DomainError(_("Choose a kit or an item."), "lines")
             if not line.quantity.is_finite() or line.quantity <= 0:
                 raise DomainError(_("The quantity must be more than zero."), "lines")
+            whole = isinstance(goods, Kit) or (isinstance(goods, Item) and counted(goods))
+            if whole and line.quantity != line.quantity.to_integral_value():
+                raise DomainError(_("Kits, pieces and packs are counted in whole numbers."), "lines")
             lines.append(
                 ProgrammeLine(
                     position=position,
@@ -100,7 +141,7 @@ class ProgrammeService(Service):
             site = await self.session.get(Site, point_id)
             if site is None or SiteKind.DISTRIBUTION_POINT not in site.kinds:
                 raise DomainError(_("This distribution point does not exist."), "points")
-        programme = await self.get(programme_id) if programme_id else Programme(lines=[], point_rows=[])
+        programme = existing or Programme(lines=[], point_rows=[])
         programme.code, programme.name, programme.cycle, programme.rule = code, data.name.strip(), data.cycle, data.rule
         programme.income_percent, programme.valid_days = data.income_percent, data.valid_days
         programme.valid_until, programme.is_active = data.valid_until, data.is_active

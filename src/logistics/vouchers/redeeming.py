@@ -42,8 +42,10 @@ from logistics.vouchers.models import (
 )
 from logistics.vouchers.points import distribution_points
 from logistics.vouchers.policy import REDEEM, UNDO_ANY
+from logistics.vouchers.programmes import COUNTED_UNITS
 
 UNDO_MINUTES = 5
+QUANTITY_PLACES = 3  # what a quantity column keeps (Numeric(14, 3))
 
 
 class Refusal(DomainError):
@@ -70,6 +72,11 @@ class LineState:
     def remaining(self) -> Decimal:
         return self.entitled - self.redeemed
 
+    @property
+    def whole(self) -> bool:
+        """Handed out in whole numbers: a kit, or an item counted in pieces or packs."""
+        return self.is_kit or self.unit in COUNTED_UNITS
+
 
 @dataclass(frozen=True)
 class VoucherView:
@@ -84,46 +91,12 @@ class VoucherView:
     status: str
     lines: list[LineState] = field(default_factory=list)
 
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "code": self.code,
-            "programme": self.programme,
-            "holder": self.holder,
-            "household_size": self.household_size,
-            "valid_from": self.valid_from.isoformat(),
-            "valid_until": self.valid_until.isoformat(),
-            "status": self.status,
-            "lines": [
-                {
-                    "item": str(line.goods_id),
-                    "name": line.name,
-                    "unit": line.unit,
-                    "kit": line.is_kit,
-                    "entitled": number(line.entitled),
-                    "redeemed": number(line.redeemed),
-                    "remaining": number(line.remaining),
-                }
-                for line in self.lines
-            ],
-        }
-
 
 @dataclass(frozen=True)
 class Outcome:
     redemption: Redemption
     voucher: VoucherView
     created: bool  # False: the same request came again; nothing changed
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "id": str(self.redemption.id),
-            "request_id": self.redemption.request_id,
-            "at": self.redemption.at.isoformat(),
-            "point": str(self.redemption.point_id),
-            "lines": [{"item": str(goods), "quantity": number(quantity)} for goods, quantity in self.handed_out()],
-            "undone": self.redemption.undone_at is not None,
-            "voucher": self.voucher.as_json(),
-        }
 
     def handed_out(self) -> list[tuple[UUID, Decimal]]:
         goods = {line.line_id: line.goods_id for line in self.voucher.lines}
@@ -279,7 +252,9 @@ class RedemptionService(Service):
         if earlier is not None:
             return earlier
         programme = await self._check(voucher, point, today)
-        plan = self._plan({line.goods_id: line for line in voucher.lines}, wants)
+        goods = await self._goods(voucher.lines)
+        whole = {goods_id for goods_id, (_name, unit, kit) in goods.items() if kit or unit in COUNTED_UNITS}
+        plan = self._plan({line.goods_id: line for line in voucher.lines}, wants, whole)
         redemption = Redemption(
             request_id=request_id,
             voucher_id=voucher.id,
@@ -336,7 +311,10 @@ class RedemptionService(Service):
         return Outcome(redemption, view, True)
 
     @staticmethod
-    def _plan(lines: dict[UUID, VoucherLine], wants: dict[UUID, Decimal] | None) -> list[tuple[VoucherLine, Decimal]]:
+    def _plan(
+        lines: dict[UUID, VoucherLine], wants: dict[UUID, Decimal] | None, whole: set[UUID]
+    ) -> list[tuple[VoucherLine, Decimal]]:
+        """What to hand out: `wants` checked against the lines (`whole`: the goods counted in whole units)."""
         if wants is None:
             plan = [(line, line.remaining) for line in lines.values() if line.remaining > 0]
             if not plan:
@@ -349,13 +327,19 @@ class RedemptionService(Service):
                 raise Refusal("not_on_voucher", _("The voucher does not entitle to this item."), 422)
             if not quantity.is_finite() or quantity < 0:
                 raise Refusal("bad_quantity", _("The quantity cannot be negative."), 422)
-            if line.kit_id and quantity != quantity.to_integral_value():
-                raise Refusal("bad_quantity", _("Kits are handed out whole."), 422)
             if quantity > line.remaining:
                 raise Refusal(
                     "over_remaining",
                     _("More than remains on the voucher (%(n)s).", n=number(line.remaining)),
                     422,
+                )
+            if line.kit_id and quantity != quantity.to_integral_value():
+                raise Refusal("bad_quantity", _("Kits are handed out whole."), 422)
+            if goods_id in whole and quantity != quantity.to_integral_value():
+                raise Refusal("bad_quantity", _("Pieces and packs are handed out in whole numbers."), 422)
+            if quantity.normalize().as_tuple().exponent < -QUANTITY_PLACES:  # type: ignore[operator]
+                raise Refusal(
+                    "bad_quantity", _("Enter a number with at most %(n)s decimal places.", n=QUANTITY_PLACES), 422
                 )
             if quantity > 0:
                 plan.append((line, quantity))

@@ -101,7 +101,9 @@ class ScanController(Controller):
         try:
             view = await redemptions.look_up(code, point_id)
             for line in view.lines:
-                quantity = form.decimal(f"qty-{line.goods_id}", places=3, minimum=Decimal(0))
+                quantity = form.decimal(
+                    f"qty-{line.goods_id}", places=3, minimum=Decimal(0), maximum=line.remaining, whole=line.whole
+                )
                 if quantity is not None:
                     wants[line.goods_id] = quantity
             if not form.valid:
