@@ -138,6 +138,14 @@ async def test_attendance_by_card_walk_in_no_shows_and_certificate(app, client, 
     }
     page = await client.get(f"/activities/{classes.course.id}")
     assert "1 / 1 (100 %)" in page.text
+    early = await client.get(f"/activities/{classes.course.id}/certificate/{classes.people[1].id}")
+    assert early.status_code == 422  # three sessions are still ahead
+    async with db_session(app) as session:
+        for later in classes.sessions[1:]:
+            (await session.get(ActivitySession, later.id)).status = "cancelled"
+        first = await session.get(ActivitySession, classes.sessions[0].id)
+        first.ends_at = datetime.now(UTC) - timedelta(minutes=1)
+        await session.commit()
     pdf = await client.get(f"/activities/{classes.course.id}/certificate/{classes.people[1].id}")
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
     refused = await client.get(f"/activities/{classes.course.id}/certificate/{classes.people[2].id}")

@@ -18,7 +18,7 @@ from logistics.activities.sessions import participants
 from logistics.activities.signups import SignUpService
 from logistics.audit import services as audit
 from logistics.core.errors import DomainError
-from logistics.core.i18n import day_start, format_date, local_today
+from logistics.core.i18n import day_start, format_date, local_today, local_zone
 from logistics.core.i18n import gettext as _
 from logistics.core.service import query
 from logistics.people.models import BeneficiaryCard, Person
@@ -198,26 +198,35 @@ class AttendanceService(SignUpService):
         )
 
     async def certificate(self, activity_id: UUID, person_id: UUID) -> bytes:
-        """A certificate of completion (Polish), for someone who attended at least the required share."""
+        """A certificate of completion (Polish), once the course has ended (its last session is over), for someone
+        who attended at least the required share of the sessions held."""
         activity = await self._activity(activity_id, CERTIFICATE)
-        rate = next((r for r in await self._rates(activity) if r.person.id == person_id), None)
+        now = datetime.now(UTC)
+        planned = [s for s in await self._sessions(activity) if s.status == SessionStatus.SCHEDULED]
+        if not planned:
+            raise DomainError(_("This activity has no sessions: there is nothing to certify."))
+        if planned[-1].ends_at > now:
+            raise DomainError(
+                _(
+                    "A certificate can be issued once the course has ended: its last session is on %(day)s.",
+                    day=format_date(planned[-1].starts_at.astimezone(local_zone()).date()),
+                )
+            )
+        found = next((r for r in await self._rates(activity) if r.person.id == person_id), None)
+        # Every planned session is over now: the share is of them all (a certificate never says "2 of 2" of 4).
+        rate = PersonRate(found.person, found.attended, len(planned)) if found else None
         if rate is None or rate.share < activity.required_share:
             raise DomainError(
                 _("A certificate needs at least %(share)s%% of the sessions attended.", share=activity.required_share)
             )
-        held = [
-            s
-            for s in await self._sessions(activity)
-            if s.status == SessionStatus.SCHEDULED and s.starts_at <= datetime.now(UTC)
-        ]
         venue = await self.session.get(Site, activity.venue_id)
         await audit.record(self.session, self.actor, "activity.certificate", "person", person_id)
         return certificate_pdf(
             f"{rate.person.given_name} {rate.person.family_name}".strip(),
             activity.title,
             venue.name if venue else "",
-            format_date(held[0].starts_at.date()),
-            format_date(held[-1].starts_at.date()),
+            format_date(planned[0].starts_at.astimezone(local_zone()).date()),
+            format_date(planned[-1].starts_at.astimezone(local_zone()).date()),
             rate,
         )
 

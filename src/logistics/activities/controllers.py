@@ -32,9 +32,15 @@ from logistics.web.templating import render
 register_nav(lambda: _("Activities"), "/activities", policy.roles(VIEW), order=40)
 
 
+#: How far ahead a session may be scheduled or moved: further is a typing mistake.
+AHEAD = timedelta(days=2 * 365)
+
+
 def read_start(form: Form) -> datetime | None:
-    """A local day and an HH:MM start from the form, as an aware datetime; None with the form's error."""
-    day = form.date("day", required=True)
+    """A local day (from today to two years ahead) and an HH:MM start from the form, as an aware datetime; None
+    with the form's error."""
+    today = local_today()
+    day = form.date("day", required=True, earliest=today, latest=today + AHEAD)
     start = form.pattern("start", r"\d{1,2}:\d{2}", _("Type the time as HH:MM."), max_length=5)
     if not form.valid or day is None:
         return None
@@ -43,6 +49,24 @@ def read_start(form: Form) -> datetime | None:
         form.error("start", _("Type the time as HH:MM."))
         return None
     return datetime.combine(day, time(hour, minute), local_zone())
+
+
+def labelled(form: Form, labels: dict[str, str]) -> Any:
+    """The refusal of a small form on a page (shown at the top of the page): its first error, after the label of
+    the field it is about."""
+    name, message = next(iter(form.errors.items()))
+    return refusal(f"{labels[name]}: {message}" if name in labels else message)
+
+
+def session_labels() -> dict[str, str]:
+    return {
+        "day": _("Day"),
+        "start": _("Start (HH:MM)"),
+        "minutes": _("Length in minutes"),
+        "until": _("Every week until"),
+        "room": _("Room"),
+        "reason": _("Reason"),
+    }
 
 
 def page_of(activity: Activity) -> str:
@@ -126,7 +150,7 @@ class ActivityController(Controller):
                 activity = await sessions.save(activity_id, data)
                 return see_other(request, f"/activities/{activity.id}", _("The activity has been saved."))
             except DomainError as error:
-                form.error(error.field or "title", error.message)
+                form.error(error.field or "form", error.message)
         return await self._form(request, sessions, form, activity_id, 422)
 
     @post("/new", guards=[may(MANAGE)])
@@ -231,7 +255,7 @@ class ActivityController(Controller):
         rank = form.integer("rank", required=True, minimum=1, maximum=1000)
         reason = form.text("reason", max_length=200)
         if not form.valid or rank is None:
-            return await attempt(request, refusal(form), back)
+            return await attempt(request, labelled(form, {"rank": _("Place"), "reason": _("Reason")}), back)
         return await attempt(
             request, sessions.reorder(sign_up_id, rank, reason), back, _("The waiting list has been reordered.")
         )
@@ -245,10 +269,10 @@ class ActivityController(Controller):
         form = Form(await request.form())
         first = read_start(form)
         minutes = form.integer("minutes", required=True, minimum=10, maximum=1440)
-        until = form.date("until")
+        until = form.date("until", earliest=local_today(), latest=local_today() + AHEAD)
         room = form.text("room", required=False, max_length=80)
         if first is None or not form.valid or minutes is None:
-            return await attempt(request, refusal(form), back)
+            return await attempt(request, labelled(form, session_labels()), back)
         return await attempt(
             request,
             sessions.add_sessions(activity_id, first, minutes, until, room),
@@ -264,7 +288,7 @@ class ActivityController(Controller):
         form = Form(await request.form())
         reason = form.text("reason", max_length=200)
         if not form.valid:
-            return await attempt(request, refusal(form), back)
+            return await attempt(request, labelled(form, session_labels()), back)
         return await attempt(
             request,
             sessions.cancel_session(session_id, reason),
@@ -282,7 +306,7 @@ class ActivityController(Controller):
         room = form.text("room", required=False, max_length=80)
         reason = form.text("reason", required=False, max_length=200)
         if starts is None or not form.valid:
-            return await attempt(request, refusal(form), back)
+            return await attempt(request, labelled(form, session_labels()), back)
         return await attempt(
             request,
             sessions.move_session(session_id, starts.astimezone(UTC), room, reason),
@@ -298,7 +322,7 @@ class ActivityController(Controller):
         form = Form(await request.form())
         capacity = form.integer("capacity", required=True, minimum=1, maximum=1000)
         if not form.valid or capacity is None:
-            return await attempt(request, refusal(form), back)
+            return await attempt(request, labelled(form, {"capacity": _("Places")}), back)
         return await attempt(
             request, sessions.set_capacity(activity_id, capacity), back, _("The capacity has been changed.")
         )

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from logistics.activities.forms import ActivityInput
 from logistics.activities.messages import notify
-from logistics.activities.models import COURSE, Activity, ActivitySession, SessionStatus, SignUp, SignUpStatus
+from logistics.activities.models import COURSE, Activity, ActivitySession, Category, SessionStatus, SignUp, SignUpStatus
 from logistics.activities.policy import MANAGE
 from logistics.activities.signups import SignUpService
 from logistics.audit import services as audit
@@ -23,6 +23,15 @@ from logistics.people.models import Person
 from logistics.sites.models import Site
 
 MAX_SESSIONS = 200
+#: How far ahead a session may be scheduled or moved: further is a typing mistake.
+AHEAD = timedelta(days=2 * 365)
+MAX_ROOM, MAX_NOTE = 80, 200
+
+
+def check_text(value: str, limit: int, field: str) -> None:
+    """Text longer than its column is refused, never cut."""
+    if len(value) > limit:
+        raise DomainError(_("At most %(n)s characters.", n=limit), field)
 
 
 def local(day: date, hour: int, minute: int) -> datetime:
@@ -60,8 +69,10 @@ class SessionService(SignUpService):
             venue = await self.session.get(Site, UUID(data.venue))
         except ValueError:
             venue = None
-        if venue is None:
+        if venue is None or (not venue.is_active and venue.id != activity.venue_id):
             raise DomainError(_("Choose the venue."), "venue")
+        if data.category not in set(Category):
+            raise DomainError(_("This option is not available."), "category")
         activity.title, activity.title_en, activity.title_uk = data.title, data.title_en, data.title_uk
         activity.description, activity.category, activity.venue_id = data.description, data.category, venue.id
         activity.organiser, activity.age_min, activity.age_max = data.organiser, data.age_min, data.age_max
@@ -87,11 +98,17 @@ class SessionService(SignUpService):
         activity = await self._activity(activity_id, MANAGE)
         if not 10 <= minutes <= 24 * 60:
             raise DomainError(_("A session lasts from 10 minutes to 24 hours."), "minutes")
-        if first <= datetime.now(UTC):
-            raise DomainError(_("The first session must be in the future."), "first")
+        now = datetime.now(UTC)
+        if first <= now:
+            raise DomainError(_("The first session must be in the future."), "day")
+        if first > now + AHEAD:
+            raise DomainError(_("A session can be scheduled at most two years ahead."), "day")
+        check_text(room, MAX_ROOM, "room")
         local_first = first.astimezone(local_zone())
         if until is not None and until < local_first.date():
             raise DomainError(_("The series ends before it starts."), "until")
+        if until is not None and until > (now + AHEAD).astimezone(local_zone()).date():
+            raise DomainError(_("A session can be scheduled at most two years ahead."), "until")
         days = [local_first.date()]
         while until is not None and days[-1] + timedelta(days=7) <= until:
             days.append(days[-1] + timedelta(days=7))
@@ -105,7 +122,7 @@ class SessionService(SignUpService):
                     activity_id=activity.id,
                     starts_at=starts,
                     ends_at=starts + timedelta(minutes=minutes),
-                    room=room[:80],
+                    room=room,
                 )
             )
         self.session.add_all(created)
@@ -125,10 +142,11 @@ class SessionService(SignUpService):
         activity_session, activity = await self._session(session_id)
         if not reason.strip():
             raise DomainError(_("Give the reason."), "reason")
+        check_text(reason, MAX_NOTE, "reason")
         result = await self.session.execute(
             update(ActivitySession)
             .where(ActivitySession.id == activity_session.id, ActivitySession.status == SessionStatus.SCHEDULED)
-            .values(status=SessionStatus.CANCELLED, note=reason[:200])
+            .values(status=SessionStatus.CANCELLED, note=reason)
             .execution_options(synchronize_session=False)
         )
         if not result.rowcount:  # type: ignore[attr-defined]
@@ -153,12 +171,17 @@ class SessionService(SignUpService):
         activity_session, activity = await self._session(session_id)
         if activity_session.status == SessionStatus.CANCELLED:
             raise DomainError(_("This session is cancelled."))
-        if starts <= datetime.now(UTC):
-            raise DomainError(_("The new time must be in the future."), "starts")
+        now = datetime.now(UTC)
+        if starts <= now:
+            raise DomainError(_("The new time must be in the future."), "day")
+        if starts > now + AHEAD:
+            raise DomainError(_("A session can be scheduled at most two years ahead."), "day")
+        check_text(room, MAX_ROOM, "room")
+        check_text(reason, MAX_NOTE, "reason")
         length = activity_session.ends_at - activity_session.starts_at
         was = format_datetime(activity_session.starts_at)
         activity_session.starts_at, activity_session.ends_at = starts, starts + length
-        activity_session.room, activity_session.note = room[:80] or activity_session.room, reason[:200]
+        activity_session.room, activity_session.note = room or activity_session.room, reason
         await self.session.flush()
         people = await participants(self.session, activity_session)
         for person in people:

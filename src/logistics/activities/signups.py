@@ -371,6 +371,8 @@ class SignUpService(Service):
         activity = await self._activity(sign_up.activity_id, SIGN_UP)
         if not reason.strip():
             raise DomainError(_("Give the reason."), "reason")
+        if len(reason) > 200:
+            raise DomainError(_("At most %(n)s characters.", n=200), "reason")
         await self._lock_places(activity, sign_up.scope)
         await self.session.refresh(sign_up)
         if sign_up.status != SignUpStatus.WAITING:
@@ -394,5 +396,5 @@ class SignUpService(Service):
             row.waiting_rank = position
         await self.session.flush()
         await audit.record(
-            self.session, self.actor, "activity.reorder", "person", sign_up.person_id, [f"rank {rank}: {reason[:150]}"]
+            self.session, self.actor, "activity.reorder", "person", sign_up.person_id, [f"rank {rank}: {reason}"]
         )
