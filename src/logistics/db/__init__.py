@@ -34,6 +34,7 @@ _WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
 class WriteInReadTransaction(RuntimeError):
     """A programming error: a request that declared no writes wrote (caught by the SQLite suite)."""
 
+
 SQLITE_BUSY_TIMEOUT_MS = 20_000
 
 

@@ -20,7 +20,7 @@ from logistics.core.errors import DomainError
 from logistics.core.i18n import _, _l, local_today
 from logistics.inventory.alerts import AlertService, home_panel
 from logistics.inventory.catalogue import CatalogueService
-from logistics.inventory.ledger import LedgerService, ReceiptLine
+from logistics.inventory.ledger import MAX_QUANTITY, LedgerService, ReceiptLine
 from logistics.inventory.models import NO_EXPIRY, Item, MovementKind
 from logistics.inventory.policy import CATALOGUE, CORRECT, RECEIVE, VIEW_STOCK, policy
 from logistics.settings import get_settings
@@ -156,7 +156,10 @@ class StockController(Controller):
         location = await ledger.location(location_id, CORRECT)
         form = Form(await request.form())
         reason = form.choice("reason", list(CORRECTIONS))
-        quantity = form.decimal("quantity", required=True, places=3, minimum=Decimal("0.001"))
+        _lot, item, _quantity = await ledger.lot_at(location, lot_id)
+        quantity = form.decimal(
+            "quantity", required=True, places=3, minimum=Decimal("0.001"), maximum=MAX_QUANTITY, whole=item.countable
+        )
         note = form.text("note", required=False, max_length=150)
         status = 422
         if form.valid and quantity is not None:
@@ -242,6 +245,10 @@ class StockController(Controller):
             base = quantity * item.pack_size if in_packs else quantity
             if base <= 0:
                 form.error("quantity", _("The quantity must be more than zero."))
+            elif base > MAX_QUANTITY:
+                form.error("quantity", _("This quantity is too large."))
+            elif item.countable and base != base.to_integral_value():
+                form.error("quantity", _("Enter a whole number: this is counted in whole units."))
             elif item.perishable and expiry is None:
                 form.error("expiry", _("%(item)s is perishable: enter the expiry date.", item=item.name))
             elif expiry is not None and expiry < local_today():

@@ -131,6 +131,7 @@ class StockHistoryController(Controller):
     ) -> Any:
         movement, lines = await ledger.movement(movement_id)
         reversed_by = await ledger.reversed_by(movement)
+        redeemed = await ledger.redeemed(movement)
         return render(
             request,
             "inventory/movement.html",
@@ -138,7 +139,8 @@ class StockHistoryController(Controller):
             lines=lines,
             kinds=MOVEMENT_KINDS,
             reversed_by=reversed_by,
-            reversible=movement.kind in REVERSIBLE and reversed_by is None,
+            reversible=movement.kind in REVERSIBLE and reversed_by is None and not redeemed,
+            redeemed=redeemed and reversed_by is None,
             no_expiry=NO_EXPIRY,
         )
 

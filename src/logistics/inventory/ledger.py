@@ -52,6 +52,7 @@ from logistics.inventory.policy import (
 )
 from logistics.inventory.stock import StockService
 from logistics.sites.models import Site
+from logistics.vouchers.models import Redemption
 
 MAX_QUANTITY = Decimal("1000000")
 
@@ -121,17 +122,42 @@ class LedgerService(StockService):
         if quantity > MAX_QUANTITY:
             raise DomainError(_("This quantity is too large."), field)
 
+    @staticmethod
+    def _whole(item: Item, quantity: Decimal, field: str = "quantity") -> None:
+        """A countable item (pieces, packs) moves in whole units: a fraction of one is refused."""
+        if item.countable and quantity.is_finite() and quantity != quantity.to_integral_value():
+            raise DomainError(
+                _(
+                    "%(item)s is counted in whole units (%(unit)s): enter a whole number.",
+                    item=item.name,
+                    unit=item.unit,
+                ),
+                field,
+            )
+
+    @staticmethod
+    def _fits(text: str, max_length: int, field: str) -> str:
+        """`text` if it fits its column: a longer one is refused with a message on `field`, never cut."""
+        if len(text) > max_length:
+            raise DomainError(_("At most %(n)s characters.", n=max_length), field)
+        return text
+
     # --- writing the ledger -------------------------------------------------------------------------------
 
     async def _movement(
-        self, kind: str, source: str = "", reference: str = "", reverses: UUID | None = None
+        self,
+        kind: str,
+        source: str = "",
+        reference: str = "",
+        reverses: UUID | None = None,
+        source_field: str = "source",
     ) -> Movement:
         movement = Movement(
             kind=kind,
             at=self.as_of_time or datetime.now(UTC),
             user_name=self.actor.username,
-            source=source[:200],
-            reference=reference[:80],
+            source=self._fits(source, 200, source_field),
+            reference=self._fits(reference, 80, "reference"),
             reverses_id=reverses,
             lines=[],
         )
@@ -208,6 +234,7 @@ class LedgerService(StockService):
         for number, line in enumerate(lines, start=1):
             item = await self.item(line.item_id)
             self._positive(line.quantity, f"quantity-{number}")
+            self._whole(item, line.quantity, f"quantity-{number}")
             if item.perishable and line.expiry is None:
                 raise DomainError(
                     _("%(item)s is perishable: enter the expiry date.", item=item.name), f"expiry-{number}"
@@ -300,7 +327,7 @@ class LedgerService(StockService):
         all lines or nothing."""
         location = await self.location(location_id, ISSUE)
         return await self._take(
-            MovementKind.ISSUE, location.id, wants + await self.kit_items(kits or []), reference, source
+            MovementKind.ISSUE, location.id, wants + await self.kit_items(kits or []), reference, source, "recipient"
         )
 
     async def hand_out(
@@ -332,13 +359,15 @@ class LedgerService(StockService):
         wants: list[tuple[UUID, Decimal]],
         reference: str,
         source: str,
+        source_field: str = "source",
     ) -> Movement:
         totals: dict[UUID, Decimal] = defaultdict(Decimal)
         for item_id, quantity in wants:
             self._positive(quantity)
+            self._whole(await self.item(item_id), quantity)
             totals[item_id] += quantity
         plans = await self._fefo_plans(location_id, totals, lock=True)
-        movement = await self._movement(kind, source, reference)
+        movement = await self._movement(kind, source, reference, source_field=source_field)
         with self.session.no_autoflush:  # the lines go in together, after the balances
             for item_id, plan in plans.items():
                 for lot_id, quantity in plan:
@@ -361,8 +390,8 @@ class LedgerService(StockService):
         transfer = Transfer(
             from_location_id=sender.id,
             to_location_id=receiver.id,
-            reference=reference[:80],
-            note=note[:200],
+            reference=reference,
+            note=self._fits(note, 200, "note"),
             sent_at=movement.at,
             sent_by=self.actor.username,
             sent_movement_id=movement.id,
@@ -402,6 +431,7 @@ class LedgerService(StockService):
         is missing stays recorded on the line as the difference."""
         transfer = await self.transfer(transfer_id, RECEIVE_TRANSFER)
         receiver = await self.location(transfer.to_location_id, None)
+        self._fits(note, 200, "note")
         received = received or {}
         for line in transfer.lines:
             quantity = received.get(line.id, line.sent)
@@ -415,6 +445,7 @@ class LedgerService(StockService):
                     ),
                     f"received-{line.id}",
                 )
+            self._whole(await self.item(line.item_id), quantity, f"received-{line.id}")
         await self._close_transfer(transfer, TransferStatus.RECEIVED)
         sender = await self.session.get(Site, transfer.from_location_id)
         movement = await self._movement(MovementKind.TRANSFER_IN, sender.name if sender else "", transfer.reference)
@@ -424,7 +455,7 @@ class LedgerService(StockService):
                 await self._line(movement, receiver.id, line.item_id, line.lot_id, line.received)
         transfer.closed_movement_id = movement.id
         if note:
-            transfer.note = note[:200]
+            transfer.note = note
         await audit.record(self.session, self.actor, "stock.transfer_received", "transfer", transfer.id, ["lines"])
         return transfer
 
@@ -433,13 +464,14 @@ class LedgerService(StockService):
         transfer = await self.transfer(transfer_id, CANCEL_TRANSFER)
         if not reason.strip():
             raise DomainError(_("Give the reason."), "reason")
+        self._fits(reason, 200, "reason")
         sender = await self.location(transfer.from_location_id, None)
         await self._close_transfer(transfer, TransferStatus.CANCELLED)
-        movement = await self._movement(MovementKind.TRANSFER_IN, reason, transfer.reference)
+        movement = await self._movement(MovementKind.TRANSFER_IN, reason, transfer.reference, source_field="reason")
         for line in transfer.lines:
             await self._line(movement, sender.id, line.item_id, line.lot_id, line.sent)
         transfer.closed_movement_id = movement.id
-        transfer.note = reason[:200]
+        transfer.note = reason
         await audit.record(self.session, self.actor, "stock.transfer_cancelled", "transfer", transfer.id, ["status"])
         return transfer
 
@@ -454,9 +486,10 @@ class LedgerService(StockService):
         if lot is None:
             raise NotFound(_("This lot does not exist."))
         self._positive(abs(delta))
+        self._whole(await self.item(lot.item_id), delta)
         if kind == MovementKind.WRITE_OFF and delta > 0:
             raise DomainError(_("A write-off removes goods: the quantity must be negative."), "quantity")
-        movement = await self._movement(kind, reason)
+        movement = await self._movement(kind, reason, source_field="reason")
         await self._line(movement, location.id, lot.item_id, lot.id, delta)
         await audit.record(self.session, self.actor, f"stock.{kind}", "movement", movement.id, ["lines"])
         return movement
@@ -469,18 +502,34 @@ class LedgerService(StockService):
         """Reverse a voucher's issue (the vouchers domain decides who may and until when)."""
         return await self._reverse(movement_id, reason, UNDO_HAND_OUT)
 
+    @query
+    async def redeemed(self, movement: Movement) -> bool:
+        """Whether the movement is the issue of a voucher redemption: reversing it here would leave the voucher
+        redeemed, so only the vouchers domain undoes it (and makes the voucher usable again)."""
+        query = select(Redemption.id).where(Redemption.movement_id == movement.id)
+        return await self.session.scalar(query) is not None
+
     async def _reverse(self, movement_id: UUID, reason: str, action: str) -> Movement:
         original = await self.session.get(Movement, movement_id)
         if original is None:
             raise NotFound(_("This movement does not exist."))
         self.require(action, original)
+        if action == REVERSE and await self.redeemed(original):
+            raise DomainError(
+                _(
+                    "These goods were handed out on a voucher: undo the redemption with Undo on the scan page of the "
+                    "distribution point, so that the voucher can be used again."
+                )
+            )
         if original.kind == MovementKind.REVERSAL:
             raise DomainError(_("A reversal cannot be reversed; record a new movement instead."))
         if original.kind in {MovementKind.TRANSFER, MovementKind.TRANSFER_IN, MovementKind.STOCKTAKE}:
             raise DomainError(
                 _("Transfers are cancelled before receipt and stocktakes are counted again; they are not reversed.")
             )
-        reversal = await self._movement(MovementKind.REVERSAL, reason, original.reference, reverses=original.id)
+        reversal = await self._movement(
+            MovementKind.REVERSAL, reason, original.reference, reverses=original.id, source_field="reason"
+        )
         for line in sorted(original.lines, key=lambda line: line.quantity):  # take goods back before returning them
             await self._line(reversal, line.location_id, line.item_id, line.lot_id, -line.quantity)
         await audit.record(self.session, self.actor, "stock.reversal", "movement", reversal.id, ["lines"])

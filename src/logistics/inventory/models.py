@@ -38,6 +38,10 @@ class Unit(StrEnum):
     PACK = "opak"
 
 
+#: Units counted in whole pieces: a fraction of them is a typo, not a quantity.
+COUNTABLE = frozenset({Unit.PIECE, Unit.PACK})
+
+
 class MovementKind(StrEnum):
     RECEIPT = "receipt"
     TRANSFER = "transfer"  # out of the sending location; the goods are then in transit
@@ -62,6 +66,11 @@ class Item(UUIDv7AuditBase):
     perishable: Mapped[bool] = mapped_column(Boolean, default=False)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     barcodes: Mapped[list[ItemBarcode]] = relationship(lazy="selectin", cascade="all, delete-orphan")
+
+    @property
+    def countable(self) -> bool:
+        """Counted in whole units (pieces, packs): quantities of it are whole numbers."""
+        return self.unit in COUNTABLE
 
 
 class ItemBarcode(UUIDv7Base):

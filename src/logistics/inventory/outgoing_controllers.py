@@ -19,7 +19,7 @@ from litestar.params import FromPath
 from logistics.core.errors import DomainError
 from logistics.core.i18n import _
 from logistics.inventory.catalogue import CatalogueService
-from logistics.inventory.ledger import LedgerService, number
+from logistics.inventory.ledger import MAX_QUANTITY, LedgerService, number
 from logistics.inventory.models import Item, Kit, Lot
 from logistics.inventory.policy import CANCEL_TRANSFER, ISSUE, RECEIVE_TRANSFER, SEND, VIEW_STOCK, VIEW_TRANSFER
 from logistics.inventory.stock import CATEGORIES, TRANSFER_STATUSES
@@ -39,7 +39,9 @@ class Pick:
         self.items: list[tuple[UUID, Decimal]] = []
         self.kits: list[tuple[UUID, int]] = []
         for item in catalogue:
-            quantity = form.decimal(f"qty-{item.id}", places=3)
+            quantity = form.decimal(
+                f"qty-{item.id}", places=3, minimum=Decimal(0), maximum=MAX_QUANTITY, whole=item.countable
+            )
             if quantity:
                 self.items.append((item.id, quantity))
         for kit in kits:
@@ -69,6 +71,12 @@ class OutgoingController(Controller):
         kits = await catalogue.kits(active_only=True) if mode == "issue" else []
         names = {item.id: item for item in await catalogue.items()} if kits else {}
         destinations = await ledger.destinations(location) if mode == "transfer" else []
+        usable = await ledger.usable(location)
+        shown = {"lines", "reference", "recipient" if mode == "issue" else "to"}
+        shown |= {f"qty-{item.id}" for item, _available in usable} | {f"kit-{kit.id}" for kit in kits}
+        hidden = [form.errors.pop(name) for name in list(form.errors) if name not in shown]
+        if hidden:  # a refusal on a field the page does not show (an item no longer in stock): at the top
+            form.errors["lines"] = " ".join(dict.fromkeys(filter(None, [form.errors.get("lines"), *hidden])))
         return render(
             request,
             "inventory/pick.html",
@@ -76,7 +84,7 @@ class OutgoingController(Controller):
             location=location,
             mode=mode,
             form=form,
-            usable=await ledger.usable(location),
+            usable=usable,
             kits=kits,
             contents={kit.id: _contents(kit, names) for kit in kits},
             categories=CATEGORIES,
@@ -223,7 +231,8 @@ class TransferController(Controller):
         form = Form(await request.form())
         received = {}
         for line in transfer.lines:
-            quantity = form.decimal(f"received-{line.id}", required=True, places=3)
+            whole = (await ledger.item(line.item_id)).countable
+            quantity = form.decimal(f"received-{line.id}", required=True, places=3, minimum=Decimal(0), whole=whole)
             if quantity is not None:
                 received[line.id] = quantity
         note = form.text("note", required=False, max_length=200)

@@ -124,6 +124,8 @@ class StocktakeService(LedgerService):
                 raise DomainError(_("The quantity cannot be negative."), f"count-{line_id}")
             if counted is not None and counted > Decimal("1000000"):
                 raise DomainError(_("This quantity is too large."), f"count-{line_id}")
+            if counted is not None:
+                self._whole(await self.item(line.item_id), counted, f"count-{line_id}")
             if counted == line.counted:
                 continue
             line.counted = counted

@@ -116,7 +116,8 @@ class StocktakeController(Controller):
         for line in stocktake.lines:
             name = f"count-{line.id}"
             if form.has(name):
-                counts[line.id] = form.decimal(name, places=3, minimum=Decimal(0))
+                whole = (await catalogue.item(line.item_id)).countable
+                counts[line.id] = form.decimal(name, places=3, minimum=Decimal(0), whole=whole)
         status = 422
         if form.valid:
             try:
