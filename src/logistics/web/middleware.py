@@ -42,8 +42,8 @@ class RequestContextMiddleware:
             return
         if b"%00" in scope.get("query_string", b""):  # a NUL in a filter: no database stores it, refuse it
             body = b"<!doctype html><meta charset=utf-8><title>400</title><p>400 Bad Request</p>"
-            await send({"type": "http.response.start", "status": 400, "headers": [(b"content-type", b"text/html")]})  # type: ignore[arg-type]
-            await send({"type": "http.response.body", "body": body})
+            await send({"type": "http.response.start", "status": 400, "headers": [(b"content-type", b"text/html")]})
+            await send({"type": "http.response.body", "body": body, "more_body": False})
             return
         started = time.perf_counter()
         method = str(scope.get("method", "GET"))
