@@ -60,7 +60,7 @@ from logistics.vouchers.point_controllers import DeviceController, Reconciliatio
 from logistics.vouchers.programme_controllers import ProgrammeController
 from logistics.vouchers.public import public_voucher
 from logistics.vouchers.scan_controllers import ScanController
-from logistics.web.api_body import refuse_deep_json
+from logistics.web.api_body import refuse_hostile_input
 from logistics.web.dependencies import APP_DEPENDENCIES
 from logistics.web.errors import handle_domain_error, handle_http_exception, handle_server_error
 from logistics.web.guards import requires
@@ -150,7 +150,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ],
         dependencies=APP_DEPENDENCIES,
         include_in_schema=False,  # the OpenAPI schema describes the JSON API only: its routes say so themselves
-        before_request=refuse_deep_json,
+        before_request=refuse_hostile_input,
         plugins=[
             SQLAlchemyPlugin(config=alchemy),
             HTMXPlugin(),

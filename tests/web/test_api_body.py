@@ -34,3 +34,16 @@ async def test_a_body_over_a_mebibyte_is_a_413_in_the_api_shape(app, client, peo
     )
     assert response.status_code == 413
     assert set(response.json()) >= {"error", "message"}
+
+
+async def test_a_nul_in_the_query_string_is_a_400_in_the_callers_shape(app, client, people):
+    """PostgreSQL can neither store nor compare a NUL: a filter holding one is refused before any query runs."""
+    await login(client, "admin")
+    api = await client.get("/api/v1/vouchers/ABC?point=%00")
+    assert api.status_code == 400
+    assert api.headers["content-type"].startswith("application/json")
+    assert api.json()["error"] == "bad_query"
+    page = await client.get("/admin/audit?q=a%00b")
+    assert page.status_code == 400
+    assert page.headers["content-type"].startswith("text/html")
+    assert "Adres zawiera znak" in page.text

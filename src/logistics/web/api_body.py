@@ -1,5 +1,10 @@
-"""JSON bodies are refused before they are parsed when they nest deeper than any request of ours (a body of
-100,000 brackets made the parser recurse until it failed): 400 with the API's error shape."""
+"""Requests refused before a handler sees them, with the error shape of the page or the API (400):
+
+- JSON bodies nested deeper than any request of ours (a body of 100,000 brackets made the parser recurse until
+  it failed);
+- a NUL character in the query string: no filter can use it and PostgreSQL can neither store nor compare it
+  (the fuzz walk found 500s on the audit log and the stock item search).
+"""
 
 from __future__ import annotations
 
@@ -39,8 +44,13 @@ def json_depth(body: bytes, limit: int) -> int:
     return deepest
 
 
-async def refuse_deep_json(request: Request[Any, Any, Any]) -> Response[Any] | None:
-    """`before_request`: a JSON body nested deeper than MAX_JSON_DEPTH is answered 400 before it is parsed."""
+async def refuse_hostile_input(request: Request[Any, Any, Any]) -> Response[Any] | None:
+    """`before_request`: a NUL in the query string, or a JSON body nested deeper than MAX_JSON_DEPTH, is answered
+    400 before anything reads it."""
+    if b"%00" in request.scope.get("query_string", b""):
+        return error_response(
+            request, 400, _("The address contains a character that cannot be used."), error="bad_query"
+        )
     if request.method in {"GET", "HEAD", "OPTIONS"} or "json" not in request.headers.get("content-type", ""):
         return None
     body = await request.body()
