@@ -61,11 +61,16 @@ check-migrations: $(VENV)/.installed-test
 	LOGISTICS_DATABASE_URL=sqlite+aiosqlite:///var/migration-check.db $(BIN)/logistics database check
 	rm -f var/migration-check.db*
 
+# Each suite runs on every CPU core (pytest-xdist; a module's tests stay on one worker, and each worker has a
+# database of its own). PYTEST_WORKERS=0 runs in one process.
+PYTEST_WORKERS ?= auto
+PYTEST_PARALLEL = -n $(PYTEST_WORKERS) --dist loadfile
+
 test-sqlite: setup-test
-	LOGISTICS_TEST_DB=sqlite $(BIN)/pytest -q -m "not browser" -p no:cacheprovider
+	LOGISTICS_TEST_DB=sqlite $(BIN)/pytest -q -m "not browser" -p no:cacheprovider $(PYTEST_PARALLEL)
 
 test-postgres: setup-test
-	bash scripts/with-postgres.sh $(BIN)/pytest -q -m "not browser" -p no:cacheprovider
+	bash scripts/with-postgres.sh $(BIN)/pytest -q -m "not browser" -p no:cacheprovider $(PYTEST_PARALLEL)
 
 test-browser: setup-test
 	bash scripts/ensure-chromium.sh

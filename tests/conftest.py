@@ -40,8 +40,34 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
         url = os.environ.get("LOGISTICS_TEST_POSTGRES_URL")
         if not url:
             pytest.exit("LOGISTICS_TEST_DB=postgres needs LOGISTICS_TEST_POSTGRES_URL (scripts/with-postgres.sh)", 2)
-        return url
+        worker = os.environ.get("PYTEST_XDIST_WORKER")
+        return _worker_database(url, worker) if worker else url
     return f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+
+
+def _worker_database(url: str, worker: str) -> str:
+    """Under pytest-xdist each worker has a PostgreSQL database of its own (`<database>_<worker>`), created on
+    first use (the test role may create databases: scripts/with-postgres.sh)."""
+    base, _sep, name = url.rpartition("/")
+    own = f"{name}_{worker}"
+
+    def create(connection: Any) -> None:
+        exists = connection.execute(text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": own}).first()
+        if not exists:
+            connection.execute(text(f'CREATE DATABASE "{own}"'))
+
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    async def go() -> None:
+        engine = create_async_engine(url, isolation_level="AUTOCOMMIT")
+        try:
+            async with engine.connect() as connection:
+                await connection.run_sync(create)
+        finally:
+            await engine.dispose()
+
+    asyncio.run(go())
+    return f"{base}/{own}"
 
 
 def _run_sync(url: str, work: Any) -> Any:
