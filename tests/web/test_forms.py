@@ -56,7 +56,7 @@ def test_the_messages_say_what_is_wrong():
         "c": "Liczba nie może być ujemna.",
         "d": "Liczba nie może być większa niż 99\u00a0999\u00a0999.",
         "e": "Podaj liczbę całkowitą: to jest liczone w całych sztukach.",
-        "f": "Podaj datę od 1 sty 1900 do 31 gru 2199.",
+        "f": "Podaj datę od 01.01.1900 do 31.12.2199.",
     }
 
 

@@ -21,6 +21,7 @@ from logistics.audit import services as audit
 from logistics.core.actor import Actor
 from logistics.core.errors import DomainError, Forbidden, NotFound
 from logistics.core.i18n import gettext as _
+from logistics.core.i18n import ngettext
 from logistics.core.roles import Role
 from logistics.core.service import Service
 from logistics.db import lock_keys
@@ -53,9 +54,18 @@ class UserInput:
 
 def check_password_rules(password: str, field: str = "password") -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise DomainError(_("The password must have at least %(n)s characters.", n=MIN_PASSWORD_LENGTH), field)
+        raise DomainError(
+            ngettext(
+                "The password must have at least %(num)s character.",
+                "The password must have at least %(num)s characters.",
+                MIN_PASSWORD_LENGTH,
+            ),
+            field,
+        )
     if len(password) > MAX_PASSWORD_LENGTH:
-        raise DomainError(_("At most %(n)s characters.", n=MAX_PASSWORD_LENGTH), field)
+        raise DomainError(
+            ngettext("At most %(num)s character.", "At most %(num)s characters.", MAX_PASSWORD_LENGTH), field
+        )
 
 
 class AccountService(Service):
@@ -101,9 +111,10 @@ class AccountService(Service):
             if count >= settings.login_max_failures:
                 wait = oldest + timedelta(minutes=settings.login_lockout_minutes) - now
                 raise LoginThrottled(
-                    _(
-                        "Too many failed sign-in attempts. Please wait %(minutes)s minutes and try again.",
-                        minutes=max(math.ceil(wait.total_seconds() / 60), 1),
+                    ngettext(
+                        "Too many failed sign-in attempts. Please wait %(num)s minute and try again.",
+                        "Too many failed sign-in attempts. Please wait %(num)s minutes and try again.",
+                        max(math.ceil(wait.total_seconds() / 60), 1),
                     )
                 )
 

@@ -366,5 +366,4 @@ class ActivityController(Controller):
             by_day=week.by_day,
             previous=week.monday - timedelta(days=7),
             next=week.monday + timedelta(days=7),
-            zone=local_zone(),
         )

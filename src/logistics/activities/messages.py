@@ -8,14 +8,15 @@ from typing import Any
 from babel.support import LazyProxy
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from logistics.core.i18n import in_locale
+from logistics.core.i18n import in_locale, localized
 from logistics.mail import mail_configured
 from logistics.notifications.outbox import enqueue
 from logistics.people.models import Person
 
 
 def title_in(activity: Any, locale: str) -> str:
-    return {"en": activity.title_en, "uk": activity.title_uk}.get(locale) or activity.title
+    with in_locale(locale):
+        return str(localized(activity, "title"))
 
 
 async def notify(

@@ -16,7 +16,7 @@ from logistics.activities.policy import MANAGE
 from logistics.activities.signups import SignUpService
 from logistics.audit import services as audit
 from logistics.core.errors import DomainError
-from logistics.core.i18n import _l, format_datetime, local_zone
+from logistics.core.i18n import _l, format_datetime, local_zone, ngettext
 from logistics.core.i18n import gettext as _
 from logistics.core.service import query
 from logistics.people.models import Person
@@ -31,7 +31,7 @@ MAX_ROOM, MAX_NOTE = 80, 200
 def check_text(value: str, limit: int, field: str) -> None:
     """Text longer than its column is refused, never cut."""
     if len(value) > limit:
-        raise DomainError(_("At most %(n)s characters.", n=limit), field)
+        raise DomainError(ngettext("At most %(num)s character.", "At most %(num)s characters.", limit), field)
 
 
 def local(day: date, hour: int, minute: int) -> datetime:
@@ -113,7 +113,9 @@ class SessionService(SignUpService):
         while until is not None and days[-1] + timedelta(days=7) <= until:
             days.append(days[-1] + timedelta(days=7))
         if len(days) > MAX_SESSIONS:
-            raise DomainError(_("At most %(n)s sessions at once.", n=MAX_SESSIONS), "until")
+            raise DomainError(
+                ngettext("At most %(num)s session at once.", "At most %(num)s sessions at once.", MAX_SESSIONS), "until"
+            )
         created = []
         for day in days:
             starts = local(day, local_first.hour, local_first.minute).astimezone(UTC)

@@ -22,7 +22,7 @@ from logistics.activities.models import COURSE, Activity, ActivitySession, Place
 from logistics.activities.policy import MANAGE, SIGN_UP, VIEW
 from logistics.audit import services as audit
 from logistics.core.errors import DomainError, NotFound
-from logistics.core.i18n import _l, local_today
+from logistics.core.i18n import _l, format_datetime, local_today, localized, ngettext
 from logistics.core.i18n import gettext as _
 from logistics.core.service import Service, query
 from logistics.people.models import Person
@@ -238,7 +238,7 @@ class SignUpService(Service):
         if not mine:
             return warnings
         others = await self.session.execute(
-            select(ActivitySession, Activity.title)
+            select(ActivitySession, Activity)
             .join(Activity, Activity.id == ActivitySession.activity_id)
             .join(SignUp, SignUp.activity_id == Activity.id)
             .where(
@@ -251,13 +251,13 @@ class SignUpService(Service):
                 ActivitySession.ends_at > min(s.starts_at for s in mine),
             )
         )
-        for other, title in others.all():
+        for other, other_activity in others.all():
             if any(other.starts_at < s.ends_at and other.ends_at > s.starts_at for s in mine):
                 warnings.append(
                     _(
                         "At the same time as %(activity)s on %(when)s.",
-                        activity=title,
-                        when=other.starts_at.strftime("%d.%m %H:%M"),
+                        activity=localized(other_activity, "title"),
+                        when=format_datetime(other.starts_at),
                     )
                 )
                 break
@@ -338,9 +338,10 @@ class SignUpService(Service):
         )
         if capacity < taken:
             raise DomainError(
-                _(
-                    "%(taken)s places are taken already: the capacity cannot go down to %(capacity)s.",
-                    taken=taken,
+                ngettext(
+                    "%(num)s place is taken already: the capacity cannot go down to %(capacity)s.",
+                    "%(num)s places are taken already: the capacity cannot go down to %(capacity)s.",
+                    taken,
                     capacity=capacity,
                 ),
                 "capacity",
@@ -372,7 +373,7 @@ class SignUpService(Service):
         if not reason.strip():
             raise DomainError(_("Give the reason."), "reason")
         if len(reason) > 200:
-            raise DomainError(_("At most %(n)s characters.", n=200), "reason")
+            raise DomainError(ngettext("At most %(num)s character.", "At most %(num)s characters.", 200), "reason")
         await self._lock_places(activity, sign_up.scope)
         await self.session.refresh(sign_up)
         if sign_up.status != SignUpStatus.WAITING:

@@ -9,6 +9,7 @@ from litestar import Controller, Request, get
 from litestar.di import NamedDependency
 from litestar.params import FromQuery, QueryParameter
 
+from logistics.audit.labels import ACTIONS, ENTITIES, action_label, entity_label, field_labels
 from logistics.audit.policy import VIEW_LOG, policy
 from logistics.audit.services import PAGE_SIZE, AuditFilter, AuditService
 from logistics.core.i18n import _
@@ -25,6 +26,11 @@ def _day(value: str) -> date | None:
     """A day of the filter, read as a form reads dates; a malformed one (not YYYY-MM-DD, or a year no form accepts,
     like 0001 or 9999) is ignored like any other malformed filter."""
     return Form({"day": value}).date("day")
+
+
+def _choices(labels: dict[str, Any]) -> dict[str, str]:
+    """Codes and their labels in the user's language, in the order of the labels."""
+    return dict(sorted(((code, str(label)) for code, label in labels.items()), key=lambda pair: pair[1].casefold()))
 
 
 class AuditController(Controller):
@@ -64,4 +70,9 @@ class AuditController(Controller):
             total=total,
             query=query,
             pages=pages,
+            action_label=action_label,
+            entity_label=entity_label,
+            field_labels=field_labels,
+            action_choices=_choices(ACTIONS),
+            entity_choices=_choices(ENTITIES),
         )

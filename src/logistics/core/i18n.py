@@ -85,16 +85,57 @@ def local_time(value: datetime) -> datetime:
     return value.astimezone(local_zone())
 
 
-def format_datetime(value: datetime | None, format: str = "short") -> str:
-    if value is None:
-        return ""
-    return dates.format_datetime(local_time(value), format=format, locale=Locale.parse(get_locale()))
+# One format per language for each kind — a day, a day with a time, a time — on pages, PDFs and messages alike,
+# always in the organisation's time zone. Numeric days in Polish and Ukrainian (as on Polish and Ukrainian forms),
+# an unambiguous "1 Dec 2026" in English; 24-hour times everywhere.
+DATE_FORMATS = {"pl": "dd.MM.yyyy", "uk": "dd.MM.yyyy", "en": "d MMM yyyy"}
 
 
-def format_date(value: date | None, format: str = "medium") -> str:
+def _date_pattern(locale: str) -> str:
+    return DATE_FORMATS.get(locale, DATE_FORMATS["pl"])
+
+
+def format_datetime(value: datetime | None, format: str | None = None, *, seconds: bool = False) -> str:
+    """A moment as the day and the time in the organisation's time zone ("01.12.2026, 15:30" in Polish); with
+    `seconds` the time has seconds (logs). `format` is a Babel pattern for the rare special case."""
     if value is None:
         return ""
-    return _format_date(value, format, get_locale())
+    locale = get_locale()
+    moment = local_time(value)
+    if format and format not in {"short", "medium"}:
+        return dates.format_datetime(moment, format=format, locale=Locale.parse(locale))
+    day = _format_date(moment.date(), _date_pattern(locale), locale)
+    return f"{day}, {format_time(moment, seconds=seconds)}"
+
+
+def format_time(value: datetime | time | None, *, seconds: bool = False) -> str:
+    """The time of day ("15:30"); a moment (datetime) is shown in the organisation's time zone."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = local_time(value).time() if value.tzinfo else value.time()
+    return value.strftime("%H:%M:%S" if seconds else "%H:%M")
+
+
+def format_date(value: date | None, format: str | None = None) -> str:
+    """A day ("01.12.2026" in Polish, "1 Dec 2026" in English). A moment (datetime) is first moved into the
+    organisation's time zone: 23:30 UTC on 1 December is already 2 December in Warsaw. `format` is a Babel pattern
+    for the rare special case (a weekday heading); "short" and "medium" mean the one format."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = local_time(value).date() if value.tzinfo else value.date()
+    locale = get_locale()
+    if not format or format in {"short", "medium"}:
+        format = _date_pattern(locale)
+    return _format_date(value, format, locale)
+
+
+def format_weekday(value: date) -> str:
+    """A day heading with its weekday ("wtorek, 01.12.2026")."""
+    locale = get_locale()
+    weekday = _format_date(value, "EEEE", locale)
+    return f"{weekday}, {format_date(value)}"
 
 
 def format_number(value: int | Decimal | float | None) -> str:
@@ -113,6 +154,17 @@ def _format_date(value: date, format: str, locale: str) -> str:
 @lru_cache(maxsize=8192)
 def _format_number(value: int | Decimal | float, locale: str) -> str:
     return numbers.format_decimal(value, locale=Locale.parse(locale))
+
+
+def localized(thing: Any, field: str) -> Any:
+    """`thing.<field>` in the user's language: `<field>_uk` in Ukrainian, `<field>_en` in English when the record
+    has that attribute and it is filled in, else the Polish `<field>` (e.g. `localized(activity, "title")`)."""
+    locale = get_locale()
+    if locale != "pl":
+        translated = getattr(thing, f"{field}_{locale}", None)
+        if isinstance(translated, str) and translated.strip():
+            return translated
+    return getattr(thing, field)
 
 
 def format_money(value: Decimal | None) -> str:

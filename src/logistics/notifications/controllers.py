@@ -11,6 +11,7 @@ from litestar.params import FromPath, FromQuery
 
 from logistics.core.i18n import _, _l
 from logistics.mail import mail_configured
+from logistics.notifications.errors import delivery_error
 from logistics.notifications.models import Channel, MessageStatus
 from logistics.notifications.outbox import FILTERS, PAGE_SIZE, OutboxService, mask_recipient
 from logistics.notifications.policy import RETRY, VIEW_MESSAGES, policy
@@ -62,6 +63,7 @@ class MessagesController(Controller):
             statuses=STATUSES,
             channels=CHANNELS,
             mask=mask_recipient,
+            delivery_error=delivery_error,
             mail_ready=mail_configured(),
         )
 

@@ -343,6 +343,7 @@ async def deliver_due(session: AsyncSession, *, budget_seconds: float = RUN_BUDG
             try:
                 await send(message, await attachments_for(session, message))
             except PermanentFailure as error:
+                log.warning("%s message %s refused for good: %s", message.channel, message.id, error)
                 await _mark_failed(session, message, str(error), permanent=True)
                 outcome.failed += 1
             except Exception as error:

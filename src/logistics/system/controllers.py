@@ -9,6 +9,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromQuery
 
 from logistics.core.i18n import _
+from logistics.system.outcomes import job_description, job_name, outcome_label, run_message
 from logistics.system.policy import VIEW_JOBS, policy
 from logistics.system.services import JobsService
 from logistics.web.dependencies import services
@@ -37,4 +38,8 @@ class JobsController(Controller):
             leases=overview.leases,
             runs=overview.runs,
             selected=job,
+            job_name=job_name,
+            job_description=job_description,
+            outcome_label=outcome_label,
+            run_message=run_message,
         )

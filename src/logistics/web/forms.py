@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from logistics.core.i18n import format_date, format_number
+from logistics.core.i18n import format_date, format_number, ngettext
 from logistics.core.i18n import gettext as _
 
 MAX_FIELD_LENGTH = 2000
@@ -78,9 +78,9 @@ class Form:
         elif _INVISIBLE.search(value):
             self.error(name, _("The text contains control characters; please type it again."))
         elif len(value) > max_length:
-            self.error(name, _("At most %(n)s characters.", n=max_length))
+            self.error(name, ngettext("At most %(num)s character.", "At most %(num)s characters.", max_length))
         elif len(value) < min_length:
-            self.error(name, _("At least %(n)s characters.", n=min_length))
+            self.error(name, ngettext("At least %(num)s character.", "At least %(num)s characters.", min_length))
         return value
 
     def pattern(self, name: str, regex: str, message: str, *, required: bool = True, max_length: int = 64) -> str:
@@ -188,7 +188,14 @@ class Form:
             self.error(name, _("Enter a whole number: this is counted in whole units."))
             return None
         if number.is_finite() and number.normalize().as_tuple().exponent < -places:  # type: ignore[operator]
-            self.error(name, _("Enter a number with at most %(n)s decimal places.", n=places))
+            self.error(
+                name,
+                ngettext(
+                    "Enter a number with at most %(num)s decimal place.",
+                    "Enter a number with at most %(num)s decimal places.",
+                    places,
+                ),
+            )
             return None
         self._bounds(name, number, minimum, maximum if maximum is not None else MAX_NUMBER)
         return None if name in self.errors else number

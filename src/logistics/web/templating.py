@@ -46,10 +46,13 @@ def create_environment(settings: Settings) -> Environment:
         navigation=navigation,
         pop_flashes=pop_flashes,
         can=can,
+        localized=i18n.localized,
     )
     env.filters.update(
         datetime=i18n.format_datetime,
         date=i18n.format_date,
+        time=i18n.format_time,
+        weekday=i18n.format_weekday,
         number=i18n.format_number,
         money=i18n.format_money,
     )
