@@ -17,10 +17,11 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from logistics.core.actor import Actor
-from logistics.core.i18n import format_date, format_number, local_today
+from logistics.core.i18n import format_date, format_number, local_today, ngettext
 from logistics.core.i18n import gettext as _
 from logistics.core.service import Service, query
 from logistics.inventory.models import NO_EXPIRY, Balance, Item, Lot, MinimumLevel, Transfer, TransferStatus
+from logistics.inventory.names import item_name, unit_name
 from logistics.inventory.policy import VIEW_STOCK
 from logistics.inventory.stock import visible
 from logistics.settings import get_settings
@@ -60,7 +61,15 @@ async def below_minimum(session: AsyncSession, actor: Actor | None, today: date 
         .subquery()
     )
     rows = await session.execute(
-        select(Site.name, Item.name, Item.unit, func.coalesce(usable.c.quantity, 0), MinimumLevel.quantity)
+        select(
+            Site.name,
+            Item.name,
+            Item.name_en,
+            Item.name_uk,
+            Item.unit,
+            func.coalesce(usable.c.quantity, 0),
+            MinimumLevel.quantity,
+        )
         .select_from(MinimumLevel)
         .join(Site, Site.id == MinimumLevel.location_id)
         .join(Item, Item.id == MinimumLevel.item_id)
@@ -71,8 +80,8 @@ async def below_minimum(session: AsyncSession, actor: Actor | None, today: date 
         .order_by(Site.name, Item.name)
     )
     return [
-        BelowMinimum(location, item, unit, Decimal(quantity), minimum)
-        for location, item, unit, quantity, minimum in rows.all()
+        BelowMinimum(location, item_name(item, name_en, name_uk), unit_name(unit), Decimal(quantity), minimum)
+        for location, item, name_en, name_uk, unit, quantity, minimum in rows.all()
     ]
 
 
@@ -83,7 +92,7 @@ async def expiring(
     today = today or local_today()
     days = get_settings().stock_alert_days if days is None else days
     rows = await session.execute(
-        select(Site.name, Item.name, Item.unit, Lot.expiry, Balance.quantity)
+        select(Site.name, Item.name, Item.name_en, Item.name_uk, Item.unit, Lot.expiry, Balance.quantity)
         .join(Lot, Lot.id == Balance.lot_id)
         .join(Item, Item.id == Balance.item_id)
         .join(Site, Site.id == Balance.location_id)
@@ -95,7 +104,10 @@ async def expiring(
         )
         .order_by(Lot.expiry, Site.name, Item.name)
     )
-    return [Expiring(location, item, unit, expiry, quantity) for location, item, unit, expiry, quantity in rows.all()]
+    return [
+        Expiring(location, item_name(item, name_en, name_uk), unit_name(unit), expiry, quantity)
+        for location, item, name_en, name_uk, unit, expiry, quantity in rows.all()
+    ]
 
 
 class AlertService(Service):
@@ -113,7 +125,15 @@ def alerts_text(low: list[BelowMinimum], soon: list[Expiring]) -> str:
         f"- {row.location}: {row.item} — {format_number(row.quantity)} / {format_number(row.minimum)} {row.unit}"
         for row in low
     ] or ["- —"]
-    lines += ["", _("Expired or expiring within %(n)s days", n=get_settings().stock_alert_days) + ":"]
+    lines += [
+        "",
+        ngettext(
+            "Expired or expiring within %(num)s day",
+            "Expired or expiring within %(num)s days",
+            get_settings().stock_alert_days,
+        )
+        + ":",
+    ]
     lines += [
         f"- {format_date(lot.expiry)}{' (' + _('expired') + ')' if lot.expired else ''}: {lot.location}, {lot.item}"
         f" — {format_number(lot.quantity)} {lot.unit}"

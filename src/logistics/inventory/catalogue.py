@@ -11,6 +11,7 @@ from uuid import UUID
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from stdnum import ean
 
 from logistics.audit import services as audit
 from logistics.core.errors import DomainError, NotFound
@@ -20,6 +21,16 @@ from logistics.inventory.models import Item, ItemBarcode, ItemCategory, Kit, Kit
 from logistics.inventory.policy import CATALOGUE
 
 EAN = re.compile(r"\d{8}|\d{12,14}")
+
+
+def barcode_error(code: str) -> str | None:
+    """Why `code` cannot be an EAN-8, UPC-A (12), EAN-13 or GTIN-14 barcode, or None when it can: the right
+    number of digits and a check digit that fits (a scanner's misread or a typo shows there)."""
+    if not EAN.fullmatch(code):
+        return _("A barcode has 8, 12, 13 or 14 digits.")
+    if not ean.is_valid(code):
+        return _("The check digit of %(ean)s is wrong: scan or type the barcode again.", ean=code)
+    return None
 
 
 @dataclass(frozen=True)
@@ -93,8 +104,8 @@ class CatalogueService(Service):
             raise DomainError(_("Another item has this name."), "name")
         codes = list(dict.fromkeys(code.strip() for code in data.barcodes if code.strip()))
         for code in codes:
-            if not EAN.fullmatch(code):
-                raise DomainError(_("A barcode has 8, 12, 13 or 14 digits."), "barcodes")
+            if problem := barcode_error(code):
+                raise DomainError(problem, "barcodes")
             owner = await self.session.scalar(select(ItemBarcode.item_id).where(ItemBarcode.code == code))
             if owner is not None and owner != item_id:
                 raise DomainError(_("Barcode %(ean)s belongs to another item.", ean=code), "barcodes")
@@ -139,8 +150,8 @@ class CatalogueService(Service):
     async def add_barcode(self, item_id: UUID, code: str) -> Item:
         """Attach a barcode found while receiving to an item; one that is already the item's changes nothing."""
         self.require(CATALOGUE)
-        if not EAN.fullmatch(code):
-            raise DomainError(_("A barcode has 8, 12, 13 or 14 digits."), "ean")
+        if problem := barcode_error(code):
+            raise DomainError(problem, "ean")
         item = await self.item(item_id)
         owner = await self.session.scalar(select(ItemBarcode.item_id).where(ItemBarcode.code == code))
         if owner == item.id:

@@ -14,6 +14,7 @@ from logistics.core.errors import DomainError
 from logistics.core.i18n import _
 from logistics.inventory.catalogue import CatalogueService, ItemInput, KitInput
 from logistics.inventory.models import Unit
+from logistics.inventory.names import unit_name
 from logistics.inventory.policy import CATALOGUE
 from logistics.inventory.stock import CATEGORIES
 from logistics.web.dependencies import services
@@ -47,7 +48,7 @@ class CatalogueController(Controller):
             form=form,
             item_id=item_id,
             category_options=options(CATEGORIES),
-            unit_options=[(unit.value, unit.value) for unit in Unit],
+            unit_options=[(unit.value, f"{unit_name(unit.value)} ({unit.value})") for unit in Unit],
         )
 
     @get("/items/new")
@@ -120,7 +121,7 @@ class CatalogueController(Controller):
             status_code=status_code,
             form=form,
             kit_id=kit_id,
-            item_options=[(str(item.id), f"{item.name} ({item.unit})") for item in items],
+            item_options=[(str(item.id), f"{item.local_name} ({item.unit_name})") for item in items],
             lines=range(KIT_LINES),
         )
 

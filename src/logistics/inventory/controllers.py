@@ -17,12 +17,14 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath
 
 from logistics.core.errors import DomainError
-from logistics.core.i18n import _, _l, local_today
+from logistics.core.i18n import _, _l, local_today, ngettext
 from logistics.inventory.alerts import AlertService, home_panel
-from logistics.inventory.catalogue import CatalogueService
+from logistics.inventory.catalogue import CatalogueService, barcode_error
 from logistics.inventory.ledger import MAX_QUANTITY, LedgerService, ReceiptLine
+from logistics.inventory.minimums import MinimumLevelService
 from logistics.inventory.models import NO_EXPIRY, Item, MovementKind
-from logistics.inventory.policy import CATALOGUE, CORRECT, RECEIVE, VIEW_STOCK, policy
+from logistics.inventory.policy import CATALOGUE, CORRECT, RECEIVE, SET_MINIMUM, VIEW_STOCK, policy
+from logistics.inventory.stock import CATEGORIES
 from logistics.settings import get_settings
 from logistics.sites.models import Site
 from logistics.web.dependencies import services
@@ -58,7 +60,9 @@ def _draft(request: Request[Any, Any, Any], location: Site) -> list[dict[str, st
 
 class StockController(Controller):
     path = "/stock"
-    dependencies = services(ledger=LedgerService, catalogue=CatalogueService, alerts=AlertService)
+    dependencies = services(
+        ledger=LedgerService, catalogue=CatalogueService, alerts=AlertService, minimums=MinimumLevelService
+    )
 
     @get("/", guards=[may(VIEW_STOCK)])
     async def locations(self, request: Request[Any, Any, Any], ledger: NamedDependency[LedgerService]) -> Any:
@@ -108,6 +112,66 @@ class StockController(Controller):
                 for row in await ledger.stock(location)
             ),
         )
+
+    # --- minimum levels -----------------------------------------------------------------------------------
+
+    async def _minimums_page(
+        self, request: Request[Any, Any, Any], minimums: MinimumLevelService, location_id: UUID, form: Form | None
+    ) -> Any:
+        location = await minimums.location(location_id, SET_MINIMUM)
+        rows = await minimums.levels(location)
+        if form is None:
+            form = Form.filled(
+                **{f"min-{row.item.id}": format(row.minimum.normalize(), "f") for row in rows if row.minimum}
+            )
+        return render(
+            request,
+            "inventory/minimums.html",
+            status_code=422 if form.errors else 200,
+            location=location,
+            rows=rows,
+            form=form,
+            categories=CATEGORIES,
+        )
+
+    @get("/{location_id:uuid}/minimums", guards=[may(SET_MINIMUM)])
+    async def minimums_page(
+        self,
+        request: Request[Any, Any, Any],
+        minimums: NamedDependency[MinimumLevelService],
+        location_id: FromPath[UUID],
+    ) -> Any:
+        """The minimum level of every item at the location, with its usable stock there."""
+        return await self._minimums_page(request, minimums, location_id, None)
+
+    @post("/{location_id:uuid}/minimums", guards=[may(SET_MINIMUM)])
+    async def set_minimums(
+        self,
+        request: Request[Any, Any, Any],
+        minimums: NamedDependency[MinimumLevelService],
+        location_id: FromPath[UUID],
+    ) -> Any:
+        """Save the levels typed on the page: an emptied field (or 0) removes the item's level."""
+        location = await minimums.location(location_id, SET_MINIMUM)
+        form = Form(await request.form())
+        levels: dict[UUID, Decimal | None] = {}
+        for row in await minimums.levels(location):
+            name = f"min-{row.item.id}"
+            if form.has(name):
+                levels[row.item.id] = form.decimal(
+                    name, places=3, minimum=Decimal(0), maximum=MAX_QUANTITY, whole=row.item.countable
+                )
+        if form.valid:
+            try:
+                changed = await minimums.set_minimums(location.id, levels)
+                return see_other(
+                    request,
+                    f"/stock/{location.id}/minimums",
+                    ngettext("%(num)s minimum level changed.", "%(num)s minimum levels changed.", changed),
+                )
+            except DomainError as error:
+                form.error(error.field or "minimums", error.message)
+        return await self._minimums_page(request, minimums, location.id, form)
 
     # --- write-offs and adjustments ------------------------------------------------------------------------
 
@@ -186,9 +250,18 @@ class StockController(Controller):
         form: Form,
         status_code: int = 200,
         unknown_ean: str = "",
+        found: Item | None = None,
     ) -> Any:
         location = await ledger.location(location_id, RECEIVE)
         items = await catalogue.items(active_only=True)
+        # Where the cursor goes: the first field with an error, else the next one to fill for the item found,
+        # else the EAN (ready for the next scan).
+        order = ["ean", "item", "quantity", "expiry"]
+        focus = next((name for name in order if name in form.errors), "")
+        if not focus and found is not None:
+            focus = "expiry" if found.perishable and form.raw("quantity") else "quantity"
+        if not focus and form.errors:
+            focus = "source"
         return render(
             request,
             "inventory/receive.html",
@@ -196,11 +269,13 @@ class StockController(Controller):
             status_code=status_code,
             location=location,
             items=items,
-            item_options=[(str(item.id), item.name) for item in items],
+            item_options=[(str(item.id), item.local_name) for item in items],
             names={str(item.id): item for item in items},
             draft=_draft(request, location),
             form=form,
             unknown_ean=unknown_ean,
+            found=found,
+            focus=focus or "ean",
         )
 
     @get("/{location_id:uuid}/receive", guards=[may(RECEIVE)])
@@ -221,15 +296,23 @@ class StockController(Controller):
         catalogue: NamedDependency[CatalogueService],
         location_id: FromPath[UUID],
     ) -> Any:
-        """One scanned or chosen line: the EAN (or the item), quantity in packs or units, expiry date."""
+        """One scanned or chosen line: the EAN (or the item), quantity in packs or units, expiry date.
+
+        Scanner first: a scanner types the EAN and Enter before anything else, so an EAN that finds its item
+        without a quantity is no error — the form comes back with the item found and the focus on the quantity
+        (or the expiry date); the next Enter adds the line and the focus returns to the EAN."""
         location = await ledger.location(location_id, RECEIVE)
         form = Form(await request.form())
         ean = form.pattern(
             "ean", r"\d{8}|\d{12,14}", _("A barcode has 8, 12, 13 or 14 digits."), required=False, max_length=14
         )
+        if ean and not form.errors and (problem := barcode_error(ean)):
+            form.error("ean", problem)
         chosen = form.uuids("item")
-        quantity = form.decimal("quantity", required=True, places=3)
-        in_packs = form.raw("unit") == "packs"
+        typed_quantity = bool(form.raw("quantity"))
+        quantity = form.decimal("quantity", required=False, places=3)
+        form.values["unit"] = "packs" if form.raw("unit") == "packs" else "units"  # kept for the next line
+        in_packs = form.values["unit"] == "packs"
         expiry = form.date("expiry")
         item: Item | None = None
         if ean and not form.errors:
@@ -241,6 +324,11 @@ class StockController(Controller):
             item = await catalogue.item(chosen[0])
         if item is None and not form.errors:
             form.error("ean", _("Scan a barcode or choose the item."))
+        if item is not None and not typed_quantity and not form.errors:
+            form.values["item"] = str(item.id)  # the scan found the item: now its quantity (and expiry date)
+            return await self._receive_page(request, ledger, catalogue, location.id, form, found=item)
+        if quantity is None and not form.errors:
+            form.error("quantity", _("This field is required."))
         if form.valid and item is not None and quantity is not None:
             base = quantity * item.pack_size if in_packs else quantity
             if base <= 0:
@@ -250,17 +338,17 @@ class StockController(Controller):
             elif item.countable and base != base.to_integral_value():
                 form.error("quantity", _("Enter a whole number: this is counted in whole units."))
             elif item.perishable and expiry is None:
-                form.error("expiry", _("%(item)s is perishable: enter the expiry date.", item=item.name))
+                form.error("expiry", _("%(item)s is perishable: enter the expiry date.", item=item.local_name))
             elif expiry is not None and expiry < local_today():
                 form.error(
-                    "expiry", _("The expiry date of %(item)s has passed: it cannot be received.", item=item.name)
+                    "expiry", _("The expiry date of %(item)s has passed: it cannot be received.", item=item.local_name)
                 )
             else:
                 line = {"item": str(item.id), "quantity": str(base), "expiry": expiry.isoformat() if expiry else ""}
                 request.session[_draft_key(location.id)] = [*_draft(request, location), line]
-                form = Form.filled(unit=form.raw("unit") or "packs")
+                form = Form.filled(unit=form.values["unit"])
                 return await self._receive_page(request, ledger, catalogue, location.id, form)
-        return await self._receive_page(request, ledger, catalogue, location.id, form, 422)
+        return await self._receive_page(request, ledger, catalogue, location.id, form, 422, found=item)
 
     @post("/{location_id:uuid}/receive/remove", guards=[may(RECEIVE)])
     async def remove_line(
@@ -307,7 +395,11 @@ class StockController(Controller):
                 return see_other(
                     request,
                     f"/stock/movements/{movement.id}",
-                    _("The goods have been received (%(n)s lines).", n=len(lines)),
+                    ngettext(
+                        "The goods have been received (%(num)s line).",
+                        "The goods have been received (%(num)s lines).",
+                        len(lines),
+                    ),
                 )
             except DomainError as error:
                 form.error("source", error.message)  # a line's problem is named in the message
@@ -318,14 +410,18 @@ class StockController(Controller):
         """Attach an unknown EAN to an item of the catalogue, then go on receiving."""
         form = Form(await request.form())
         ean = form.pattern("ean", r"\d{8}|\d{12,14}", _("A barcode has 8, 12, 13 or 14 digits."), max_length=14)
+        if ean and not form.errors and (problem := barcode_error(ean)):
+            form.error("ean", problem)
         item_ids = form.uuids("item")
         location = form.uuids("location")
         back = f"/stock/{location[0]}/receive" if location else "/stock"
         if not form.valid or not item_ids:
+            if form.errors:
+                flash(request, next(iter(form.errors.values())), "error")
             return see_other(request, back)
         try:
             item = await catalogue.add_barcode(item_ids[0], ean)
         except DomainError as error:
             flash(request, error.message, "error")
             return see_other(request, back)
-        return see_other(request, back, _("Barcode %(ean)s now belongs to %(item)s.", ean=ean, item=item.name))
+        return see_other(request, back, _("Barcode %(ean)s now belongs to %(item)s.", ean=ean, item=item.local_name))

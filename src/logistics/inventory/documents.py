@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from fpdf.fonts import FontFace
+
 from logistics import printing
 from logistics.core.i18n import _l, format_date, format_datetime, format_number
 from logistics.core.i18n import gettext as _
@@ -16,7 +18,10 @@ from logistics.sites.models import Site
 COLUMNS = [(8, _l("No.")), (80, _l("Item")), (28, _l("Expiry date")), (28, _l("Lot")), (36, _l("Quantity"))]
 
 
-def receipt_pdf(movement: Movement, location: Site, lines: list[tuple[Item, Lot, Decimal]]) -> bytes:
+def receipt_pdf(
+    movement: Movement, location: Site, lines: list[tuple[Item, Lot, Decimal]], received_by: str = ""
+) -> bytes:
+    """`received_by`: the name of the person who received the goods (the username when the account has none)."""
     pdf = printing.new_pdf()
     pdf.set_auto_page_break(True, margin=20)
     pdf.add_page()
@@ -33,7 +38,7 @@ def receipt_pdf(movement: Movement, location: Site, lines: list[tuple[Item, Lot,
         (_("Received at"), location.name + (f", {location.address}" if location.address else "")),
         (_("Donor or source"), movement.source),
         (_("Document number"), movement.reference or "—"),
-        (_("Received by"), movement.user_name),
+        (_("Received by"), received_by or movement.user_name),
     ]
     for label, value in facts:
         pdf.set_font("DejaVu", "B", 10)
@@ -41,23 +46,29 @@ def receipt_pdf(movement: Movement, location: Site, lines: list[tuple[Item, Lot,
         pdf.set_font("DejaVu", size=10)
         pdf.multi_cell(135, 6, value, new_x="LMARGIN", new_y="NEXT")
     pdf.ln(4)
-    pdf.set_font("DejaVu", "B", 9)
-    pdf.set_fill_color(235, 238, 242)
-    for width, title in COLUMNS:
-        pdf.cell(width, 7, str(title), border=1, fill=True)
-    pdf.ln()
     pdf.set_font("DejaVu", size=9)
-    for number, (item, lot, quantity) in enumerate(lines, start=1):
-        cells = [
-            str(number),
-            item.name[:48],
-            "—" if lot.expiry == NO_EXPIRY else format_date(lot.expiry),
-            lot.producer_lot[:16] or "—",
-            f"{format_number(quantity)} {item.unit}",
-        ]
-        for (width, _title), text in zip(COLUMNS, cells, strict=True):
-            pdf.cell(width, 7, text, border=1)
-        pdf.ln()
+    pdf.set_fill_color(235, 238, 242)
+    headings = FontFace(emphasis="BOLD", fill_color=(235, 238, 242))
+    # Long names and lot numbers wrap inside their column; the row grows, and a new page repeats the headings.
+    with pdf.table(
+        col_widths=tuple(width for width, _title in COLUMNS),
+        width=sum(width for width, _title in COLUMNS),
+        align="LEFT",
+        line_height=5,
+        headings_style=headings,
+        text_align=("RIGHT", "LEFT", "LEFT", "LEFT", "RIGHT"),
+        padding=1,
+    ) as table:
+        heading = table.row()
+        for _width, title in COLUMNS:
+            heading.cell(str(title))
+        for number, (item, lot, quantity) in enumerate(lines, start=1):
+            row = table.row()
+            row.cell(str(number))
+            row.cell(item.local_name)
+            row.cell("—" if lot.expiry == NO_EXPIRY else format_date(lot.expiry))
+            row.cell(lot.producer_lot or "—")
+            row.cell(f"{format_number(quantity)} {item.unit_name}")
     pdf.ln(18)
     if pdf.get_y() > 250:
         pdf.add_page()

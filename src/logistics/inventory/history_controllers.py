@@ -90,7 +90,7 @@ class StockHistoryController(Controller):
             more=len(rows) > PAGE_SIZE,
             kinds=MOVEMENT_KINDS,
             location_options=[(str(site.id), site.name) for site in locations],
-            item_options=[(str(item.id), item.name) for item in await catalogue.items()],
+            item_options=[(str(item.id), item.local_name) for item in await catalogue.items()],
             kind_options=options(MOVEMENT_KINDS),
             no_expiry=NO_EXPIRY,
         )
@@ -142,6 +142,7 @@ class StockHistoryController(Controller):
             reversible=movement.kind in REVERSIBLE and reversed_by is None and not redeemed,
             redeemed=redeemed and reversed_by is None,
             no_expiry=NO_EXPIRY,
+            user_name=await ledger.person_name(movement.user_name),
         )
 
     @post("/movements/{movement_id:uuid}/reverse", guards=[may(REVERSE)])
@@ -165,5 +166,10 @@ class StockHistoryController(Controller):
         movement, lines = await ledger.movement(movement_id)
         if movement.kind != MovementKind.RECEIPT or not lines:
             raise NotFound(_("Only a receipt of goods has a receipt record."))
-        content = receipt_pdf(movement, lines[0][3], [(item, lot, line.quantity) for line, item, lot, _site in lines])
+        content = receipt_pdf(
+            movement,
+            lines[0][3],
+            [(item, lot, line.quantity) for line, item, lot, _site in lines],
+            await ledger.person_name(movement.user_name),
+        )
         return pdf_response(content, f"receipt-{str(movement.id)[-8:]}.pdf")

@@ -24,7 +24,7 @@ from logistics.audit import services as audit
 from logistics.core.actor import Actor
 from logistics.core.errors import DomainError, NotFound
 from logistics.core.i18n import gettext as _
-from logistics.core.i18n import local_today
+from logistics.core.i18n import local_today, ngettext
 from logistics.core.service import query
 from logistics.inventory.models import (
     NO_EXPIRY,
@@ -129,8 +129,8 @@ class LedgerService(StockService):
             raise DomainError(
                 _(
                     "%(item)s is counted in whole units (%(unit)s): enter a whole number.",
-                    item=item.name,
-                    unit=item.unit,
+                    item=item.local_name,
+                    unit=item.unit_name,
                 ),
                 field,
             )
@@ -139,7 +139,7 @@ class LedgerService(StockService):
     def _fits(text: str, max_length: int, field: str) -> str:
         """`text` if it fits its column: a longer one is refused with a message on `field`, never cut."""
         if len(text) > max_length:
-            raise DomainError(_("At most %(n)s characters.", n=max_length), field)
+            raise DomainError(ngettext("At most %(num)s character.", "At most %(num)s characters.", max_length), field)
         return text
 
     # --- writing the ledger -------------------------------------------------------------------------------
@@ -184,7 +184,7 @@ class LedgerService(StockService):
                 available = await self.session.scalar(
                     select(Balance.quantity).where(Balance.location_id == location_id, Balance.lot_id == lot_id)
                 )
-                raise Shortage([Missing(item.name, -delta, available or Decimal(0))])
+                raise Shortage([Missing(item.local_name, -delta, available or Decimal(0))])
         self.session.add(
             MovementLine(
                 movement_id=movement.id, location_id=location_id, item_id=item_id, lot_id=lot_id, quantity=delta
@@ -237,11 +237,11 @@ class LedgerService(StockService):
             self._whole(item, line.quantity, f"quantity-{number}")
             if item.perishable and line.expiry is None:
                 raise DomainError(
-                    _("%(item)s is perishable: enter the expiry date.", item=item.name), f"expiry-{number}"
+                    _("%(item)s is perishable: enter the expiry date.", item=item.local_name), f"expiry-{number}"
                 )
             if line.expiry is not None and line.expiry < today:
                 raise DomainError(
-                    _("The expiry date of %(item)s has passed: it cannot be received.", item=item.name),
+                    _("The expiry date of %(item)s has passed: it cannot be received.", item=item.local_name),
                     f"expiry-{number}",
                 )
             lot = await self.lot(item, line.expiry, line.producer_lot)
@@ -307,7 +307,7 @@ class LedgerService(StockService):
                 plans[item_id].append((lot_id, take))
                 left[item_id] -= take
         missing = [
-            Missing((await self.item(item_id)).name, wants[item_id], wants[item_id] - short)
+            Missing((await self.item(item_id)).local_name, wants[item_id], wants[item_id] - short)
             for item_id, short in left.items()
             if short > 0
         ]

@@ -17,6 +17,7 @@ from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Index, Numeri
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from logistics.db.base import DateTimeUTC, UUIDv7AuditBase, UUIDv7Base
+from logistics.inventory.names import item_name, unit_name
 
 QUANTITY = Numeric(14, 3)
 
@@ -71,6 +72,16 @@ class Item(UUIDv7AuditBase):
     def countable(self) -> bool:
         """Counted in whole units (pieces, packs): quantities of it are whole numbers."""
         return self.unit in COUNTABLE
+
+    @property
+    def local_name(self) -> str:
+        """The name in the current language when the catalogue has it (else the Polish one)."""
+        return item_name(self.name, self.name_en, self.name_uk)
+
+    @property
+    def unit_name(self) -> str:
+        """The unit as the current language writes it ("szt" → "шт", "pcs")."""
+        return unit_name(self.unit)
 
 
 class ItemBarcode(UUIDv7Base):

@@ -61,6 +61,8 @@ CANCEL_TRANSFER = policy.rule("inventory.cancel_transfer", STOCK_STAFF, site=sen
 VIEW_MOVEMENT = policy.rule("inventory.view_movement", STOCK_STAFF, condition=_every_location_touched)
 #: Undo a mistaken movement with a reversing one.
 REVERSE = policy.rule("inventory.reverse", STOCK_STAFF, condition=_every_location_touched)
+#: Set the minimum stock levels of a location (below them, items show on the alerts).
+SET_MINIMUM = policy.rule("inventory.set_minimum", STOCK_STAFF, site=location)
 #: Items (names, barcodes, units), and kits.
 CATALOGUE = policy.rule("inventory.catalogue", STOCK_STAFF)
 #: Hand out goods on a voucher at a distribution point (the vouchers domain checks the voucher itself).

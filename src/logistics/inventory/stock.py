@@ -12,6 +12,7 @@ from uuid import UUID
 from sqlalchemy import ColumnElement, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from logistics.accounts.models import User
 from logistics.core.actor import Actor
 from logistics.core.errors import NotFound
 from logistics.core.i18n import _l, day_start, local_today
@@ -29,6 +30,7 @@ from logistics.inventory.models import (
     Transfer,
     TransferStatus,
 )
+from logistics.inventory.names import item_name, unit_name
 from logistics.inventory.policy import VIEW_MOVEMENT, VIEW_STOCK, VIEW_TRANSFER
 from logistics.sites.models import Site, SiteKind
 
@@ -87,18 +89,39 @@ class StockRow:
     expiry: date
     producer_lot: str
     quantity: Decimal
+    name_en: str = ""
+    name_uk: str = ""
+
+    @property
+    def local_name(self) -> str:
+        return item_name(self.name, self.name_en, self.name_uk)
+
+    @property
+    def unit_name(self) -> str:
+        return unit_name(self.unit)
 
 
 async def stock_at(session: AsyncSession, location_id: UUID) -> list[StockRow]:
     """Every lot in stock at a location, by category, item and expiry (the location's stock page)."""
     rows = await session.execute(
-        select(Item.id, Item.name, Item.category, Item.unit, Lot.id, Lot.expiry, Lot.producer_lot, Balance.quantity)
+        select(
+            Item.id,
+            Item.name,
+            Item.category,
+            Item.unit,
+            Lot.id,
+            Lot.expiry,
+            Lot.producer_lot,
+            Balance.quantity,
+            Item.name_en,
+            Item.name_uk,
+        )
         .join(Balance, Balance.item_id == Item.id)
         .join(Lot, Lot.id == Balance.lot_id)
         .where(Balance.location_id == location_id, Balance.quantity > 0)
         .order_by(Item.category, Item.name, Lot.expiry)
     )
-    return [StockRow(*row) for row in rows.all()]
+    return [StockRow(*row[:8], name_en=row[8], name_uk=row[9]) for row in rows.all()]
 
 
 async def usable_at(session: AsyncSession, location_id: UUID, today: date) -> list[tuple[Item, Decimal]]:
@@ -364,3 +387,12 @@ class StockService(Service):
         if site_ids is not None:
             query = query.where(Site.id.in_(site_ids))
         return {site_id: name for site_id, name in (await self.session.execute(query)).all()}
+
+    @query
+    async def person_name(self, username: str) -> str:
+        """The full name of the account that recorded something (a receipt's "received by"); the username when the
+        account has no name or no longer exists."""
+        if not username:
+            return ""
+        full_name = await self.session.scalar(select(User.full_name).where(User.username == username))
+        return (full_name or "").strip() or username

@@ -144,7 +144,7 @@ class StocktakeService(LedgerService):
         stocktake = await self._open_for_change(stocktake_id)
         item = await self.item(item_id)
         if item.perishable and expiry is None:
-            raise DomainError(_("%(item)s is perishable: enter the expiry date.", item=item.name), "expiry")
+            raise DomainError(_("%(item)s is perishable: enter the expiry date.", item=item.local_name), "expiry")
         lot = await self.lot(item, expiry, producer_lot)
         if any(line.lot_id == lot.id for line in stocktake.lines):
             raise DomainError(_("This lot is already on the count sheet."), "item")

@@ -78,7 +78,7 @@ class StocktakeController(Controller):
             form=form,
             categories=CATEGORIES,
             statuses=STOCKTAKE_STATUSES,
-            item_options=[(str(item.id), item.name) for item in items],
+            item_options=[(str(item.id), item.local_name) for item in items],
         )
 
     @get("/stocktakes/{stocktake_id:uuid}", guards=[may(VIEW_STOCK)])
