@@ -20,3 +20,14 @@ if ! grep -q "$wasm_sha256" "$bd/zxing-exported.js"; then
   echo "vendor.sh: zxing_reader.wasm (sha256 $wasm_sha256) is not the build barcode-detector expects" >&2
   exit 1
 fi
+
+# The API reference at /api/docs (logistics.vouchers.api_docs): Swagger UI's bundle and stylesheet, served from
+# our own static files under the CSP (static/js/api-docs.js starts it; no CDN, no inline script).
+su=static/vendor/swagger-ui
+rm -rf "$su"
+mkdir -p "$su"
+cp node_modules/swagger-ui-dist/swagger-ui-bundle.js node_modules/swagger-ui-dist/swagger-ui.css "$su/"
+cp node_modules/swagger-ui-dist/LICENSE node_modules/swagger-ui-dist/NOTICE node_modules/swagger-ui-dist/swagger-ui-bundle.js.LICENSE.txt "$su/"
+# Without their .map files next to them, drop the source-map comments (a browser's devtools would ask for them).
+sed -i '/^\/\/# sourceMappingURL=/d' "$su/swagger-ui-bundle.js"
+sed -i 's|/\*# sourceMappingURL=[^*]*\*/||' "$su/swagger-ui.css"

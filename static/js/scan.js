@@ -3,7 +3,8 @@
 // Page contract: form#scan-form (htmx, hx-target="#scan-result") holding input#scan-code and the hidden
 // input#scan-request-id; button#camera-toggle (hidden, data-label-start / data-label-stop, optional
 // data-error-message shown in #flashes when the camera cannot start); video#camera-view (hidden, playsinline,
-// muted); div#scan-result, whose swapped content may carry data-outcome="ok" or data-outcome="refused".
+// muted); div#scan-result (inside the stable aria-live div#scan-live), whose swapped content may carry
+// data-outcome="ok", "refused" or "undone" (a replayed confirmation that was undone).
 //
 // 1. Keeps #scan-code focused for a handheld scanner (it types the code and Enter), without stealing focus from
 //    other controls the user is working with.
@@ -186,6 +187,8 @@
         const now = context.currentTime + 0.01;
         if (outcome === "ok") {
           tone(context, 1760, now, 0.12, "sine"); // short high beep
+        } else if (outcome === "undone") {
+          tone(context, 660, now, 0.2, "sine"); // one middle beep: nothing to hand out, nothing wrong either
         } else {
           tone(context, 220, now, 0.18, "square"); // low double beep
           tone(context, 220, now + 0.26, 0.18, "square");
@@ -196,7 +199,7 @@
     }
     try {
       if (typeof navigator.vibrate === "function") {
-        navigator.vibrate(outcome === "ok" ? 60 : [300, 120, 300, 120, 300]);
+        navigator.vibrate(outcome === "ok" ? 60 : outcome === "undone" ? 200 : [300, 120, 300, 120, 300]);
       }
     } catch (_) {
       // no vibration then
@@ -211,7 +214,7 @@
     if (!resultBox || !(resultBox === swapped || resultBox.contains(swapped))) return;
     const marked = swapped.matches("[data-outcome]") ? swapped : swapped.querySelector("[data-outcome]");
     const outcome = marked && marked.getAttribute("data-outcome");
-    if (outcome === "ok" || outcome === "refused") feedback(outcome);
+    if (outcome === "ok" || outcome === "refused" || outcome === "undone") feedback(outcome);
   });
 
   // ---------------------------------------------------------------- camera scanning

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from logistics import codes
 from logistics.audit.models import AuditEntry
+from logistics.core.i18n import format_date, in_locale
 from logistics.notifications.models import OutboxMessage
 from logistics.notifications.outbox import deliver_due
 from logistics.people.models import Person
@@ -131,7 +132,7 @@ async def test_sending_a_voucher_queues_it_in_the_outbox_and_sends_nothing_from_
         ("sms", "+48 600 100 200", "pending", head.id),
         ("email", "anna@example.org", "pending", head.id),
     ]
-    assert queued[0].body == f"Your voucher: http://testserver.local/v/{code}"  # in Anna's language
+    assert queued[0].body == f"Your voucher: http://testserver.local/v/{code}?lang=en"  # in Anna's language
     assert queued[1].subject == "Your voucher: FEPŻ — paczka żywnościowa"
     assert await count(app, AuditEntry, AuditEntry.action == "voucher.send") == 2
     async with db_session(app) as session:
@@ -144,6 +145,38 @@ async def test_sending_a_voucher_queues_it_in_the_outbox_and_sends_nothing_from_
     assert attachments[f"{code}.png"].get_content().startswith(b"\x89PNG")
     assert attachments[f"{code}.pdf"].get_content().startswith(b"%PDF")
     assert [m.status for m in await _outbox(app)] == ["sent", "sent"]
+
+
+async def test_a_ukrainian_household_gets_its_messages_and_its_voucher_page_in_ukrainian(
+    app, client, people, aid, monkeypatch
+):
+    """Whatever the case worker's language: the SMS, its link's page and the e-mail (dates, item names) are in
+    the language of the household's head."""
+    async with db_session(app) as session:
+        voucher = await VoucherService(session, ADMIN).issue(aid.food.id, aid.poor.id)
+        head = await session.scalar(select(Person).where(Person.given_name == "Anna"))
+        head.phone, head.email, head.preferred_language = "+48 600 100 200", "anna@example.org", "uk"
+        oil = await session.get(type(aid.oil), aid.oil.id)
+        oil.name_uk = "Олія 1 л"
+        await session.commit()
+    monkeypatch.setenv("LOGISTICS_SMTP_HOST", "smtp.example.org")
+    get_settings.cache_clear()
+    await login(client, "caseworker")  # working in Polish
+    for channel in ("sms", "email"):
+        assert (await post_form(client, f"/vouchers/{voucher.id}/send", {"channel": channel})).status_code == 303
+    sms, mail = await _outbox(app)
+    code = codes.format_code(voucher.code)
+    assert sms.body == f"Ваш талон: http://testserver.local/v/{code}?lang=uk"
+    assert mail.subject.startswith("Ваш талон") and mail.body.startswith(f"Ваш талон {code}")
+    with in_locale("uk"):
+        start, end = format_date(voucher.valid_from), format_date(voucher.valid_until)
+    assert f"з {start} до {end}." in mail.body and voucher.valid_from.isoformat() not in mail.body
+    client.cookies.clear()  # the household's phone: no session, no language cookie
+    page = await client.get(f"/v/{code}?lang=uk")
+    assert page.status_code == 200 and "Де отримати" in page.text and "Олія 1 л" in page.text
+    assert "Olej" not in page.text and "Gdzie odebrać" not in page.text
+    polish = await client.get(f"/v/{code}?lang=xx")  # an unknown language: the organisation's
+    assert "Olej 1 l" in polish.text
 
 
 async def test_a_voucher_revoked_before_its_e_mail_goes_out_is_not_sent(app, client, people, aid, monkeypatch):

@@ -70,7 +70,9 @@ async def test_scan_look_confirm_and_the_second_scan_is_refused(app, client, peo
     assert done.status_code == 200 and 'data-outcome="ok"' in done.text
     assert '<strong id="today-count" hx-swap-oob="true">1</strong>' in done.text
     double_tap = await post_form(client, f"/scan/{aid.point.id}/redeem", confirm, headers=htmx)
-    assert double_tap.status_code == 200
+    # The first result again, green (not "already redeemed", which the voucher now is).
+    assert double_tap.status_code == 200 and 'data-outcome="ok"' in double_tap.text
+    assert _verdict(double_tap) == "✓ Wydano. Następna osoba." and "Punkt 1" not in double_tap.text
     assert await count(app, Redemption) == 1
     assert await _oil(app, aid) == 36
     again = await post_form(client, f"/scan/{aid.point.id}/look", {"code": voucher.code}, headers=htmx)
@@ -231,6 +233,25 @@ async def test_api_with_the_volunteers_session_and_concurrent_duplicates(app, cl
     assert await _oil(app, aid) == 36
 
 
+async def test_two_taps_at_once_on_the_page_redeem_once_and_both_show_the_hand_out(app, client, people, aid):
+    """The same confirmation twice at the same moment (a double tap with the first answer not back yet): whichever
+    comes second — before or after the first committed — shows the first result, green."""
+    voucher = await _voucher(app, aid)
+    await login(client, "wolontariusz")
+    confirm = {
+        "code": voucher.code,
+        "request_id": str(uuid.uuid4()),
+        f"qty-{aid.kit.id}": "1",
+        f"qty-{aid.oil.id}": "3",
+    }
+    url = f"/scan/{aid.point.id}/redeem"
+    taps = await asyncio.gather(*(post_form(client, url, confirm, headers={"hx-request": "true"}) for _ in range(2)))
+    assert [tap.status_code for tap in taps] == [200, 200]
+    assert [_verdict(tap) for tap in taps] == ["✓ Wydano. Następna osoba."] * 2
+    assert await count(app, Redemption) == 1
+    assert await _oil(app, aid) == 36
+
+
 async def _user(app, username: str, role: str, *sites) -> None:
     async with db_session(app) as session:
         await AccountService(session, Actor.system("test")).create_user(
@@ -346,3 +367,29 @@ async def test_devices_are_managed_only_for_ones_own_points(app, aid):
     async with db_session(app) as session:
         devices = {device.name: device.revoked_at for device in await session.scalars(select(DeviceToken))}
     assert devices["Tablet 1"] is not None and devices["Tablet 2"] is None and len(devices) == 2
+
+
+async def test_a_confirmation_replayed_after_its_undo_says_it_was_undone(app, client, people, aid):
+    """The old confirmation sent again after "Undo" hands out nothing and says so — neither a success nor
+    "already redeemed"; a partly redeemed voucher's replay (more than now remains) shows the first result."""
+    voucher = await _voucher(app, aid)
+    await login(client, "wolontariusz")
+    htmx = {"hx-request": "true"}
+    url = f"/scan/{aid.point.id}/redeem"
+    partly = {"code": voucher.code, "request_id": str(uuid.uuid4()), f"qty-{aid.kit.id}": "0", f"qty-{aid.oil.id}": "2"}
+    first = await post_form(client, url, partly, headers=htmx)
+    assert 'data-outcome="ok"' in first.text
+    retry = await post_form(client, url, partly, headers=htmx)  # 2 > the 1 litre that now remains: still the first
+    assert retry.status_code == 200 and 'data-outcome="ok"' in retry.text and "qty-" not in retry.text
+    redemption_id = re.search(r'/undo/([0-9a-f-]{36})"', first.text).group(1)
+    undone = await post_form(client, f"/scan/{aid.point.id}/undo/{redemption_id}", headers=htmx)
+    assert 'data-outcome="ok"' in undone.text
+    replay = await post_form(client, url, partly, headers=htmx)
+    assert replay.status_code == 200 and 'data-outcome="undone"' in replay.text
+    assert _verdict(replay).startswith("↺ To potwierdzenie zostało cofnięte")
+    assert "/undo/" not in replay.text
+    assert await count(app, Redemption) == 1
+    assert await count(app, Redemption, Redemption.undone_at.is_not(None)) == 1
+    assert await _oil(app, aid) == 40
+    async with db_session(app) as session:
+        assert [line.redeemed for line in (await session.get(Voucher, voucher.id)).lines] == [0, 0]

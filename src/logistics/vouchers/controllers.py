@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from logistics import codes
 from logistics.core.actor import Actor
 from logistics.core.errors import DomainError
-from logistics.core.i18n import _, _l
+from logistics.core.i18n import _, _l, ngettext
 from logistics.db import WRITES
 from logistics.people.models import Household
 from logistics.vouchers.documents import CSV_HEADER
@@ -120,7 +120,7 @@ class VoucherController(Controller):
         return see_other(
             request,
             f"/vouchers/programmes/{programme_id}/issued?cycle={cycle}",
-            _("%(n)s vouchers issued.", n=len(issued)),
+            ngettext("%(num)s voucher issued.", "%(num)s vouchers issued.", len(issued)),
         )
 
     @get("/programmes/{programme_id:uuid}/issued")

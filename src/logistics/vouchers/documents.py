@@ -39,7 +39,8 @@ async def _points(session: AsyncSession, programme: Programme) -> list[PointInfo
 
 
 async def entitlement(session: AsyncSession, voucher: Voucher, catalogue: Catalogue | None = None) -> list[str]:
-    """What the voucher entitles to, one line per kit or item: "1 × Paczka A", "3 l Olej rzepakowy 1 l"."""
+    """What the voucher entitles to, one line per kit or item: "1 × Paczka A", "3 l Olej rzepakowy 1 l" (the item
+    and its unit in the current language where the catalogue has it)."""
     items, kits = catalogue or await _catalogue(session)
     lines = []
     for line in voucher.lines:
@@ -47,7 +48,7 @@ async def entitlement(session: AsyncSession, voucher: Voucher, catalogue: Catalo
             lines.append(f"{number(line.entitled)} × {kits[line.kit_id].name}")
         else:
             item = items[line.item_id]
-            lines.append(f"{number(line.entitled)} {item.unit} {item.name}")
+            lines.append(f"{number(line.entitled)} {item.unit_name} {item.local_name}")
     return lines
 
 

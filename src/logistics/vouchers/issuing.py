@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from logistics import codes
 from logistics.audit import services as audit
 from logistics.core.errors import DomainError, NotFound
-from logistics.core.i18n import format_date, format_money, local_today
+from logistics.core.i18n import format_date, format_money, local_today, ngettext
 from logistics.core.i18n import gettext as _
 from logistics.core.service import Service, query
 from logistics.db import lock_keys
@@ -107,7 +107,11 @@ def check_cycle(programme: Programme, cycle: str, today: date) -> tuple[date, da
     a one-off programme's last day that has passed) or the month is more than MONTHS_AHEAD ahead."""
     if cycle != "once" and (int(cycle[:4]) - today.year) * 12 + int(cycle[5:]) - today.month > MONTHS_AHEAD:
         raise DomainError(
-            _("Vouchers can be issued at most %(n)s months ahead.", n=MONTHS_AHEAD),
+            ngettext(
+                "Vouchers can be issued at most %(num)s month ahead.",
+                "Vouchers can be issued at most %(num)s months ahead.",
+                MONTHS_AHEAD,
+            ),
             "cycle",
         )
     valid_from, valid_until = validity(programme, cycle, today)

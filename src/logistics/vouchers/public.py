@@ -12,6 +12,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath
 from markupsafe import Markup
 
+from logistics.core import i18n
 from logistics.printing import qr_svg
 from logistics.vouchers.prints import PrintService
 from logistics.web.dependencies import services
@@ -22,6 +23,9 @@ from logistics.web.templating import render
 async def public_voucher(
     request: Request[Any, Any, Any], prints: NamedDependency[PrintService], code: FromPath[str]
 ) -> Any:
+    # The SMS names the household's language (`?lang=uk`); otherwise the visitor's choice or the default.
+    if (lang := request.query_params.get("lang")) in i18n.LANGUAGE_NAMES:
+        i18n.set_locale(lang)
     shown = await prints.on_phone(code)
     return render(
         request,

@@ -24,7 +24,7 @@ from logistics import codes
 from logistics.audit import services as audit
 from logistics.core.actor import Actor
 from logistics.core.errors import DomainError, NotFound
-from logistics.core.i18n import day_start, format_datetime, local_today
+from logistics.core.i18n import day_start, format_date, format_datetime, local_today, ngettext
 from logistics.core.i18n import gettext as _
 from logistics.core.service import Service, query
 from logistics.inventory.ledger import LedgerService, Shortage, number
@@ -186,13 +186,11 @@ class RedemptionService(Service):
         if voucher.status == VoucherStatus.REVOKED:
             raise Refusal("revoked", _("This voucher was revoked; it no longer works."), 410)
         if voucher.status == VoucherStatus.EXPIRED or voucher.valid_until < today:
-            raise Refusal(
-                "expired", _("This voucher expired on %(day)s.", day=voucher.valid_until.strftime("%d.%m.%Y")), 410
-            )
+            raise Refusal("expired", _("This voucher expired on %(day)s.", day=format_date(voucher.valid_until)), 410)
         if voucher.valid_from > today:
             raise Refusal(
                 "not_yet_valid",
-                _("This voucher is valid from %(day)s.", day=voucher.valid_from.strftime("%d.%m.%Y")),
+                _("This voucher is valid from %(day)s.", day=format_date(voucher.valid_from)),
                 409,
             )
         programme, point_ids = await self._programme(voucher)
@@ -339,13 +337,30 @@ class RedemptionService(Service):
                 raise Refusal("bad_quantity", _("Pieces and packs are handed out in whole numbers."), 422)
             if quantity.normalize().as_tuple().exponent < -QUANTITY_PLACES:  # type: ignore[operator]
                 raise Refusal(
-                    "bad_quantity", _("Enter a number with at most %(n)s decimal places.", n=QUANTITY_PLACES), 422
+                    "bad_quantity",
+                    ngettext(
+                        "Enter a number with at most %(num)s decimal place.",
+                        "Enter a number with at most %(num)s decimal places.",
+                        QUANTITY_PLACES,
+                    ),
+                    422,
                 )
             if quantity > 0:
                 plan.append((line, quantity))
         if not plan:
             raise Refusal("nothing_to_hand_out", _("Choose at least one thing to hand out."), 422)
         return plan
+
+    @query
+    async def replayed(self, code_text: str, point_id: UUID, request_id: str) -> Outcome | None:
+        """The redemption this request id already made (a double tap or a retry of the same confirmation), or
+        None: the page shows it again as it was — or as undone — instead of checking the voucher anew."""
+        self.require(REDEEM)
+        request_id = request_id.strip()
+        if not 8 <= len(request_id) <= 64:
+            return None
+        await self.point(point_id)
+        return await self._earlier(request_id, await self._voucher(code_text))
 
     async def _earlier(self, request_id: str, voucher: Voucher) -> Outcome | None:
         earlier = await self.session.scalar(select(Redemption).where(Redemption.request_id == request_id))

@@ -99,6 +99,10 @@ class ScanController(Controller):
         request_id = form.text("request_id", max_length=64)
         wants: dict[UUID, Decimal] = {}
         try:
+            # A double tap or a retry of this confirmation: the first result again (or that it was undone), not a
+            # check of the voucher as it is now ("already redeemed", quantities over what remains).
+            if form.valid and (replay := await redemptions.replayed(code, point_id, request_id)):
+                return await self._page(request, redemptions, point_id, outcome=replay, code=code)
             view = await redemptions.look_up(code, point_id)
             for line in view.lines:
                 quantity = form.decimal(
@@ -110,11 +114,21 @@ class ScanController(Controller):
                 return await self._page(request, redemptions, point_id, 422, view=view, code=code, form=form)
             outcome: Outcome = await redemptions.redeem(code, point_id, request_id, wants)
         except Refusal as refusal:
+            # The first of two racing taps may have committed since the check above: show its result.
+            if form.valid and (replay := await self._replay(redemptions, code, point_id, request_id)):
+                return await self._page(request, redemptions, point_id, outcome=replay, code=code)
             # E.g. not enough stock: the volunteer may lower the quantities and confirm again.
             retry = await self._retry_view(redemptions, code, point_id)
             page = {"refusal": refusal, "view": retry, "code": code, "form": form}
             return await self._page(request, redemptions, point_id, 200, **page)
         return await self._page(request, redemptions, point_id, outcome=outcome, code=code)
+
+    @staticmethod
+    async def _replay(service: RedemptionService, code: str, point_id: UUID, request_id: str) -> Outcome | None:
+        try:
+            return await service.replayed(code, point_id, request_id)
+        except DomainError:
+            return None
 
     @staticmethod
     async def _retry_view(service: RedemptionService, code: str, point_id: UUID) -> VoucherView | None:

@@ -1,5 +1,6 @@
 """Sending a voucher to the household: an e-mail with the QR (a PNG) and the printable voucher (a PDF) attached,
-or an SMS with a link to a page that shows the QR on the household's phone.
+or an SMS with a link to a page that shows the QR on the household's phone — all in the language of the household's
+head (`Person.preferred_language`; the SMS link carries it as `?lang=`).
 
 Both go through the notification outbox: the message is queued in the use case's transaction and delivered by
 the `notifications.deliver` job — never from the request. The e-mail's files are made when it is delivered, from
@@ -22,8 +23,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from logistics import codes
 from logistics.audit import services as audit
 from logistics.core.errors import DomainError
+from logistics.core.i18n import format_date, in_locale
 from logistics.core.i18n import gettext as _
-from logistics.core.i18n import in_locale
 from logistics.core.service import Service
 from logistics.mail import mail_configured
 from logistics.notifications.outbox import Attachment, PermanentFailure, enqueue, register_attachments
@@ -69,24 +70,26 @@ class SendingService(Service):
             if not mail_configured():
                 raise DomainError(_("E-mail is not configured (LOGISTICS_SMTP_HOST)."))
             locale = _language(head)
-            [printed] = await voucher_prints(self.session, [voucher])
-            with in_locale(locale):
+            with in_locale(locale):  # the household's language: the messages, the dates, the item names
+                [printed] = await voucher_prints(self.session, [voucher])
                 subject = _("Your voucher: %(programme)s", programme=printed.programme)
                 body = _(
                     "Your voucher %(code)s (%(programme)s) is valid from %(start)s to %(end)s. Show the QR code "
                     "in the attachment at the distribution point.",
                     code=code,
                     programme=printed.programme,
-                    start=voucher.valid_from.isoformat(),
-                    end=voucher.valid_until.isoformat(),
+                    start=format_date(voucher.valid_from),
+                    end=format_date(voucher.valid_until),
                 )
             key = f"{KEY_PREFIX}:{voucher.id}:{locale}:{uuid.uuid4().hex}"
             await enqueue(self.session, "email", head.email, subject, body, person_id=head.id, key=key)
         elif channel == "sms":
             if head is None or not head.phone:
                 raise DomainError(_("The head of the household has no phone number."))
-            link = f"{base_url}/v/{code}"
-            with in_locale(_language(head)):
+            locale = _language(head)
+            # The page opens in the household's language (the phone's browser has no choice of ours stored).
+            link = f"{base_url}/v/{code}" + ("" if locale == get_settings().default_locale else f"?lang={locale}")
+            with in_locale(locale):
                 text = _("Your voucher: %(url)s", url=link)
             await enqueue(self.session, "sms", head.phone, "", text, person_id=head.id)
         else:
