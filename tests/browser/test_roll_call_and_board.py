@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from logistics.core.actor import Actor
 from logistics.settings import get_settings
-from logistics.shelter.models import RollCallMark
+from logistics.shelter.models import RollCallMark, Stay
 from logistics.shelter.stays import StayService
 
 from ..conftest import PASSWORD
@@ -68,4 +68,42 @@ async def test_board_refreshes_itself(app, browser, live_url, people, monkeypatc
     page.on("framenavigated", lambda frame: navigations.append(frame.url))
     await page.locator("#board tr", has_text="Noclegownia A").locator("td.free", has_text="2").wait_for(timeout=10_000)
     assert navigations == []
+    await context.close()
+
+
+async def test_board_fits_a_tablet_and_check_out_asks_first(app, browser, live_url, people, screenshots):
+    beds = await make_rooms(app, people.site_a.id, [("Sala 1", "men", 2, False), ("Ogrzewalnia", "mixed", 2, False)])
+    man = await make_person(app, "Marek", "male")
+    async with db_session(app) as session:
+        desk = Actor(user_id=None, username="desk", role="coordinator", sees_all_sites=True)
+        await StayService(session, desk).check_in(man.id, beds["Sala 1"][0].id)
+        await session.commit()
+    context, page = await _sign_in(browser, live_url, "coordinator")
+    await page.goto(f"{live_url}/shelter/board")
+    region = page.locator(".shelter-scroll")
+    # The table fits the page, or scrolls inside its region, which says so and can be reached with the keyboard.
+    page_width = await page.evaluate("document.documentElement.scrollWidth")
+    assert page_width <= 768
+    overflows = await region.evaluate("el => el.scrollWidth > el.clientWidth")
+    if overflows:
+        assert await page.locator(".scroll-cue").is_visible()
+        assert await region.get_attribute("tabindex") == "0"
+    await page.screenshot(path=str(screenshots / "board-portrait.png"), full_page=True)
+    # Checking out asks for confirmation: dismissed, nothing happens; accepted, the stay ends.
+    await page.goto(f"{live_url}/shelter/sites/{people.site_a.id}")
+    bed = page.locator(".bed.state-occupied")
+    await bed.locator("summary").click()
+    reason = bed.locator("select[name=reason]")
+    assert (await reason.bounding_box())["height"] >= 44
+    await reason.select_option("own_housing")
+    answers = iter([False, True])
+    page.on("dialog", lambda dialog: dialog.accept() if next(answers) else dialog.dismiss())
+    async with page.expect_event("dialog"):
+        await bed.get_by_role("button", name="Wypisz").click()
+    assert await page.locator(".bed.state-occupied").count() == 1
+    await bed.get_by_role("button", name="Wypisz").click()
+    await page.locator(".bed.state-occupied").wait_for(state="detached")
+    async with db_session(app) as session:
+        ended = await session.scalar(select(Stay.ended_at).where(Stay.person_id == man.id))
+    assert ended is not None
     await context.close()

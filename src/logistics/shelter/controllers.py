@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
@@ -9,9 +10,10 @@ from litestar import Controller, MediaType, Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath
 
+from logistics import codes
 from logistics.core.errors import DomainError, NotFound
-from logistics.core.i18n import _, local_today
-from logistics.people.services import PersonService
+from logistics.core.i18n import _, local_time, local_today, ngettext
+from logistics.people.services import CARD_CODE_LENGTH, PersonService
 from logistics.settings import get_settings
 from logistics.shelter import labels
 from logistics.shelter.occupancy import OccupancyService, SiteOccupancy
@@ -23,10 +25,11 @@ from logistics.shelter.policy import (
     MANAGE_PLACES,
     MOVE,
     OUT_OF_SERVICE,
+    OVERRIDE_CATEGORY,
     VIEW,
     policy,
 )
-from logistics.shelter.stays import MAX_HOLD, StayService
+from logistics.shelter.stays import MAX_HOLD, StayRecordService, StayService
 from logistics.shelter.waiting import WaitingService
 from logistics.web.dependencies import services
 from logistics.web.forms import Form
@@ -39,6 +42,8 @@ register_nav(lambda: _("Beds"), "/shelter/board", policy.roles(VIEW), order=10)
 
 PUBLIC = {"exclude_from_auth": True}
 MAX_HOLD_HOURS = int(MAX_HOLD.total_seconds()) // 3600
+#: Fitting beds shown at once on the check-in page; the others are one tap away ("show N more").
+SHOWN_PROPOSALS = 12
 
 
 FREE_PLACES_COLUMNS = [
@@ -53,11 +58,15 @@ FREE_PLACES_COLUMNS = [
     "free_men",
     "free_women",
     "free_family",
+    "free_mixed",
     "free_accessible",
+    "as_of",
 ]
 
 
-def _free_places_rows(rows: list[SiteOccupancy]) -> list[list[object]]:
+def _free_places_rows(rows: list[SiteOccupancy], as_of: datetime) -> list[list[object]]:
+    """One line per site; `as_of` (the moment the figures were counted, in the centre's time zone) on each."""
+    moment = local_time(as_of).isoformat(timespec="minutes")
     return [
         [
             row.site.name,
@@ -71,10 +80,30 @@ def _free_places_rows(rows: list[SiteOccupancy]) -> list[list[object]]:
             row.by_category["men"].free,
             row.by_category["women"].free,
             row.by_category["family"].free,
+            row.by_category["mixed"].free,
             row.accessible.free,
+            moment,
         ]
         for row in rows
     ]
+
+
+def exact_query(q: str) -> bool:
+    """A search that names one person exactly: a PESEL (11 digits) or a well-formed card code."""
+    compact = q.replace(" ", "").replace("-", "")
+    return (compact.isdigit() and len(compact) == 11) or codes.is_well_formed(q, CARD_CODE_LENGTH)
+
+
+def malformed_card_code(q: str) -> bool:
+    """A search that was meant as a card code (letters and digits mixed, no name has digits) but is not a valid
+    one: a misread scan or a typo, said so instead of "nobody found"."""
+    symbols = codes.normalize(q)
+    return (
+        len(symbols) >= 8
+        and any(c.isdigit() for c in symbols)
+        and any(c.isalpha() for c in symbols)
+        and not codes.is_well_formed(q, CARD_CODE_LENGTH)
+    )
 
 
 def site_page(site_id: UUID) -> str:
@@ -85,7 +114,12 @@ def site_page(site_id: UUID) -> str:
 class ShelterController(Controller):
     path = "/shelter"
     dependencies = services(
-        board=OccupancyService, places=PlacesService, stays=StayService, waiting=WaitingService, people=PersonService
+        board=OccupancyService,
+        places=PlacesService,
+        stays=StayService,
+        waiting=WaitingService,
+        people=PersonService,
+        records=StayRecordService,
     )
 
     @get("/board", guards=[may(VIEW)])
@@ -106,15 +140,17 @@ class ShelterController(Controller):
             form=form,
             labels=labels,
             refresh=get_settings().board_refresh_seconds,
+            as_of=datetime.now(UTC),
         )
 
     @get("/free", guards=[may(VIEW)])
     async def free_places(self, request: Request[Any, Any, Any], board: NamedDependency[OccupancyService]) -> Any:
-        return render(request, "shelter/free.html", rows=await board.board(), public=False)
+        return render(request, "shelter/free.html", rows=await board.board(), public=False, as_of=datetime.now(UTC))
 
     @get("/free.csv", guards=[may(VIEW)], media_type="text/csv")
     async def free_places_csv(self, board: NamedDependency[OccupancyService]) -> Response[str]:
-        return csv_response("free-places.csv", FREE_PLACES_COLUMNS, _free_places_rows(await board.board()))
+        rows = await board.board()
+        return csv_response("free-places.csv", FREE_PLACES_COLUMNS, _free_places_rows(rows, datetime.now(UTC)))
 
     @get("/sites/{site_id:uuid}", guards=[may(VIEW)])
     async def site_map(
@@ -193,7 +229,9 @@ class ShelterController(Controller):
         except DomainError as error:
             flash(request, error.message, "error")
             return see_other(request, back)
-        return see_other(request, back, _("%(n)s beds have been added.", n=len(beds)))
+        return see_other(
+            request, back, ngettext("%(num)s bed has been added.", "%(num)s beds have been added.", len(beds))
+        )
 
     @post("/beds/{bed_id:uuid}/out-of-service", guards=[may(OUT_OF_SERVICE)])
     async def out_of_service(
@@ -284,6 +322,11 @@ class ShelterController(Controller):
                 message=stale_bed,
             )
         stale = form.errors.get("person") or form.errors.get("bed")
+        results = await people.search(q) if q and form.valid else []
+        if len(results) == 1 and exact_query(q):  # one card or PESEL: that person, straight to the beds
+            return await self._beds_for(request, stays, results[0].id, bed=preselected, block="step")
+        if q and form.valid and malformed_card_code(q):
+            form.error("q", _("This is not a valid card code. Check it and try again."))
         return render(
             request,
             "shelter/check_in.html",
@@ -291,10 +334,11 @@ class ShelterController(Controller):
             status_code=200 if form.valid else 422,
             q=form.values["q"],
             q_error=form.errors.get("q"),
-            results=await people.search(q) if q and form.valid else [],
+            results=results,
             person=None,
             current=None,
             proposals=None,
+            others=[],
             family=None,
             bed=preselected,
             labels=labels,
@@ -316,6 +360,7 @@ class ShelterController(Controller):
         again, with `message`, when a check-in was refused (nothing of it was kept)."""
         person = await stays.person(person_id)
         current = await stays.open_stay(person.id)
+        other = current is None and stays.can(OVERRIDE_CATEGORY)
         return render(
             request,
             "shelter/check_in.html",
@@ -325,7 +370,9 @@ class ShelterController(Controller):
             results=[],
             person=person,
             current=current,
-            proposals=(await stays.proposals(person))[:12] if current is None else [],
+            proposals=await stays.proposals(person) if current is None else [],
+            others=await stays.proposals(person, other_categories=True) if other else [],
+            shown=SHOWN_PROPOSALS,
             bed=bed,
             labels=labels,
             family=await stays.family_plan(person) if current is None else None,
@@ -361,7 +408,11 @@ class ShelterController(Controller):
         return see_other(
             request,
             site_page(checked_in[0].site_id),
-            _("The family has been checked in (%(n)s people).", n=len(checked_in)),
+            ngettext(
+                "The family has been checked in (%(num)s person).",
+                "The family has been checked in (%(num)s people).",
+                len(checked_in),
+            ),
         )
 
     @post("/stays/{stay_id:uuid}/check-out", guards=[may(CHECK_OUT)])
@@ -377,6 +428,20 @@ class ShelterController(Controller):
         return await attempt(
             request, stays.check_out(stay.id, reason, destination), site_page(stay.site_id), _("Checked out.")
         )
+
+    @get("/stays/{stay_id:uuid}", guards=[may(VIEW)])
+    async def stay_page(
+        self, request: Request[Any, Any, Any], records: NamedDependency[StayRecordService], stay_id: FromPath[UUID]
+    ) -> Any:
+        """One stay: who, where, from when to when, why it ended, every bed it used, and its bed-nights."""
+        return render(request, "shelter/stay.html", record=await records.record(stay_id), labels=labels)
+
+    @get("/people/{person_id:uuid}/stays", guards=[may(VIEW)])
+    async def person_stays(
+        self, request: Request[Any, Any, Any], records: NamedDependency[StayRecordService], person_id: FromPath[UUID]
+    ) -> Any:
+        """The shelter section of a person's record (loaded into the record's page): stays and bed-nights."""
+        return render(request, "shelter/person_stays.html", records=await records.of_person(person_id), labels=labels)
 
     @get("/stays/{stay_id:uuid}/move", guards=[may(MOVE)])
     async def move_page(
@@ -425,4 +490,5 @@ async def occupancy_api(board: NamedDependency[OccupancyService]) -> dict[str, A
 @get("/public/free-places", opt=PUBLIC, dependencies=services(board=OccupancyService))
 async def public_free_places(request: Request[Any, Any, Any], board: NamedDependency[OccupancyService]) -> Any:
     """Free places at every shelter, without log-in — only when LOGISTICS_PUBLIC_FREE_PLACES is on. No personal data."""
-    return render(request, "shelter/free.html", rows=await board.public_free_places(), public=True)
+    rows = await board.public_free_places()
+    return render(request, "shelter/free.html", rows=rows, public=True, as_of=datetime.now(UTC))

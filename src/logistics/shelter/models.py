@@ -17,6 +17,7 @@ from sqlalchemy import Boolean, Date, ForeignKey, Index, String, UniqueConstrain
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from logistics.db.base import DateTimeUTC, UUIDv7AuditBase, UUIDv7Base
+from logistics.shelter.sorting import natural_key
 
 
 class RoomCategory(StrEnum):
@@ -75,6 +76,11 @@ class Room(UUIDv7AuditBase):
     beds: Mapped[list[Bed]] = relationship(
         back_populates="room", lazy="selectin", order_by="Bed.label", cascade="save-update, merge"
     )
+
+    @property
+    def active_beds(self) -> list[Bed]:
+        """The room's beds in use, in natural order of their labels (2 before 10)."""
+        return sorted((bed for bed in self.beds if bed.is_active), key=lambda bed: natural_key(bed.label))
 
 
 class Bed(UUIDv7AuditBase):

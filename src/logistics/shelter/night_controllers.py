@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -17,7 +17,7 @@ from logistics.settings import get_settings
 from logistics.shelter import labels
 from logistics.shelter.occupancy import OccupancyService
 from logistics.shelter.policy import REVIEW, ROLL_CALL, VIEW, WAITING
-from logistics.shelter.rollcall import HistoryService, RollCallService, tonight
+from logistics.shelter.rollcall import BedNightsService, HistoryService, RollCallService, tonight
 from logistics.shelter.waiting import WaitingInput, WaitingService
 from logistics.web.dependencies import services
 from logistics.web.forms import Form
@@ -33,6 +33,18 @@ def _night(form: Form) -> date:
     """The night a page is for: the form's `night` (a past night or tonight), or tonight when it is empty or
     refused (the form then holds the message)."""
     return form.date("night", latest=tonight()) or tonight()
+
+
+def _period(form: Form) -> tuple[date, date]:
+    """The nights from `first` to `last` (up to tonight); by default the last 30 nights. A refused date leaves
+    its message in the form and the default in its place."""
+    last = form.date("last", latest=tonight()) or tonight()
+    first = form.date("first", latest=tonight()) or last - timedelta(days=DEFAULT_PERIOD_DAYS - 1)
+    return first, last
+
+
+#: The period of bed-nights the history page shows unless another is chosen.
+DEFAULT_PERIOD_DAYS = 30
 
 
 class RollCallController(Controller):
@@ -107,14 +119,27 @@ class ReviewController(Controller):
 class HistoryController(Controller):
     path = "/shelter/history"
     guards = [may(VIEW)]
-    dependencies = services(history=HistoryService)
+    dependencies = services(history=HistoryService, nights=BedNightsService)
 
     @get("/")
-    async def history_page(self, request: Request[Any, Any, Any], history: NamedDependency[HistoryService]) -> Any:
-        """The occupancy of any past night, and the last 90 nights as a chart; a refused night shows tonight's,
-        with the message next to the field."""
+    async def history_page(
+        self,
+        request: Request[Any, Any, Any],
+        history: NamedDependency[HistoryService],
+        nights: NamedDependency[BedNightsService],
+    ) -> Any:
+        """The occupancy of any past night, the last 90 nights as a chart, and bed-nights per site in a period (the
+        last 30 nights unless chosen); a refused night or period shows the default one, with the message next to
+        the field."""
         form = Form(request.query_params)
         chosen = await history.night(_night(form))
+        first, last = _period(form)
+        try:
+            per_site = await nights.by_site(first, last)
+        except DomainError as error:
+            form.error(error.field or "first", error.message)
+            first, last = _period(Form())
+            per_site = await nights.by_site(first, last)
         return render(
             request,
             "shelter/history.html",
@@ -122,6 +147,26 @@ class HistoryController(Controller):
             history=chosen,
             form=form,
             last_night=tonight(),
+            first=first,
+            last=last,
+            per_site=per_site,
+        )
+
+    @get("/bed-nights.csv", media_type="text/csv")
+    async def bed_nights_csv(
+        self, request: Request[Any, Any, Any], nights: NamedDependency[BedNightsService]
+    ) -> Response[str]:
+        """Bed-nights per site in a period (`first`, `last`; the last 30 nights by default)."""
+        form = Form(request.query_params)
+        first, last = _period(form)
+        if not form.valid:
+            field, message = next(iter(form.errors.items()))
+            raise DomainError(message, field)
+        rows = await nights.by_site(first, last)
+        return csv_response(
+            f"bed-nights-{first.isoformat()}-{last.isoformat()}.csv",
+            ["site", "first_night", "last_night", "bed_nights"],
+            ([row.site, first.isoformat(), last.isoformat(), row.bed_nights] for row in rows),
         )
 
     @get("/export.csv", media_type="text/csv")

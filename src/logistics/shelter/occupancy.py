@@ -1,28 +1,104 @@
-"""Occupancy figures per site and room category — the board, the "free places now" list and the API.
+"""Occupancy figures per site and room category — the board, the "free places now" list and the API — and
+bed-nights.
 
 Counted with one GROUP BY over beds (state × room category × accessible), so the board stays fast with
 thousands of beds and years of stays (stays are not read at all).
+
+A bed-night is one night on which a stay held a bed (`nights_held`, used by every page, CSV and export that shows
+bed-nights): the night of the check-in counts, the night of the check-out does not (leaving in the morning ends the
+last night), a night is counted once per stay however often the person moved that night, and a night marked absent
+still counts (the bed was kept for the person). Nights run from 06:00 to 06:00 in the centre's time zone.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from logistics.core.actor import Actor
 from logistics.core.errors import NotFound
+from logistics.core.i18n import day_start, local_zone
 from logistics.core.i18n import gettext as _
 from logistics.core.service import query
 from logistics.settings import get_settings
-from logistics.shelter.models import Bed, BedState, Room, RoomCategory
+from logistics.shelter.models import Bed, BedAssignment, BedState, Room, RoomCategory, Stay
 from logistics.shelter.places import SHELTER_KINDS, ShelterService
 from logistics.shelter.policy import VIEW
 from logistics.sites.models import Site, SiteKindRow
+
+
+def night_of(moment: datetime) -> date:
+    """The night a moment belongs to: its day in the centre's time zone (before 06:00, still the night before)."""
+    return (moment.astimezone(local_zone()) - timedelta(hours=6)).date()
+
+
+def tonight() -> date:
+    """The night a roll call is for now."""
+    return night_of(datetime.now(UTC))
+
+
+def nights_held(start: datetime, end: datetime | None, *, until: date | None = None) -> list[date]:
+    """The bed-nights of one bed assignment from `start` to `end` (None: still in the bed, counted up to `until`,
+    tonight by default): every night from the night of `start` up to, but not including, the night of `end`."""
+    first = night_of(start)
+    stop = night_of(end) if end is not None else (until or tonight()) + timedelta(days=1)
+    return [first + timedelta(days=n) for n in range((stop - first).days)]
+
+
+@dataclass(frozen=True)
+class BedNights:
+    """Bed-nights counted per stay and per site (the site of the bed held that night), and in all."""
+
+    by_stay: dict[UUID, int]
+    by_site: dict[UUID, int]
+
+    @property
+    def total(self) -> int:
+        return sum(self.by_stay.values())
+
+
+async def bed_nights(
+    session: AsyncSession,
+    *,
+    person_id: UUID | None = None,
+    stay_ids: Iterable[UUID] | None = None,
+    site_ids: Iterable[UUID] | None = None,
+    first: date | None = None,
+    last: date | None = None,
+) -> BedNights:
+    """Bed-nights (see the module's docstring) of a person's stays, of some stays, or at some sites, in the nights
+    from `first` to `last` (both included; without them, every night up to tonight). One function for every page,
+    CSV and export that shows them — e.g. `bed_nights(session, person_id=...)` for a person's RODO export."""
+    query = select(BedAssignment.stay_id, Bed.site_id, BedAssignment.started_at, BedAssignment.ended_at).join(
+        Bed, Bed.id == BedAssignment.bed_id
+    )
+    if person_id is not None:
+        query = query.where(BedAssignment.stay_id.in_(select(Stay.id).where(Stay.person_id == person_id)))
+    if stay_ids is not None:
+        query = query.where(BedAssignment.stay_id.in_(list(stay_ids)))
+    if site_ids is not None:
+        query = query.where(Bed.site_id.in_(list(site_ids)))
+    if first is not None:  # assignments that ended before the period began hold none of its nights
+        query = query.where(or_(BedAssignment.ended_at.is_(None), BedAssignment.ended_at >= day_start(first)))
+    if last is not None:
+        query = query.where(BedAssignment.started_at < day_start(last + timedelta(days=2)))
+    nights: dict[UUID, dict[date, UUID]] = defaultdict(dict)  # stay → night → site
+    for stay_id, site_id, started_at, ended_at in await session.execute(query.order_by(BedAssignment.started_at)):
+        for night in nights_held(started_at, ended_at, until=min(last, tonight()) if last else None):
+            if (first is None or night >= first) and (last is None or night <= last):
+                nights[stay_id][night] = site_id
+    by_site: dict[UUID, int] = defaultdict(int)
+    for held in nights.values():
+        for site_id in held.values():
+            by_site[site_id] += 1
+    return BedNights(by_stay={stay: len(held) for stay, held in nights.items()}, by_site=dict(by_site))
 
 
 @dataclass

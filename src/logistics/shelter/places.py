@@ -12,7 +12,7 @@ from sqlalchemy import select, update
 from logistics.audit import services as audit
 from logistics.core.errors import DomainError, NotFound
 from logistics.core.i18n import gettext as _
-from logistics.core.i18n import local_today
+from logistics.core.i18n import local_today, ngettext
 from logistics.core.service import Service, query
 from logistics.shelter.models import (
     Bed,
@@ -26,6 +26,7 @@ from logistics.shelter.models import (
     Stay,
 )
 from logistics.shelter.policy import MANAGE_PLACES, OUT_OF_SERVICE, VIEW
+from logistics.shelter.sorting import natural_key
 from logistics.sites.models import Site, SiteKind
 from logistics.sites.services import SiteService
 
@@ -48,7 +49,7 @@ MAX_REPAIR = timedelta(days=365)
 def short_text(value: str, field: str, max_length: int = MAX_NOTE) -> str:
     """`value` if it fits its column: a longer text is refused with a message on `field`, never cut."""
     if len(value) > max_length:
-        raise DomainError(_("At most %(n)s characters.", n=max_length), field)
+        raise DomainError(ngettext("At most %(num)s character.", "At most %(num)s characters.", max_length), field)
     return value
 
 
@@ -117,13 +118,11 @@ class ShelterService(Service):
 class PlacesService(ShelterService):
     @query
     async def rooms(self, site_id: UUID) -> list[Room]:
+        """The site's rooms in natural order of their names (Sala 2 before Sala 10); `Room.active_beds` likewise."""
         site = await self.shelter_site(site_id)
         self.require(VIEW, site)
-        return list(
-            await self.session.scalars(
-                select(Room).where(Room.site_id == site.id, Room.is_active.is_(True)).order_by(Room.name)
-            )
-        )
+        rooms = await self.session.scalars(select(Room).where(Room.site_id == site.id, Room.is_active.is_(True)))
+        return sorted(rooms, key=lambda room: natural_key(room.name))
 
     async def add_room(self, site_id: UUID, data: RoomInput) -> Room:
         site = await self.shelter_site(site_id)
@@ -163,7 +162,9 @@ class PlacesService(ShelterService):
         if data.first < 1 or data.last < data.first:
             raise DomainError(_("The last number must not be smaller than the first."), "last")
         if data.last - data.first + 1 > MAX_BULK:
-            raise DomainError(_("At most %(n)s beds at once.", n=MAX_BULK), "last")
+            raise DomainError(
+                ngettext("At most %(num)s bed at once.", "At most %(num)s beds at once.", MAX_BULK), "last"
+            )
         if not re.fullmatch(r"[\w .-]{0,10}", data.prefix):
             raise DomainError(_("Use letters, digits, spaces, dots and dashes only."), "prefix")
         labels = [f"{data.prefix}{number}" for number in range(data.first, data.last + 1)]

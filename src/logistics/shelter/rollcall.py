@@ -2,7 +2,7 @@
 
 Roll call: staff mark each occupied bed present or absent for a night; marks are only added (the newest counts),
 so a correction never rewrites what was recorded. Someone absent on the last N marked nights in a row (default
-3, LOGISTICS_ABSENCE_NIGHTS) is proposed for check-out. Bed-nights are the nights marked present.
+3, LOGISTICS_ABSENCE_NIGHTS) is proposed for check-out. Bed-nights: see `occupancy.bed_nights`.
 """
 
 from __future__ import annotations
@@ -18,14 +18,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from logistics.audit import services as audit
 from logistics.core.errors import DomainError
 from logistics.core.i18n import gettext as _
-from logistics.core.i18n import local_zone
+from logistics.core.i18n import ngettext
 from logistics.core.service import query
 from logistics.people.models import Person
 from logistics.settings import get_settings
 from logistics.shelter.models import Bed, BedAssignment, OccupancySnapshot, RollCallMark, Room, Stay
-from logistics.shelter.occupancy import occupancy
+from logistics.shelter.occupancy import bed_nights, night_of, occupancy, tonight
 from logistics.shelter.places import ShelterService
 from logistics.shelter.policy import REVIEW, ROLL_CALL, VIEW
+from logistics.shelter.sorting import natural_key
 from logistics.sites.models import Site, SiteKind
 
 #: Days after which a stay is due for the case worker's review, per site kind (the longest applies).
@@ -37,16 +38,8 @@ REVIEW_DAYS = {
     SiteKind.SUPPORTED_FLAT: 365,
 }
 HISTORY_DAYS = 90
-
-
-def night_of(moment: datetime) -> date:
-    """The night a moment belongs to: its day in the centre's time zone (before 06:00, still the night before)."""
-    return (moment.astimezone(local_zone()) - timedelta(hours=6)).date()
-
-
-def tonight() -> date:
-    """The night a roll call is for now."""
-    return night_of(datetime.now(UTC))
+#: The longest period of bed-nights counted at once (a year and a day: a leap year, both ends included).
+MAX_PERIOD_DAYS = 366
 
 
 @dataclass(frozen=True)
@@ -97,9 +90,9 @@ class RollCallService(ShelterService):
                 .join(Room, Room.id == Bed.room_id)
                 .join(Person, Person.id == Stay.person_id)
                 .where(Stay.site_id == site.id, Stay.ended_at.is_(None))
-                .order_by(Room.name, Bed.label)
             )
         ).all()
+        rows = sorted(rows, key=lambda row: (natural_key(row[2]), natural_key(row[3])))
         marks = await self._latest_marks([stay.id for stay, *_rest in rows], night)
         due = datetime.now(UTC) - timedelta(days=review_days([k.value for k in site.kinds]))
         return [
@@ -173,24 +166,10 @@ class RollCallService(ShelterService):
 
     @query
     async def bed_nights(self, site_id: UUID, first: date, last: date) -> int:
-        """Nights marked present at the site between two dates (the newest mark per stay and night counts)."""
+        """Bed-nights at the site between two nights (both included) — `occupancy.bed_nights`' one definition."""
         site = await self.shelter_site(site_id)
         self.require(VIEW, site)
-        ranked = (
-            select(
-                RollCallMark.present,
-                func.row_number()
-                .over(
-                    partition_by=(RollCallMark.stay_id, RollCallMark.night),
-                    order_by=(RollCallMark.marked_at.desc(), RollCallMark.id.desc()),
-                )
-                .label("newest"),
-            )
-            .where(RollCallMark.site_id == site.id, RollCallMark.night.between(first, last))
-            .subquery()
-        )
-        present = select(func.count()).select_from(ranked).where(ranked.c.newest == 1, ranked.c.present.is_(True))
-        return int(await self.session.scalar(present) or 0)
+        return (await bed_nights(self.session, site_ids=[site.id], first=first, last=last)).by_site.get(site.id, 0)
 
 
 def _absences(marks: dict[date, bool], night: date) -> int:
@@ -296,3 +275,26 @@ class HistoryService(ShelterService):
         in_snapshots = select(Site.id, Site.name).where(Site.id.in_({snap.site_id for snap in snapshots}))
         names = {site_id: name for site_id, name in (await self.session.execute(in_snapshots)).all()}
         return NightHistory(night, snapshots, names, await series(self.session, site_ids, tonight()))
+
+
+@dataclass(frozen=True)
+class SiteBedNights:
+    site_id: UUID
+    site: str
+    bed_nights: int
+
+
+class BedNightsService(ShelterService):
+    @query
+    async def by_site(self, first: date, last: date) -> list[SiteBedNights]:
+        """Bed-nights per shelter site the actor sees, in the nights from `first` to `last` (both included)."""
+        self.require(VIEW)
+        if last < first:
+            raise DomainError(_("The last night must not be before the first."), "last")
+        if (last - first).days > MAX_PERIOD_DAYS:
+            raise DomainError(
+                ngettext("At most %(num)s night at once.", "At most %(num)s nights at once.", MAX_PERIOD_DAYS), "first"
+            )
+        sites = [row.site for row in await occupancy(self.session, self.actor)]
+        counted = await bed_nights(self.session, site_ids=[site.id for site in sites], first=first, last=last)
+        return [SiteBedNights(site.id, site.name, counted.by_site.get(site.id, 0)) for site in sites]

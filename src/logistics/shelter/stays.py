@@ -17,11 +17,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from logistics.audit import services as audit
-from logistics.core.errors import DomainError
+from logistics.core.errors import DomainError, NotFound
 from logistics.core.i18n import gettext as _
 from logistics.core.service import query
 from logistics.people.models import HouseholdMember, Person, Sex
 from logistics.people.services import current_person
+from logistics.shelter.labels import CATEGORY
 from logistics.shelter.models import (
     Bed,
     BedAssignment,
@@ -33,12 +34,14 @@ from logistics.shelter.models import (
     RoomCategory,
     Stay,
 )
+from logistics.shelter.occupancy import bed_nights
 from logistics.shelter.places import ShelterService, short_text
 from logistics.shelter.policy import CHECK_IN, CHECK_OUT, HOLD, MOVE, OVERRIDE_CATEGORY, VIEW
+from logistics.shelter.sorting import natural_key
+from logistics.sites.models import Site
 
 DEFAULT_HOLD = timedelta(hours=2)
 MAX_HOLD = timedelta(days=7)
-PROPOSALS = 40
 
 
 class BedTaken(DomainError):
@@ -52,6 +55,7 @@ class Proposal:
     bed: Bed
     room: Room
     reasons: list[str]  # why it fits: "accessible", "lower bunk" ...
+    site_name: str = ""
 
 
 def categories_for(sex: str, *, family: bool) -> set[str]:
@@ -89,39 +93,59 @@ class StayService(ShelterService):
     # --- proposals ----------------------------------------------------------------------------------------
 
     @query
-    async def proposals(self, person: Person, *, site_id: UUID | None = None, family: bool = False) -> list[Proposal]:
+    async def proposals(
+        self, person: Person, *, site_id: UUID | None = None, family: bool = False, other_categories: bool = False
+    ) -> list[Proposal]:
         """Free beds that fit: room category for the person's sex (or family rooms), accessible beds first for
-        those who need them, then lower bunks; at the sites the actor sees (or one site)."""
+        those who need them, then lower bunks; at the sites the actor sees (or one site). Every fitting bed, in
+        natural order of site, room and label. With `other_categories`: the free beds of the other categories
+        instead (what a coordinator's override may use)."""
+        fitting = categories_for(person.sex, family=family)
         query = (
-            select(Bed, Room)
+            select(Bed, Room, Site.name)
             .join(Room, Room.id == Bed.room_id)
+            .join(Site, Site.id == Bed.site_id)
             .where(
                 Bed.state == BedState.AVAILABLE,
                 Bed.is_active.is_(True),
                 Room.is_active.is_(True),
-                Room.category.in_(categories_for(person.sex, family=family)),
+                Site.is_active.is_(True),
+                Room.category.not_in(fitting) if other_categories else Room.category.in_(fitting),
             )
         )
         if site_id is not None:
             query = query.where(Bed.site_id == site_id)
         elif not self.actor.sees_all_sites:
             query = query.where(Bed.site_id.in_(self.actor.site_ids))
-        if person.needs_accessible:
-            query = query.order_by(Bed.accessible.desc())
-        query = query.order_by(
-            (Room.category == RoomCategory.FAMILY).asc() if not family else Room.name,
-            (Bed.bunk == Bunk.UPPER).asc(),
-            Room.name,
-            Bed.label,
-        ).limit(PROPOSALS)
+
+        def order(row: tuple[Bed, Room, str]) -> tuple[object, ...]:
+            bed, room, site = row
+            first = (not bed.accessible) if person.needs_accessible else False
+            if family:
+                return (
+                    first,
+                    natural_key(site),
+                    natural_key(room.name),
+                    bed.bunk == Bunk.UPPER,
+                    natural_key(bed.label),
+                )
+            return (
+                first,
+                room.category == RoomCategory.FAMILY,
+                bed.bunk == Bunk.UPPER,
+                natural_key(site),
+                natural_key(room.name),
+                natural_key(bed.label),
+            )
+
         proposals = []
-        for bed, room in (await self.session.execute(query)).all():
+        for bed, room, site in sorted((await self.session.execute(query)).tuples().all(), key=order):
             reasons = []
             if bed.accessible:
                 reasons.append("accessible")
             if bed.bunk == Bunk.LOWER:
                 reasons.append("lower")
-            proposals.append(Proposal(bed=bed, room=room, reasons=reasons))
+            proposals.append(Proposal(bed=bed, room=room, reasons=reasons, site_name=site))
         return proposals
 
     @query
@@ -206,7 +230,7 @@ class StayService(ShelterService):
             raise DomainError(
                 _(
                     "This room is for another group (%(category)s). A coordinator can override.",
-                    category=room.category,
+                    category=str(CATEGORY.get(RoomCategory(room.category), room.category)).lower(),
                 ),
                 "bed",
             )
@@ -398,3 +422,88 @@ class StayService(ShelterService):
             .where(Bed.site_id == site.id, BedAssignment.ended_at.is_(None))
         )
         return {bed_id: (stay, person) for bed_id, stay, person in rows.all()}
+
+
+# --- a stay's record and a person's stays ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BedPeriod:
+    """One bed a stay used, from when to when (None: still in it)."""
+
+    site: str
+    room: str
+    bed: str
+    started_at: datetime
+    ended_at: datetime | None
+
+
+@dataclass(frozen=True)
+class StayRecord:
+    """A stay as its page shows it: who, where, when, why it ended, the beds, and its bed-nights."""
+
+    stay: Stay
+    person: Person | None
+    site: str
+    beds: list[BedPeriod]
+    bed_nights: int
+
+
+class StayRecordService(ShelterService):
+    @query
+    async def record(self, stay_id: UUID) -> StayRecord:
+        """One stay at a site the actor sees, with its beds and bed-nights."""
+        stay = await self.stay(stay_id)
+        self.require(VIEW, stay)
+        return (await self._records([stay]))[0]
+
+    @query
+    async def of_person(self, person_id: UUID) -> list[StayRecord]:
+        """The person's stays at the sites the actor sees, newest first. Staff of some sites only are told nothing
+        (NotFound) about a person who never stayed at one of them."""
+        self.require(VIEW)
+        query = select(Stay).where(Stay.person_id == person_id).order_by(Stay.started_at.desc())
+        if not self.actor.sees_all_sites:
+            query = query.where(Stay.site_id.in_(self.actor.site_ids))
+        stays = list(await self.session.scalars(query))
+        if not stays and not self.actor.sees_all_sites:
+            raise NotFound(_("This person has no stay at your sites."))
+        return await self._records(stays)
+
+    async def _records(self, stays: list[Stay]) -> list[StayRecord]:
+        if not stays:
+            return []
+        ids = [stay.id for stay in stays]
+        nights = await bed_nights(self.session, stay_ids=ids)
+        rows = await self.session.execute(
+            select(BedAssignment, Bed.label, Room.name, Site.name)
+            .join(Bed, Bed.id == BedAssignment.bed_id)
+            .join(Room, Room.id == Bed.room_id)
+            .join(Site, Site.id == Bed.site_id)
+            .where(BedAssignment.stay_id.in_(ids))
+            .order_by(BedAssignment.started_at)
+        )
+        beds: dict[UUID, list[BedPeriod]] = {}
+        for assignment, label, room, site in rows.tuples():
+            beds.setdefault(assignment.stay_id, []).append(
+                BedPeriod(site, room, label, assignment.started_at, assignment.ended_at)
+            )
+        sites = dict(
+            (await self.session.execute(select(Site.id, Site.name).where(Site.id.in_({s.site_id for s in stays}))))
+            .tuples()
+            .all()
+        )
+        people = {
+            person.id: person
+            for person in await self.session.scalars(select(Person).where(Person.id.in_({s.person_id for s in stays})))
+        }
+        return [
+            StayRecord(
+                stay=stay,
+                person=people.get(stay.person_id),
+                site=sites.get(stay.site_id, ""),
+                beds=beds.get(stay.id, []),
+                bed_nights=nights.by_stay.get(stay.id, 0),
+            )
+            for stay in stays
+        ]

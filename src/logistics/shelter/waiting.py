@@ -16,6 +16,7 @@ from logistics.people.services import current_person
 from logistics.shelter.models import Bed, BedState, Room, RoomCategory, WaitingRequest, WaitingStatus
 from logistics.shelter.places import ShelterService, short_text
 from logistics.shelter.policy import WAITING
+from logistics.shelter.sorting import natural_key
 from logistics.shelter.stays import StayService
 
 
@@ -90,20 +91,15 @@ class WaitingService(ShelterService):
             await self.session.scalars(waiting.order_by(WaitingRequest.priority, WaitingRequest.created_at).limit(200))
         )
         free = (
-            select(Bed, Room.category)
+            select(Bed, Room.category, Room.name)
             .join(Room, Room.id == Bed.room_id)
             .where(Bed.state == BedState.AVAILABLE, Bed.is_active.is_(True), Room.is_active.is_(True))
         )
         if not self.actor.sees_all_sites:
             free = free.where(Bed.site_id.in_(self.actor.site_ids))
-        beds = (
-            [
-                (bed, category)
-                for bed, category in (await self.session.execute(free.order_by(Room.name, Bed.label))).all()
-            ]
-            if requests
-            else []
-        )
+        rows = (await self.session.execute(free)).all() if requests else []
+        rows = sorted(rows, key=lambda row: (natural_key(row[2]), natural_key(row[0].label)))
+        beds = [(bed, category) for bed, category, _room in rows]
         taken: set[UUID] = set()
         matches = []
         for request in requests:
