@@ -10,9 +10,11 @@ from __future__ import annotations
 import logging
 import os
 from pathlib import Path
+from typing import Any
 
 import qrcode
 from fpdf import FPDF
+from fpdf.fonts import FontFace
 from qrcode.util import MODE_ALPHA_NUM, QRData
 
 logging.getLogger("fontTools").setLevel(logging.WARNING)  # font subsetting logs every glyph at INFO
@@ -37,6 +39,63 @@ def new_pdf(width_mm: float = 210, height_mm: float = 297) -> FPDF:
     pdf.set_font("DejaVu", size=10)
     pdf.set_creator("Przystań")
     return pdf
+
+
+def fit_text(
+    pdf: FPDF, text: str, width: float, *, size: float, min_size: float, max_lines: int = 1, style: str = ""
+) -> tuple[float, list[str]]:
+    """The largest font size from `size` down to `min_size` (by 0.5 pt) at which `text` fits `width` mm in at most
+    `max_lines` lines, and those lines; at `min_size` the last line is cut with "…". Sets the font."""
+    current = size
+    while True:
+        pdf.set_font("DejaVu", style, current)
+        wrapped: Any = pdf.multi_cell(width, 1, text, dry_run=True, output="LINES")
+        lines = [str(line) for line in wrapped]
+        if len(lines) <= max_lines or current - 0.5 < min_size:
+            break
+        current -= 0.5
+    if len(lines) > max_lines:
+        lines = lines[:max_lines]
+        last = lines[-1].rstrip()
+        while last and pdf.get_string_width(last + "…") > width:
+            last = last[:-1].rstrip()
+        lines[-1] = last + "…"
+    return current, lines
+
+
+def text_block(
+    pdf: FPDF,
+    text: str,
+    x: float,
+    y: float,
+    width: float,
+    *,
+    size: float,
+    min_size: float | None = None,
+    max_lines: int = 1,
+    style: str = "",
+    line_height: float | None = None,
+) -> float:
+    """Write `text` inside a column `width` mm wide at (x, y), shrunk and wrapped by `fit_text` so it never runs
+    out of its column; returns the y below it."""
+    font_size, lines = fit_text(
+        pdf, text, width, size=size, min_size=min_size or size, max_lines=max_lines, style=style
+    )
+    height = line_height or font_size * 0.45
+    for number, line in enumerate(lines):
+        pdf.set_xy(x, y + number * height)
+        pdf.cell(width, height, line)
+    return y + len(lines) * height
+
+
+def bold() -> FontFace:
+    """The style of a table cell in bold (a label beside its value)."""
+    return FontFace(emphasis="BOLD")
+
+
+def table_headings() -> FontFace:
+    """The style of a table's heading row in every document: bold on light grey."""
+    return FontFace(emphasis="BOLD", fill_color=(235, 238, 242))
 
 
 def qr_matrix(text: str) -> list[list[bool]]:

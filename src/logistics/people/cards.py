@@ -99,20 +99,22 @@ def render_card(name: str, code: str, page: str) -> bytes:
     return bytes(pdf.output())
 
 
+#: The text column left of the QR code (mm from the card's left edge): nothing printed there reaches the code.
+TEXT_X, TEXT_WIDTH = 5.0, 47.0
+QR_X, QR_Y, QR_SIZE = CARD_WIDTH_MM - 30, 6.0, 25.0
+
+
 def _draw_card(pdf: printing.FPDF, x: float, y: float, name: str, code: str) -> None:
     pdf.set_draw_color(160, 160, 160)
     pdf.set_line_width(0.3)
     pdf.rect(x + 1, y + 1, CARD_WIDTH_MM - 2, CARD_HEIGHT_MM - 2)
-    pdf.set_xy(x + 5, y + 5)
-    pdf.set_font("DejaVu", "B", 9)
-    pdf.cell(50, 4, get_settings().org_name[:40])
-    pdf.set_xy(x + 5, y + 10)
+    left = x + TEXT_X
+    # The organisation's name: two lines at most, shrunk to fit beside the QR code.
+    below = printing.text_block(
+        pdf, get_settings().org_name, left, y + 4, TEXT_WIDTH, size=9, min_size=6.5, max_lines=2, style="B"
+    )
     pdf.set_font("DejaVu", size=8)
-    pdf.cell(50, 4, _("Beneficiary card"))
-    pdf.set_xy(x + 5, y + 19)
-    pdf.set_font("DejaVu", "B", 11)
-    pdf.multi_cell(48, 5, name[:60])
-    pdf.set_xy(x + 5, y + 42)
-    pdf.set_font("DejaVu", "B", 8.5)
-    pdf.cell(60, 5, code)
-    printing.draw_qr(pdf, code, x + CARD_WIDTH_MM - 30, y + 6, 25)
+    printing.text_block(pdf, _("Beneficiary card"), left, max(below + 1, y + 10), TEXT_WIDTH, size=8, min_size=6.5)
+    printing.text_block(pdf, name, left, y + 19, TEXT_WIDTH, size=11, min_size=8, max_lines=3, style="B")
+    printing.text_block(pdf, code, left, y + 42, CARD_WIDTH_MM - 2 * TEXT_X, size=8.5, min_size=7, style="B")
+    printing.draw_qr(pdf, code, x + QR_X, y + QR_Y, QR_SIZE)

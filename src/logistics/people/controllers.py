@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 from uuid import UUID
 
@@ -31,8 +32,17 @@ from logistics.people.policy import (
     VIEW_IDENTITY,
     policy,
 )
+from logistics.people.report import build_report, report_pdf
 from logistics.people.rodo import PrivacyService
-from logistics.people.services import BORN_SINCE, PersonInput, PersonService, PeselTaken, PossibleDuplicates
+from logistics.people.services import (
+    BORN_SINCE,
+    PersonInput,
+    PersonService,
+    PeselTaken,
+    PossibleDuplicates,
+    is_exact_query,
+    is_malformed_card_code,
+)
 from logistics.web.dependencies import services
 from logistics.web.forms import Form, options
 from logistics.web.guards import may
@@ -51,6 +61,20 @@ def _choices() -> dict[str, Any]:
         "country_options": forms.country_options(),
         "relationship_options": options(forms.RELATIONSHIP_LABELS)[1:],
     }
+
+
+#: Where a quick registration started from check-in goes on: only our own check-in page (never an open redirect).
+_CHECK_IN = re.compile(r"/shelter/check-in(?:\?bed=([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}))?")
+
+
+def _check_in_after(next_page: str, person_id: UUID | None) -> str | None:
+    """The check-in page for the person just registered, when `next_page` is the check-in page (with the bed
+    chosen on the map, if any); None for anything else."""
+    match = _CHECK_IN.fullmatch(next_page or "")
+    if match is None:
+        return None
+    bed = f"&bed={match.group(1)}" if match.group(1) else ""
+    return f"/shelter/check-in?person={person_id}{bed}"
 
 
 def _person_values(person: Any) -> dict[str, Any]:
@@ -91,8 +115,19 @@ class PeopleController(Controller):
         q: FromQuery[str] = "",
         household: FromQuery[str] = "",
     ) -> Any:
-        """Search; with `household` (a household page's member picker) each result gets an Add button."""
-        return _results(request, q[:100], await people.search(q), household=household[:36])
+        """Search; with `household` (a household page's member picker) each result gets an Add button.
+
+        A misread card code says so (not "nobody found"); a sent search (Enter, a scanner) for a PESEL or a card
+        code that finds one person opens the record at once."""
+        q, household = q[:100], household[:36]
+        if is_malformed_card_code(q):
+            message = _("This is not a valid card code. Check it and try again.")
+            return _results(request, q, [], household=household, message=message, status_code=422)
+        results = await people.search(q)
+        opens_directly = not household and request.headers.get("hx-request") != "true" and is_exact_query(q)
+        if opens_directly and len(results) == 1 and people.can(VIEW_IDENTITY):
+            return see_other(request, f"/people/{results[0].id}")
+        return _results(request, q, results, household=household)
 
     @get("/stats", guards=[may(STATISTICS)])
     async def stats(self, request: Request[Any, Any, Any], privacy: NamedDependency[PrivacyService]) -> Any:
@@ -149,7 +184,14 @@ class PeopleController(Controller):
 
     @get("/quick", guards=[may(QUICK_REGISTER)])
     async def quick_form(self, request: Request[Any, Any, Any]) -> Any:
-        return render(request, "people/quick.html", form=Form(), sex_options=options(forms.SEX_LABELS))
+        next_page = request.query_params.get("next", "")
+        return render(
+            request,
+            "people/quick.html",
+            form=Form(),
+            sex_options=options(forms.SEX_LABELS),
+            next=next_page if _check_in_after(next_page, None) else "",
+        )
 
     @post("/quick", guards=[may(QUICK_REGISTER)])
     async def quick_register(self, request: Request[Any, Any, Any], people: NamedDependency[PersonService]) -> Any:
@@ -165,7 +207,7 @@ class PeopleController(Controller):
                 message = _(
                     "%(name)s has been registered. A case worker will complete the record.", name=person.given_name
                 )
-                return see_other(request, "/people/quick", message)
+                return see_other(request, _check_in_after(form.raw("next"), person.id) or "/people/quick", message)
             except DomainError as error:
                 form.error(error.field or "given_name", error.message)
         return render(
@@ -175,6 +217,7 @@ class PeopleController(Controller):
             status_code=422,
             form=form,
             sex_options=options(forms.SEX_LABELS),
+            next=form.raw("next") if _check_in_after(form.raw("next"), None) else "",
         )
 
     @get("/card", guards=[may(SEARCH)])
@@ -287,7 +330,14 @@ class PeopleController(Controller):
     async def export_page(
         self, request: Request[Any, Any, Any], privacy: NamedDependency[PrivacyService], person_id: FromPath[UUID]
     ) -> Any:
-        return render(request, "people/export.html", data=await privacy.export(person_id), labels=forms)
+        report = build_report(await privacy.report(person_id))
+        return render(request, "people/export.html", report=report, person_id=person_id)
+
+    @get("/{person_id:uuid}/export.pdf", guards=[may(EXPORT)], opt=WRITES)
+    async def export_pdf(self, privacy: NamedDependency[PrivacyService], person_id: FromPath[UUID]) -> Response[bytes]:
+        """The same report as a PDF document (to print or hand over)."""
+        content = report_pdf(build_report(await privacy.report(person_id)))
+        return pdf_response(content, f"rodo-{person_id}.pdf")
 
     @post("/{person_id:uuid}/erase", guards=[may(ERASE)])
     async def erase(

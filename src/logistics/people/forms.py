@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from babel import Locale
-
 from logistics.core.i18n import _, _l, get_locale, local_today
+from logistics.people import countries
+from logistics.people.countries import country_codes
 from logistics.people.households import (
     CENT,
     CRITERIA_SINCE,
@@ -18,7 +18,7 @@ from logistics.people.households import (
     criterion_dates,
 )
 from logistics.people.models import Language, LegalBasis, Reason, Relationship, Sex
-from logistics.people.services import BORN_SINCE, CLAUSE_SINCE, PersonInput, country_codes
+from logistics.people.services import BORN_SINCE, CLAUSE_SINCE, PersonInput
 from logistics.web.forms import Form
 
 SEX_LABELS = {Sex.FEMALE: _l("Female"), Sex.MALE: _l("Male")}
@@ -69,10 +69,13 @@ NAME_PATTERN = r"[^<>{}\[\]\\/@#$%^*=+|~`0-9]+"
 
 
 def country_options() -> list[tuple[str, str]]:
-    """PL and UA first, then every country by its name in the user's language."""
-    names = Locale.parse(get_locale()).territories
-    codes = sorted(country_codes() - {"PL", "UA"}, key=lambda code: names.get(code, code))
-    return [(code, names.get(code, code)) for code in ["PL", "UA", *codes]]
+    """PL and UA first, then every country (no pseudo-territories) by its name in the user's language."""
+    return countries.country_options(get_locale())
+
+
+def country_name(code: str) -> str:
+    """The country's name in the user's language (for a record's page)."""
+    return countries.country_name(code, get_locale())
 
 
 def read_person_form(form: Form) -> PersonInput | None:

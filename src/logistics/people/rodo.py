@@ -26,6 +26,7 @@ from logistics.core.service import query
 from logistics.people.models import BeneficiaryCard, Household, HouseholdMember, Person, PersonToken
 from logistics.people.policy import ERASE, EXPORT, STATISTICS
 from logistics.people.privacy import PROVIDERS, PersonDataProvider, linked_sites, register_provider
+from logistics.people.report import add_bed_nights
 from logistics.people.services import PERSON_FIELDS, RegistryService
 from logistics.settings import get_settings
 from logistics.sites.models import Site
@@ -137,6 +138,12 @@ class PrivacyService(RegistryService):
         for name, provider in sorted(PROVIDERS.items()):
             result[name] = await provider.export(self.session, person.id)
         return result
+
+    async def report(self, person_id: UUID) -> dict[str, Any]:
+        """The export for the readable report (`report.py`): the same data, each stay with its bed-nights."""
+        data = await self.export(person_id)
+        await add_bed_nights(self.session, person_id, data)
+        return data
 
     async def erase(self, person_id: UUID, confirmation: str) -> Person:
         """Anonymise the person in every domain (RODO art. 17); `confirmation` must repeat the family name.

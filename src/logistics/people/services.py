@@ -14,11 +14,9 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, date, datetime
-from functools import lru_cache
 from typing import Any
 from uuid import UUID
 
-from babel import Locale
 from sqlalchemy import and_, delete, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -30,6 +28,7 @@ from logistics.core.i18n import format_date, local_today
 from logistics.core.i18n import gettext as _
 from logistics.core.service import Service, query
 from logistics.db import lock_keys
+from logistics.people.countries import country_codes
 from logistics.people.models import BeneficiaryCard, Language, LegalBasis, Person, PersonToken, Sex, birth_year_band
 from logistics.people.names import fold, query_tokens, search_tokens
 from logistics.people.pesel import PeselError, parse_pesel
@@ -72,12 +71,6 @@ PERSON_FIELDS = (
     "clause_given_on",
     "clause_basis",
 )
-
-
-@lru_cache(maxsize=1)
-def country_codes() -> frozenset[str]:
-    codes_ = (str(code) for code in Locale("en").territories)
-    return frozenset(code for code in codes_ if len(code) == 2 and code.isalpha() and code != "ZZ")
 
 
 @dataclass(frozen=True)
@@ -222,6 +215,22 @@ def validate(data: PersonInput, today: date | None = None) -> PersonInput:
             "birth_year": birth_date.year if birth_date else birth_year,
         }
     )
+
+
+def is_exact_query(text: str) -> bool:
+    """A search that names one person: a PESEL (11 digits) or a well-formed card code."""
+    compact = text.replace(" ", "").replace("-", "")
+    return (compact.isdigit() and len(compact) == 11) or codes.is_well_formed(text, CARD_CODE_LENGTH)
+
+
+def is_malformed_card_code(text: str) -> bool:
+    """A search meant as a card code that is not a valid one (a misread scan, a typo): letters and digits mixed —
+    no name has digits, no PESEL or phone has letters — or 17 symbols, and no valid check symbol."""
+    compact = "".join(char for char in text if not char.isspace() and char not in "-_")
+    if not compact.isalnum():
+        return False
+    mixed = len(compact) >= 8 and any(c.isdigit() for c in compact) and any(c.isalpha() for c in compact)
+    return (mixed or len(compact) == CARD_CODE_LENGTH) and not codes.is_well_formed(text, CARD_CODE_LENGTH)
 
 
 def locked(statement: Any) -> Any:
