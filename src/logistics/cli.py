@@ -127,12 +127,57 @@ def seed() -> None:
 def seed_demo(app: Litestar, if_empty: bool) -> None:
     """Load the fictional demo data from seeds/demo/ (sites, one user per role). Safe to run again.
 
+    Its dates count back from today: stock for this month's vouchers, stays, roll calls and history in the past
+    weeks. A database without the schema is migrated first.
+
     Every demo user has the password `pomoc-demo-2026`: change it (or do not load the demo) anywhere real.
     """
     from logistics.seeding import load_demo
 
+    migrate_first(app)
     summary = run_with_session(app, lambda session: load_demo(session, only_if_empty=if_empty))
     click.echo(summary)
+
+
+def migrate_first(app: Litestar) -> None:
+    """Before loading data: apply the migrations to a database that lacks them (new, or behind the code).
+
+    A schema created from the models without Alembic (the tests') is left as it is. Never a traceback: a database
+    that cannot be reached or migrated ends the command with one line saying what to do."""
+    from advanced_alchemy.alembic.commands import AlembicCommands
+    from sqlalchemy import inspect, text
+
+    from logistics.db.migrations_info import script_directory
+
+    alchemy = alchemy_config(app)
+
+    def read(connection: Any) -> tuple[set[str], set[str] | None]:
+        tables = set(inspect(connection).get_table_names())
+        if "alembic_version" not in tables:
+            return tables, None
+        return tables, set(connection.execute(text("SELECT version_num FROM alembic_version")).scalars())
+
+    async def state() -> tuple[set[str], set[str] | None]:
+        try:
+            async with alchemy.get_engine().connect() as connection:
+                return await connection.run_sync(read)
+        finally:
+            await alchemy.get_engine().dispose()
+
+    try:
+        tables, versions = asyncio.run(state())
+    except Exception as error:  # any driver's error: one line, not a traceback
+        raise click.ClickException(f"Cannot open the database: {getattr(error, 'orig', None) or error}") from error
+    if "sites" in tables and (versions is None or versions == set(script_directory().get_heads())):
+        return
+    click.echo("Applying the database migrations first (as `logistics database upgrade` does)...")
+    try:
+        AlembicCommands(sqlalchemy_config=alchemy).upgrade("head")
+    except Exception as error:
+        raise click.ClickException(
+            f"The database could not be migrated ({getattr(error, 'orig', None) or error}); "
+            "run `logistics database upgrade`, then seed again."
+        ) from error
 
 
 @click.group(name="users", cls=LitestarGroup)

@@ -15,6 +15,7 @@ from logistics.accounts.models import User
 from logistics.accounts.passwords import hash_password_now
 from logistics.activities.seeding import load_activities_demo
 from logistics.core.actor import Actor
+from logistics.core.i18n import local_today
 from logistics.inventory.seeding import load_catalogue_demo
 from logistics.people.models import EligibilityThreshold, Person
 from logistics.settings import get_settings
@@ -30,7 +31,11 @@ def _load(name: str) -> Any:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
-async def load_demo(session: AsyncSession, *, only_if_empty: bool = False, households: bool = True) -> str:
+async def load_demo(
+    session: AsyncSession, *, only_if_empty: bool = False, households: bool = True, today: date | None = None
+) -> str:
+    """Load the demo; its history (stock, stays, roll calls, vouchers, sessions) lies in the weeks before `today`
+    (the load day in the centre's time zone; another day for tests)."""
     if only_if_empty and await session.scalar(select(func.count()).select_from(User)):
         return "The database already has users; demo data not loaded."
     sites_by_name: dict[str, Site] = {}
@@ -57,14 +62,15 @@ async def load_demo(session: AsyncSession, *, only_if_empty: bool = False, house
         user.full_name, user.role = row["full_name"], row["role"]
         user.sites = [sites_by_name[name] for name in row.get("sites", [])]
     await session.flush()
+    today = today or local_today()
     thresholds = await _load_thresholds(session)
-    added_households = await _load_households(session) if households else 0
-    beds = await load_shelter_demo(session, _load("shelter.json")) if households else 0
-    items = await load_catalogue_demo(session, _load("catalogue.json")) if households else 0
+    added_households = await _load_households(session, today) if households else 0
+    beds = await load_shelter_demo(session, _load("shelter.json"), today) if households else 0
+    items = await load_catalogue_demo(session, _load("catalogue.json"), today) if households else 0
     vouchers, redeemed, tokens = (
-        await load_voucher_demo(session, _load("programmes.json")) if households else (0, 0, [])
+        await load_voucher_demo(session, _load("programmes.json"), today) if households else (0, 0, [])
     )
-    activities = await load_activities_demo(session, _load("activities.json")) if households else 0
+    activities = await load_activities_demo(session, _load("activities.json"), today) if households else 0
     summary = (
         f"Demo data: {created_sites} sites and {created_users} users added, {thresholds} income criteria, "
         f"{added_households} households, {beds} beds, {items} items, {vouchers} vouchers ({redeemed} redeemed), "
@@ -94,7 +100,7 @@ async def _load_thresholds(session: AsyncSession) -> int:
     return added
 
 
-async def _load_households(session: AsyncSession) -> int:
+async def _load_households(session: AsyncSession, today: date) -> int:
     """Demo households, once: a household is recognised by its head's name and year of birth."""
     from logistics.people.households import HouseholdInput, HouseholdService
     from logistics.people.services import PersonInput, PersonService

@@ -21,8 +21,9 @@ from logistics.sites.models import Site
 ACTOR = Actor(user_id=None, username="seed", role="admin", sees_all_sites=True)
 
 
-async def load_activities_demo(session: AsyncSession, data: dict[str, Any]) -> int:
-    """Once (when there are no activities); returns the number of activities added."""
+async def load_activities_demo(session: AsyncSession, data: dict[str, Any], today: date | None = None) -> int:
+    """Once (when there are no activities); returns the number of activities added. Sessions and attendance are
+    placed relative to `today` (the load day)."""
     if await session.scalar(select(Activity.id).limit(1)):
         return 0
     venue = await session.scalar(select(Site).where(Site.name == data["venue"]))
@@ -35,7 +36,10 @@ async def load_activities_demo(session: AsyncSession, data: dict[str, Any]) -> i
             select(Person).where(Person.anonymised_at.is_(None), Person.birth_year < 2006).order_by(Person.created_at)
         )
     )
-    today = datetime.now(zone).date()
+    now = datetime.now(UTC)
+    if today is not None and today != now.astimezone(zone).date():  # loaded as of another day: its noon
+        now = datetime.combine(today, time(12), zone).astimezone(UTC)
+    today = now.astimezone(zone).date()
     monday = today - timedelta(days=today.weekday())
     for row in data["activities"]:
         activity = Activity(
@@ -67,11 +71,11 @@ async def load_activities_demo(session: AsyncSession, data: dict[str, Any]) -> i
         session.add_all(sessions)
         await session.flush()
         people = chooser.sample(adults, row["participants"])
-        upcoming = [s for s in sessions if s.starts_at > datetime.now(UTC)]
+        upcoming = [s for s in sessions if s.starts_at > now]
         service = SignUpService(session, ACTOR)
         for person in people:
             await service.sign_up(activity.id, person.id, upcoming[0].id if activity.per_session else None)
-        for past in [s for s in sessions if s.starts_at <= datetime.now(UTC) and s.status == SessionStatus.SCHEDULED]:
+        for past in [s for s in sessions if s.starts_at <= now and s.status == SessionStatus.SCHEDULED]:
             for person in await participants(session, past):
                 roll = chooser.random()
                 status = (

@@ -1,5 +1,8 @@
 """Demo catalogue and stock (`logistics seed demo`): items with barcodes, kits, and a few months of receipts and
-transfers from seeds/demo/catalogue.json, written through the ledger as of their own days."""
+transfers from seeds/demo/catalogue.json, written through the ledger as of their own days.
+
+Days are relative to the day the demo is loaded: a receipt's `days_ago`, and each line's expiry as days after the
+load day (negative: already expired, so the expiry alerts and write-offs have something to show)."""
 
 from __future__ import annotations
 
@@ -19,7 +22,7 @@ from logistics.sites.models import Site
 ACTOR = Actor(user_id=None, username="seed", role="admin", sees_all_sites=True)
 
 
-async def load_catalogue_demo(session: AsyncSession, data: dict[str, Any]) -> int:
+async def load_catalogue_demo(session: AsyncSession, data: dict[str, Any], today: date | None = None) -> int:
     """Items, kits and stock history, once (when the catalogue is empty); returns the number of items added."""
     if await session.scalar(select(Item.id).limit(1)):
         return 0
@@ -52,14 +55,15 @@ async def load_catalogue_demo(session: AsyncSession, data: dict[str, Any]) -> in
             session.add(
                 MinimumLevel(location_id=sites[location], item_id=items[row["name"]].id, quantity=Decimal(quantity))
             )
+    today = today or local_today()
     events = [("receipt", row) for row in data["receipts"]] + [("transfer", row) for row in data["transfers"]]
     for kind, row in sorted(events, key=lambda event: (-event[1]["days_ago"], event[0] != "receipt")):
-        day = local_today() - timedelta(days=row["days_ago"])
+        day = today - timedelta(days=row["days_ago"])
         ledger = LedgerService(session, ACTOR, as_of=datetime.combine(day, time(10), UTC))
         if kind == "receipt":
             lines = [
-                ReceiptLine(items[name].id, Decimal(qty), date.fromisoformat(expiry) if expiry else None)
-                for name, qty, expiry in row["lines"]
+                ReceiptLine(items[name].id, Decimal(qty), None if days is None else today + timedelta(days=days))
+                for name, qty, days in row["lines"]
             ]
             await ledger.receive(sites[row["location"]], row["source"], lines)
         else:

@@ -1,12 +1,17 @@
-"""Demo vouchers (`logistics seed demo`): the programmes of seeds/demo/programmes.json, this month's vouchers for
-the eligible demo households, part of them redeemed at the distribution points, and a device token per point."""
+"""Demo vouchers (`logistics seed demo`): the programmes of seeds/demo/programmes.json, last month's and this month's
+vouchers for the eligible demo households, part of them redeemed at the distribution points over the past weeks, the
+FEPŻ deliveries that stock the points for them, and a device token per point.
+
+Everything is relative to the day the demo is loaded (`today`): this month's vouchers find enough stock at their
+point whatever the day, except the deliberate shortage of programmes.json (`shortage`): one item at one point is
+delivered for only part of the vouchers, so the "not enough stock" refusal can be shown too."""
 
 from __future__ import annotations
 
 import random
 from collections import defaultdict
-from datetime import timedelta
-from decimal import Decimal
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import ROUND_CEILING, Decimal
 from typing import Any
 from uuid import UUID
 
@@ -14,22 +19,32 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from logistics.core.actor import Actor
-from logistics.core.i18n import local_today
+from logistics.core.errors import DomainError
+from logistics.core.i18n import local_today, local_zone
 from logistics.inventory.ledger import LedgerService, ReceiptLine
-from logistics.inventory.models import Item, Kit
+from logistics.inventory.models import Item, Kit, Movement
 from logistics.sites.models import Site, SiteKind, SiteKindRow
 from logistics.vouchers.devices import DeviceService
-from logistics.vouchers.issuing import VoucherService
+from logistics.vouchers.issuing import VoucherService, cycle_of
 from logistics.vouchers.models import Programme, ProgrammeLine, ProgrammePoint, Voucher
 from logistics.vouchers.redeeming import RedemptionService, Refusal
 
 ACTOR = Actor(user_id=None, username="seed", role="admin", sees_all_sites=True)
+#: This month's stock at each point covers its share of the month's vouchers with this much to spare.
+MARGIN = Decimal("1.2")
+#: Last month's vouchers: the share redeemed (the rest expired unredeemed).
+PAST_REDEEMED_SHARE = 0.8
+#: Last month's vouchers went to every PAST_EVERY-th household of this month's only (loading stays quick).
+PAST_EVERY = 3
 
 
-async def load_voucher_demo(session: AsyncSession, data: dict[str, Any]) -> tuple[int, int, list[str]]:
+async def load_voucher_demo(
+    session: AsyncSession, data: dict[str, Any], today: date | None = None
+) -> tuple[int, int, list[str]]:
     """Once (when there are no programmes): returns vouchers issued, vouchers redeemed, and the device tokens."""
     if await session.scalar(select(Programme.id).limit(1)):
         return 0, 0, []
+    today = today or local_today()
     kits = {kit.name: kit.id for kit in await session.scalars(select(Kit))}
     items = {item.name: item.id for item in await session.scalars(select(Item))}
     sites = {site.name: site.id for site in await session.scalars(select(Site))}
@@ -56,42 +71,101 @@ async def load_voucher_demo(session: AsyncSession, data: dict[str, Any]) -> tupl
         session.add(programme)
         programmes.append(programme)
     await session.flush()
-    issued = []
-    for programme in programmes:
-        issued += await VoucherService(session, ACTOR).issue_batch(programme.id)
-    points = list(
-        await session.scalars(
-            select(Site)
-            .join(SiteKindRow, SiteKindRow.site_id == Site.id)
-            .where(SiteKindRow.kind == SiteKind.DISTRIBUTION_POINT)
-            .order_by(Site.name)
-        )
-    )
     chooser = random.Random(7)
-    plan = []
-    for number, voucher in enumerate(chooser.sample(issued, int(len(issued) * data["redeemed_share"]))):
-        programme = next(p for p in programmes if p.id == voucher.programme_id)
-        allowed = [p for p in points if not programme.point_ids or p.id in programme.point_ids]
-        plan.append((voucher, allowed[number % len(allowed)]))
-    await _deliver_for(session, plan, data["delivery"])
-    redeemed = 0
-    for voucher, point in plan:
-        try:
-            await RedemptionService(session, ACTOR).redeem(voucher.code, point.id, f"demo-{voucher.id}")
-            redeemed += 1
-        except Refusal:  # not enough stock there: the voucher stays to be redeemed (the refusal left nothing)
-            continue
+    first = today.replace(day=1)
+    # This month: issued a week ago (or on the 1st), the points stocked for all of them, a share already redeemed.
+    issue_day = max(first, today - timedelta(days=7))
+    issued = await _issue(session, programmes, issue_day)
+    # Last month: every PAST_EVERY-th of these households had one too, issued on its 2nd day; most were redeemed
+    # over the following weeks, the rest left to expire.
+    past_issue = (first - timedelta(days=1)).replace(day=2)
+    past = await _issue_again(session, issued[::PAST_EVERY], past_issue)
+    past_plan = await voucher_points(session, past)
+    past_plan = chooser.sample(past_plan, int(len(past_plan) * PAST_REDEEMED_SHARE))
+    past_needs = await _needs(session, past_plan)
+    await _deliver(session, past_needs, data["delivery"], past_issue - timedelta(days=1), Decimal(1), soon=False)
+    past_last = min(first - timedelta(days=1), today - timedelta(days=1))
+    redeemed = await _redeem(session, past_plan, past_issue, past_last, chooser)
+    plan = await voucher_points(session, issued)
+    needs = await _needs(session, plan)
+    short = data.get("shortage")
+    if short:
+        key = (sites[short["point"]], items[short["item"]])
+        needs[key] = (needs[key] * Decimal(str(short["share"])) / MARGIN).to_integral_value(ROUND_CEILING)
+    await _deliver(session, needs, data["delivery"], issue_day - timedelta(days=1), MARGIN)
+    share = chooser.sample(plan, int(len(plan) * data["redeemed_share"]))
+    redeemed += await _redeem(session, share, issue_day, today, chooser)
+    points = list(await session.scalars(_points_query()))
     devices = DeviceService(session, ACTOR)
     tokens = []
     for point in points:
         _device, token = await devices.create(point.id, data["device"])
         tokens.append(f"{point.name}: {token}")
-    return len(issued), redeemed, tokens
+    return len(past) + len(issued), redeemed, tokens
 
 
-async def _deliver_for(session: AsyncSession, plan: list[tuple[Voucher, Site]], source: str) -> None:
-    """This month's food-aid delivery straight to the points: the components of the kits about to be handed out
-    (and the items), with expiry dates four months ahead for perishable goods."""
+def _points_query() -> Any:
+    return (
+        select(Site)
+        .join(SiteKindRow, SiteKindRow.site_id == Site.id)
+        .where(SiteKindRow.kind == SiteKind.DISTRIBUTION_POINT)
+        .order_by(Site.name)
+    )
+
+
+async def voucher_points(session: AsyncSession, vouchers: list[Voucher]) -> list[tuple[Voucher, Site]]:
+    """The point each demo voucher is stocked for: the programme's points (or every point) in turn."""
+    points = list(await session.scalars(_points_query()))
+    programmes = {p.id: p for p in await session.scalars(select(Programme))}
+    turn: dict[UUID, int] = defaultdict(int)
+    plan = []
+    for voucher in sorted(vouchers, key=lambda v: (v.created_at, v.id)):
+        programme = programmes[voucher.programme_id]
+        allowed = [p for p in points if not programme.point_ids or p.id in programme.point_ids]
+        plan.append((voucher, allowed[turn[programme.id] % len(allowed)]))
+        turn[programme.id] += 1
+    return plan
+
+
+async def demo_cycle_vouchers(session: AsyncSession, today: date | None = None) -> list[Voucher]:
+    """This month's demo vouchers (of every programme), oldest first."""
+    today = today or local_today()
+    vouchers = []
+    for programme in await session.scalars(select(Programme).order_by(Programme.code)):
+        vouchers += list(
+            await session.scalars(
+                select(Voucher)
+                .where(Voucher.programme_id == programme.id, Voucher.cycle == cycle_of(programme, today))
+                .order_by(Voucher.created_at)
+            )
+        )
+    return vouchers
+
+
+async def _issue(session: AsyncSession, programmes: list[Programme], day: date) -> list[Voucher]:
+    """Each programme's batch as issued on `day`."""
+    issued = []
+    for programme in programmes:
+        issued += await VoucherService(session, ACTOR).issue_batch(programme.id, today=day)
+    return issued
+
+
+async def _issue_again(session: AsyncSession, vouchers: list[Voucher], day: date) -> list[Voucher]:
+    """The same programme's voucher for the same households, as issued on `day` (another cycle)."""
+    service = VoucherService(session, ACTOR)
+    issued = []
+    for voucher in vouchers:
+        if voucher.household_id is None:
+            continue
+        try:
+            issued.append(await service.issue(voucher.programme_id, voucher.household_id, today=day))
+        except DomainError:  # not eligible then, or issued already
+            continue
+    return issued
+
+
+async def _needs(session: AsyncSession, plan: list[tuple[Voucher, Site]]) -> dict[tuple[UUID, UUID], Decimal]:
+    """(point, item) → the quantity the vouchers planned there hand out (kits as their components)."""
     needs: dict[tuple[UUID, UUID], Decimal] = defaultdict(Decimal)
     ledger = LedgerService(session, ACTOR)
     for voucher, point in plan:
@@ -101,11 +175,65 @@ async def _deliver_for(session: AsyncSession, plan: list[tuple[Voucher, Site]], 
         for line in voucher.lines:
             if line.item_id:
                 needs[(point.id, line.item_id)] += line.entitled
-    expiry = local_today() + timedelta(days=120)
-    for point_id in sorted({point_id for point_id, _item in needs}):
+    return needs
+
+
+async def _deliver(
+    session: AsyncSession,
+    needs: dict[tuple[UUID, UUID], Decimal],
+    source: str,
+    day: date,
+    margin: Decimal,
+    soon: bool = True,
+) -> None:
+    """A food-aid delivery straight to the points, received on `day`: `needs` times `margin`, perishable goods in
+    two lots — a quarter expiring ten days after `day` (first out, and an expiry alert), the rest four months on
+    (all of them four months on when not `soon`)."""
+    ledger = LedgerService(session, ACTOR, as_of=datetime.combine(day, time(9), UTC))
+    early_expiry, later = day + timedelta(days=10), day + timedelta(days=120)
+    for point_id in sorted({point_id for point_id, _item in needs}, key=str):
         lines = []
-        for (where, item_id), quantity in sorted(needs.items(), key=str):
-            if where == point_id:
-                item = await ledger.item(item_id)
-                lines.append(ReceiptLine(item_id, quantity, expiry if item.perishable else None))
-        await ledger.receive(point_id, source, lines, "FEPŻ")
+        for (where, item_id), need in sorted(needs.items(), key=str):
+            quantity = (need * margin).to_integral_value(ROUND_CEILING)
+            if where != point_id or quantity <= 0:
+                continue
+            item = await ledger.item(item_id)
+            if not item.perishable:
+                lines.append(ReceiptLine(item_id, quantity, None))
+                continue
+            early = (quantity / 4).to_integral_value(ROUND_CEILING) if soon else Decimal(0)
+            if early:
+                lines.append(ReceiptLine(item_id, early, early_expiry))
+            if quantity > early:
+                lines.append(ReceiptLine(item_id, quantity - early, later))
+        if lines:
+            await ledger.receive(point_id, source, lines, "FEPŻ")
+
+
+async def _redeem(
+    session: AsyncSession, plan: list[tuple[Voucher, Site]], first: date, last: date, chooser: random.Random
+) -> int:
+    """Redeem the planned vouchers at their points on days between `first` and `last` (opening hours), through the
+    service; the redemption and its stock movement are then dated that day (the service records "now")."""
+    redeemed = 0
+    span = max(0, (last - first).days)
+    zone = local_zone()
+    for voucher, point in plan:
+        day = first + timedelta(days=chooser.randint(0, span))
+        at = datetime.combine(day, time(chooser.randint(9, 15), chooser.randint(0, 59)), zone).astimezone(UTC)
+        if day == local_today():  # loaded today: not later than now
+            at = min(at, datetime.now(UTC) - timedelta(minutes=chooser.randint(1, 30)))
+        try:
+            outcome = await RedemptionService(session, ACTOR).redeem(
+                voucher.code, point.id, f"demo-{voucher.id}", today=day
+            )
+        except Refusal:  # not enough stock there: the voucher stays to be redeemed (the refusal left nothing)
+            continue
+        outcome.redemption.at = at
+        if outcome.redemption.movement_id is not None:
+            movement = await session.get(Movement, outcome.redemption.movement_id)
+            if movement is not None:
+                movement.at = at
+        redeemed += 1
+    await session.flush()
+    return redeemed
