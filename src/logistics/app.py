@@ -14,7 +14,6 @@ from litestar.exceptions import HTTPException
 from litestar.logging import LoggingConfig
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.plugins.htmx import HTMXPlugin
 from litestar.router import Router
 from litestar.static_files import create_static_files_router
@@ -22,6 +21,7 @@ from litestar.template import TemplateConfig
 
 from logistics.accounts.controllers import AccountController, AuthController, UserAdminController
 from logistics.activities import privacy as _activity_privacy  # noqa: F401 — registers the activities' RODO provider
+from logistics.activities import start as _activities_start  # noqa: F401 — registers its start-page panel
 from logistics.activities.attendance_controllers import AttendanceController
 from logistics.activities.controllers import ActivityController
 from logistics.audit.controllers import AuditController
@@ -32,17 +32,21 @@ from logistics.core.roles import Role
 from logistics.db import make_alchemy_config
 from logistics.db.transaction import TransactionMiddleware
 from logistics.health.controllers import healthz, readyz
+from logistics.inventory import start as _inventory_start  # noqa: F401 — registers its start-page panel
 from logistics.inventory.catalogue_controllers import CatalogueController
 from logistics.inventory.controllers import StockController
 from logistics.inventory.history_controllers import StockHistoryController
 from logistics.inventory.outgoing_controllers import OutgoingController, TransferController
 from logistics.inventory.stocktake_controllers import StocktakeController
+from logistics.notifications import start as _notifications_start  # noqa: F401 — registers its start-page panel
 from logistics.notifications.controllers import MessagesController
+from logistics.people import start as _people_start  # noqa: F401 — registers its start-page panel
 from logistics.people.controllers import PeopleController
 from logistics.people.household_controllers import HouseholdController, ThresholdController
 from logistics.scheduler import JobRunner, create_scheduler
 from logistics.settings import Settings, get_settings
 from logistics.shelter import privacy as _shelter_privacy  # noqa: F401 — registers the shelter's RODO provider
+from logistics.shelter import start as _shelter_start  # noqa: F401 — registers its start-page panel
 from logistics.shelter.controllers import ShelterController, occupancy_api, public_free_places
 from logistics.shelter.night_controllers import (
     HistoryController,
@@ -51,10 +55,13 @@ from logistics.shelter.night_controllers import (
     WaitingController,
 )
 from logistics.sites.controllers import SiteController
+from logistics.system import start as _system_start  # noqa: F401 — registers its start-page panel
 from logistics.system.controllers import JobsController
 from logistics.vouchers import privacy as _voucher_privacy  # noqa: F401 — registers the vouchers' RODO provider
+from logistics.vouchers import start as _vouchers_start  # noqa: F401 — registers its start-page panel
 from logistics.vouchers.api import COMPONENTS as API_COMPONENTS
 from logistics.vouchers.api import VoucherApi
+from logistics.vouchers.api_docs import LocalSwaggerRenderPlugin
 from logistics.vouchers.controllers import VoucherController
 from logistics.vouchers.point_controllers import DeviceController, ReconciliationController
 from logistics.vouchers.programme_controllers import ProgrammeController
@@ -187,7 +194,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             path="/api/docs",
             use_handler_docstrings=True,
             components=API_COMPONENTS,
-            render_plugins=[SwaggerRenderPlugin()],
+            render_plugins=[LocalSwaggerRenderPlugin()],
             openapi_router=openapi_router,
         ),
         lifespan=[run_scheduler],

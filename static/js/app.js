@@ -27,3 +27,57 @@ document.addEventListener("click", (event) => {
   const target = event.target;
   if (target instanceof HTMLElement && target.hasAttribute("data-print")) window.print();
 });
+
+// The main menu stays one row when it fits; when it would wrap (many entries on a tablet), it collapses behind
+// the Menu button (aria-expanded; Escape closes it and returns to the button). Without JavaScript it just wraps.
+const menuToggle = document.querySelector(".menu-toggle");
+const topbar = document.querySelector(".topbar");
+const mainnav = document.getElementById("mainnav");
+function setMenuOpen(open) {
+  if (!menuToggle || !topbar) return;
+  menuToggle.setAttribute("aria-expanded", String(open));
+  topbar.classList.toggle("menu-open", open);
+}
+function fitMenu() {
+  if (!menuToggle || !topbar || !mainnav) return;
+  topbar.classList.remove("menu-collapsed");
+  menuToggle.hidden = true;
+  const links = Array.from(mainnav.querySelectorAll("a"));
+  const wraps = links.some((link) => link.offsetTop !== links[0].offsetTop);
+  topbar.classList.toggle("menu-collapsed", wraps);
+  menuToggle.hidden = !wraps;
+  if (!wraps) setMenuOpen(false);
+}
+if (menuToggle && mainnav) {
+  menuToggle.addEventListener("click", () => setMenuOpen(menuToggle.getAttribute("aria-expanded") !== "true"));
+  document.addEventListener("keydown", (event) => {
+    if (event.key === "Escape" && menuToggle.getAttribute("aria-expanded") === "true") {
+      setMenuOpen(false);
+      menuToggle.focus();
+    }
+  });
+  fitMenu();
+  let resizing = 0;
+  window.addEventListener("resize", () => {
+    cancelAnimationFrame(resizing);
+    resizing = requestAnimationFrame(fitMenu);
+  });
+}
+
+// A table that scrolls sideways on a narrow screen (.table is a scroll box below 800 px) can be focused, so that
+// it scrolls from the keyboard too; checked again on resize and after htmx swaps in new content.
+function focusableScrollers() {
+  for (const table of document.querySelectorAll("table.table")) {
+    const scrolls = table.scrollWidth > table.clientWidth + 1;
+    if (scrolls && !table.hasAttribute("tabindex")) {
+      table.tabIndex = 0;
+      table.dataset.scrollFocus = "";
+    } else if (!scrolls && "scrollFocus" in table.dataset) {
+      table.removeAttribute("tabindex");
+      delete table.dataset.scrollFocus;
+    }
+  }
+}
+focusableScrollers();
+window.addEventListener("resize", () => requestAnimationFrame(focusableScrollers));
+document.addEventListener("htmx:afterSettle", focusableScrollers);

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from playwright.async_api import expect
+
 from ..conftest import PASSWORD
 
 PORTRAIT = {"width": 768, "height": 1024}
@@ -32,7 +34,7 @@ async def test_sign_in_switch_language_and_screenshot(browser, live_url, screens
     await page.screenshot(path=str(screenshots / "home-uk-portrait.png"), full_page=True)
 
     # Touch targets are at least 44 px high.
-    for selector in (".mainnav a", "form[action='/logout'] button", "#locale-select", ".tile"):
+    for selector in (".mainnav a", "form[action='/logout'] button", "#locale-select", ".start-actions .button"):
         box = await page.locator(selector).first.bounding_box()
         assert box is not None, selector
         assert box["height"] >= 44, selector
@@ -60,4 +62,48 @@ async def test_form_errors_are_shown_next_to_the_field_through_htmx(browser, liv
     await page.fill("#f-password", PASSWORD)
     await page.click("form[action='/login'] button[type=submit]")
     await page.wait_for_url(f"{live_url}/")
+    await context.close()
+
+
+async def _signed_in(browser, live_url, username):
+    context = await browser.new_context(viewport=PORTRAIT, has_touch=True)
+    page = await context.new_page()
+    await page.goto(f"{live_url}/login")
+    await page.fill("#f-username", username)
+    await page.fill("#f-password", PASSWORD)
+    await page.click("form[action='/login'] button[type=submit]")
+    await page.wait_for_url(f"{live_url}/")
+    return context, page
+
+
+async def test_the_menu_fits_one_row_or_collapses_into_a_menu_button(browser, live_url):
+    # Shelter staff: four entries fit one row at 768 px; no menu button.
+    context, page = await _signed_in(browser, live_url, "shelter")
+    tops = {box["y"] for box in [await link.bounding_box() for link in await page.locator(".mainnav a").all()] if box}
+    assert len(tops) == 1
+    assert not await page.locator(".menu-toggle").is_visible()
+    await context.close()
+
+    # A coordinator's menu would wrap: it collapses behind the button, opens, and Escape closes it.
+    context, page = await _signed_in(browser, live_url, "coordinator")
+    toggle = page.locator(".menu-toggle")
+    assert await toggle.is_visible()
+    assert await toggle.get_attribute("aria-expanded") == "false"
+    assert not await page.locator(".mainnav a").first.is_visible()
+    box = await toggle.bounding_box()
+    assert box is not None and box["height"] >= 44
+    await toggle.tap()
+    assert await toggle.get_attribute("aria-expanded") == "true"
+    links = page.locator(".mainnav a")
+    assert await links.count() >= 6
+    for n in range(await links.count()):
+        assert await links.nth(n).is_visible()
+    await page.keyboard.press("Escape")
+    assert await toggle.get_attribute("aria-expanded") == "false"
+    assert not await links.first.is_visible()
+    assert await page.evaluate("document.activeElement.classList.contains('menu-toggle')")
+    # Wide enough for one row: the button goes and the menu is shown.
+    await page.set_viewport_size({"width": 1800, "height": 900})
+    await expect(toggle).to_be_hidden()
+    await expect(links.first).to_be_visible()
     await context.close()

@@ -1,6 +1,7 @@
-"""The start page after signing in: the panels of the user's role (stock alerts, ...) and the navigation as
-large tiles. Every signed-in user has one; which panels and tiles it shows, each domain's policy decides (they
-are registered with the roles of their action)."""
+"""The start page after signing in: the panels of the user's role with live figures — tonight's beds at the desk,
+the scan page and today's hand-outs at a point, transfers arriving and stock alerts, records to complete — each
+registered by its domain (`<domain>/start.py`) with the roles of its action. A role without a panel sees the
+navigation as large tiles."""
 
 from __future__ import annotations
 

@@ -35,34 +35,47 @@ def navigation(user: Any) -> list[NavEntry]:
 @dataclass(frozen=True)
 class Panel:
     """A block on a page of another domain (the start page, a household's page ...): `template` rendered with
-    what `load(session, actor, subject)` returns — `subject` is the page's record (None on the start page)."""
+    what `load(session, actor, subject)` returns — `subject` is the page's record (None on the start page); None
+    when it has nothing to show this user (then the page leaves it out)."""
 
     page: str
     template: str
     roles: frozenset[str]
-    load: Callable[[Any, Any, Any], Awaitable[dict[str, Any]]]
+    load: Callable[[Any, Any, Any], Awaitable[dict[str, Any] | None]]
     order: int
 
 
 _PANELS: list[Panel] = []
+#: (page, template) of panels a newer one replaces: not shown, whichever of the two was registered first.
+_REPLACED: set[tuple[str, str]] = set()
 
 
 def register_panel(
     page: str,
     template: str,
     roles: set[str] | frozenset[str],
-    load: Callable[[Any, Any, Any], Awaitable[dict[str, Any]]],
+    load: Callable[[Any, Any, Any], Awaitable[dict[str, Any] | None]],
     order: int = 50,
+    replaces: str | None = None,
 ) -> None:
+    """Add a panel to `page`; `replaces` names the template of an older panel of the page it takes the place of."""
+    if replaces is not None:
+        _REPLACED.add((page, replaces))
+        _PANELS[:] = [panel for panel in _PANELS if (panel.page, panel.template) not in _REPLACED]
+    if (page, template) in _REPLACED:
+        return
     if all((panel.page, panel.template) != (page, template) for panel in _PANELS):
         _PANELS.append(Panel(page, template, frozenset(roles), load, order))
         _PANELS.sort(key=lambda panel: (panel.order, panel.template))
 
 
 async def render_panels(page: str, session: Any, actor: Any, subject: Any = None) -> list[tuple[str, dict[str, Any]]]:
-    """The panels of `page` the actor's role sees, loaded: (template, context) pairs for the page to include."""
-    return [
-        (panel.template, await panel.load(session, actor, subject))
-        for panel in _PANELS
-        if panel.page == page and actor.role in panel.roles
-    ]
+    """The panels of `page` the actor's role sees, loaded: (template, context) pairs for the page to include (a
+    panel with nothing to show is left out)."""
+    loaded = []
+    for panel in _PANELS:
+        if panel.page == page and actor.role in panel.roles:
+            context = await panel.load(session, actor, subject)
+            if context is not None:
+                loaded.append((panel.template, context))
+    return loaded
