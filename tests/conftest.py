@@ -106,18 +106,86 @@ def _empty_tables(connection: Any) -> None:
             connection.execute(text(f"DELETE FROM {name}"))
 
 
-@pytest.fixture
-def settings(schema: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Settings]:
-    _run_sync(schema, _empty_tables)
-    monkeypatch.setenv("LOGISTICS_DATABASE_URL", schema)
-    monkeypatch.setenv("LOGISTICS_VAR_DIR", str(tmp_path / "var"))
+def _test_environment(monkeypatch: pytest.MonkeyPatch, url: str, var_dir: Path) -> None:
+    monkeypatch.setenv("LOGISTICS_DATABASE_URL", url)
+    monkeypatch.setenv("LOGISTICS_VAR_DIR", str(var_dir))
     monkeypatch.setenv("LOGISTICS_SECRET_KEY", "test-secret-key-0123456789abcdef")
     monkeypatch.setenv("LOGISTICS_SCHEDULER", "off")
     monkeypatch.setenv("LOGISTICS_ORG_NAME", "MOPS Testowo")
     monkeypatch.delenv("LOGISTICS_DEFAULT_LOCALE", raising=False)
+
+
+@pytest.fixture
+def settings(schema: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Settings]:
+    _run_sync(schema, _empty_tables)
+    _test_environment(monkeypatch, schema, tmp_path / "var")
     get_settings.cache_clear()
     yield get_settings()
     get_settings.cache_clear()
+
+
+#: The demo centre's rows are kept aside once per run (and worker), in a schema of this name (PostgreSQL) or an
+#: attached database file (SQLite) — out of sight of the migrations check — and copied back for each test that asks
+#: for `demo`: loading the demo through the services takes most of a minute.
+SNAPSHOT = "demo_snapshot"
+
+
+def _open_snapshot(connection: Any) -> None:
+    if connection.dialect.name == "sqlite":
+        from sqlalchemy.engine import make_url
+
+        path = f"{make_url(str(connection.engine.url)).database}.{SNAPSHOT}"
+        connection.exec_driver_sql(f"ATTACH DATABASE '{path}' AS {SNAPSHOT}")
+    else:
+        connection.execute(text(f"CREATE SCHEMA IF NOT EXISTS {SNAPSHOT}"))
+
+
+@pytest.fixture(scope="session")
+def demo_snapshot(schema: str, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """`logistics seed demo` (as `load_demo`) once, on empty tables, then every table copied aside."""
+    from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
+    from sqlalchemy.pool import NullPool
+
+    from logistics.seeding import load_demo
+
+    async def load() -> None:
+        engine = create_async_engine(schema, poolclass=NullPool)
+        try:
+            async with AsyncSession(engine, expire_on_commit=False) as session:
+                await load_demo(session)
+                await session.commit()
+        finally:
+            await engine.dispose()
+
+    def keep(connection: Any) -> None:
+        _open_snapshot(connection)
+        for table in metadata.sorted_tables:
+            connection.execute(text(f"DROP TABLE IF EXISTS {SNAPSHOT}.{table.name}"))
+            connection.execute(text(f"CREATE TABLE {SNAPSHOT}.{table.name} AS SELECT * FROM {table.name}"))
+
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        _run_sync(schema, _empty_tables)
+        _test_environment(monkeypatch, schema, tmp_path_factory.mktemp("demo-var"))
+        get_settings.cache_clear()
+        try:
+            asyncio.run(load())
+            _run_sync(schema, keep)
+        finally:
+            get_settings.cache_clear()
+    return schema
+
+
+@pytest.fixture
+def demo(app: Litestar, demo_snapshot: str) -> None:
+    """The demo centre in the test's (emptied) tables: the rows of `demo_snapshot`, copied back."""
+
+    def restore(connection: Any) -> None:
+        _open_snapshot(connection)
+        _empty_tables(connection)  # the snapshot may have been taken just now, in these very tables
+        for table in metadata.sorted_tables:
+            connection.execute(text(f"INSERT INTO {table.name} SELECT * FROM {SNAPSHOT}.{table.name}"))
+
+    _run_sync(demo_snapshot, restore)
 
 
 @pytest.fixture

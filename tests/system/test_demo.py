@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from logistics.seeding import DEMO_PASSWORD, load_demo
+from logistics.seeding import DEMO_PASSWORD
 
 from ..conftest import login
-from ..helpers import db_session
 
 
 @pytest.mark.parametrize(
@@ -21,10 +20,7 @@ from ..helpers import db_session
         ("volunteer", False),
     ],
 )
-async def test_demo_users_sign_in(app, client, username, admin_pages):
-    async with db_session(app) as session:
-        await load_demo(session, households=username == "caseworker")
-        await session.commit()
+async def test_demo_users_sign_in(app, client, demo, username, admin_pages):
     assert (await login(client, username, DEMO_PASSWORD)).status_code == 303
     home = await client.get("/")
     assert home.status_code == 200

@@ -38,6 +38,12 @@ from logistics.vouchers.models import Redemption, VoucherStatus
 from logistics.vouchers.redeeming import RedemptionService, Refusal
 from logistics.vouchers.seeding import demo_cycle_vouchers, voucher_points
 
+from ..conftest import TEST_DB
+
+# These tests load the demo into SQLite databases of their own, whichever database the suite runs on: once is
+# enough (on PostgreSQL, every run loads the demo through the demo_snapshot fixture).
+pytestmark = pytest.mark.skipif(TEST_DB == "postgres", reason="runs on SQLite databases of its own: once is enough")
+
 COORDINATOR = Actor(user_id=None, username="test", role="coordinator", sees_all_sites=True)
 SHORT_POINT, SHORT_ITEM = "Punkt wydawania — Sośnica", "Szampon do włosów 400 ml"  # seeds/demo/programmes.json
 

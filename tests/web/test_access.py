@@ -38,7 +38,7 @@ from logistics.inventory.models import Balance, Item, Kit, Movement, MovementLin
 from logistics.inventory.stocktake import StocktakeService
 from logistics.notifications.models import OutboxMessage
 from logistics.people.models import EligibilityThreshold, Household, HouseholdMember, Person
-from logistics.seeding import DEMO_PASSWORD, load_demo
+from logistics.seeding import DEMO_PASSWORD
 from logistics.shelter.models import Bed, Room, Stay, WaitingRequest
 from logistics.sites.models import Site, SiteKindRow
 from logistics.vouchers.models import DeviceToken, Programme, Redemption, Voucher
@@ -323,7 +323,6 @@ class Things:
 async def _scenario(app: Any) -> Things:
     """The demo centre, every site-limited user at the same own sites, and what the demo lacks."""
     async with db_session(app) as session:
-        await load_demo(session)
         sites = {site.name: site for site in await session.scalars(select(Site))}
         night = sites["Noclegownia dla mężczyzn „Przystań”"]
         women = sites["Schronisko dla kobiet i matek z dziećmi „Nadzieja”"]
@@ -538,7 +537,7 @@ def _order(keys: list[str]) -> list[str]:
     return gets + posts + LAST
 
 
-async def test_every_route_every_role_own_site_other_site_and_anonymous(app, client):
+async def test_every_route_every_role_own_site_other_site_and_anonymous(app, client, demo):
     things = await _scenario(app)
     browsers = {role: await _sign_in(client, USERNAMES[role]) for role in ROLES}
     anonymous = await _sign_in(client, None)

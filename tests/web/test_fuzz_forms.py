@@ -14,11 +14,11 @@ from typing import Any
 from urllib.parse import urlencode, urljoin, urlsplit
 
 import httpx
+import pytest
 
-from logistics.seeding import DEMO_PASSWORD, load_demo
+from logistics.seeding import DEMO_PASSWORD
 
 from ..conftest import csrf_token
-from ..helpers import db_session
 
 HOSTILE = [
     "1e400",
@@ -150,13 +150,9 @@ def _check(response: httpx.Response, label: str, problems: list[str]) -> None:
         problems.append(f"{label}: the hostile script is shown unescaped")
 
 
-async def test_every_form_with_every_hostile_value(app, client):
-    async with db_session(app) as session:
-        await load_demo(session)
-        await session.commit()
+@pytest.mark.parametrize("username", ["admin", "coordinator", "caseworker", "warehouse", "shelter", "volunteer"])
+async def test_every_form_with_every_hostile_value(app, client, demo, username):
     problems: list[str] = []
-    submitted = 0
-    for username in ("admin", "coordinator", "caseworker", "warehouse", "shelter", "volunteer"):
-        submitted += await _walk_and_submit(client, username, problems)
-    assert submitted > 40  # the walk found the forms (it would pass vacuously on a broken start page)
+    submitted = await _walk_and_submit(client, username, problems)
+    assert submitted > 3  # the walk found the forms (it would pass vacuously on a broken start page)
     assert problems == [], "\n" + "\n".join(sorted(set(problems)))

@@ -11,7 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,7 +19,7 @@ from logistics.core.actor import Actor
 from logistics.core.i18n import format_date, format_number, local_today, ngettext
 from logistics.core.i18n import gettext as _
 from logistics.core.service import Service, query
-from logistics.inventory.models import NO_EXPIRY, Balance, Item, Lot, MinimumLevel, Transfer, TransferStatus
+from logistics.inventory.models import NO_EXPIRY, Balance, Item, Lot, MinimumLevel
 from logistics.inventory.names import item_name, unit_name
 from logistics.inventory.policy import VIEW_STOCK
 from logistics.inventory.stock import visible
@@ -140,20 +139,3 @@ def alerts_text(low: list[BelowMinimum], soon: list[Expiring]) -> str:
         for lot in soon
     ] or ["- —"]
     return "\n".join(lines) + "\n"
-
-
-async def home_panel(session: AsyncSession, actor: Actor, _subject: None = None) -> dict[str, Any]:
-    """The counts for the start page of warehouse staff and coordinators, at the locations they see."""
-    soon = await expiring(session, actor)
-    in_transit = await session.scalar(
-        select(func.count())
-        .select_from(Transfer)
-        .where(Transfer.status == TransferStatus.IN_TRANSIT, *visible(actor, Transfer.to_location_id))
-    )
-    return {
-        "low": len(await below_minimum(session, actor)),
-        "expiring": sum(1 for lot in soon if not lot.expired),
-        "expired": sum(1 for lot in soon if lot.expired),
-        "in_transit": in_transit or 0,
-        "days": get_settings().stock_alert_days,
-    }

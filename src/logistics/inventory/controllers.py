@@ -18,7 +18,7 @@ from litestar.params import FromPath
 
 from logistics.core.errors import DomainError
 from logistics.core.i18n import _, _l, local_today, ngettext
-from logistics.inventory.alerts import AlertService, home_panel
+from logistics.inventory.alerts import AlertService
 from logistics.inventory.catalogue import CatalogueService, barcode_error
 from logistics.inventory.ledger import MAX_QUANTITY, LedgerService, ReceiptLine
 from logistics.inventory.minimums import MinimumLevelService
@@ -30,13 +30,12 @@ from logistics.sites.models import Site
 from logistics.web.dependencies import services
 from logistics.web.forms import Form, options
 from logistics.web.guards import may
-from logistics.web.layout import register_nav, register_panel
+from logistics.web.layout import register_nav
 from logistics.web.responses import csv_response, flash, see_other
 from logistics.web.templating import render
 
 register_nav(lambda: _("Stock"), "/stock", policy.roles(VIEW_STOCK), order=30)
 
-register_panel("home", "inventory/home_panel.html", policy.roles(VIEW_STOCK), home_panel, order=30)
 #: Why a lot is corrected: three kinds of write-off, and an adjustment up or down.
 CORRECTIONS = {
     "expired": _l("Write-off: expired"),

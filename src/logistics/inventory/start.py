@@ -84,5 +84,4 @@ register_panel(
     policy.roles(VIEW_STOCK) - {Role.ADMIN},
     start_panel,
     order=30,
-    replaces="inventory/home_panel.html",
 )

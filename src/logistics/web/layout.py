@@ -46,8 +46,6 @@ class Panel:
 
 
 _PANELS: list[Panel] = []
-#: (page, template) of panels a newer one replaces: not shown, whichever of the two was registered first.
-_REPLACED: set[tuple[str, str]] = set()
 
 
 def register_panel(
@@ -56,14 +54,8 @@ def register_panel(
     roles: set[str] | frozenset[str],
     load: Callable[[Any, Any, Any], Awaitable[dict[str, Any] | None]],
     order: int = 50,
-    replaces: str | None = None,
 ) -> None:
-    """Add a panel to `page`; `replaces` names the template of an older panel of the page it takes the place of."""
-    if replaces is not None:
-        _REPLACED.add((page, replaces))
-        _PANELS[:] = [panel for panel in _PANELS if (panel.page, panel.template) not in _REPLACED]
-    if (page, template) in _REPLACED:
-        return
+    """Add a panel to `page` (once: registering the same template again changes nothing)."""
     if all((panel.page, panel.template) != (page, template) for panel in _PANELS):
         _PANELS.append(Panel(page, template, frozenset(roles), load, order))
         _PANELS.sort(key=lambda panel: (panel.order, panel.template))
