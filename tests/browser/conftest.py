@@ -7,9 +7,10 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from playwright.async_api import Browser, async_playwright
+from playwright.async_api import Browser, Page, async_playwright
 
 from ..activities.conftest import classes  # noqa: F401 — the fixture, for the activities test
+from ..conftest import PASSWORD
 from ..inventory.conftest import stock  # noqa: F401 — the fixture, for the receiving test
 from ..live import serve
 from ..vouchers.conftest import aid  # noqa: F401 — the fixture, for the scanning test
@@ -51,3 +52,12 @@ def live_url(app, people):
 def screenshots() -> Path:
     SCREENSHOTS.mkdir(exist_ok=True)
     return SCREENSHOTS
+
+
+async def sign_in(page: Page, url: str, username: str, password: str = PASSWORD) -> None:
+    """Sign in through the sign-in form, as a person at the tablet would, and land on the start page."""
+    await page.goto(f"{url}/login")
+    await page.fill("#f-username", username)
+    await page.fill("#f-password", password)
+    await page.click("form[action='/login'] button[type=submit]")
+    await page.wait_for_url(f"{url}/")

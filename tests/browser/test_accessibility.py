@@ -26,6 +26,7 @@ from ..conftest import PASSWORD
 from ..helpers import db_session
 from ..live import serve
 from ..shelter.helpers import make_person, make_rooms
+from .conftest import sign_in
 
 AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
 TABLET = {"width": 768, "height": 1024}
@@ -87,11 +88,7 @@ async def test_the_pages_every_role_reaches_pass_axe(browser, centre_url):
         # bypass_csp: axe is injected as an inline script, which our CSP (rightly) refuses.
         context = await browser.new_context(viewport=TABLET, has_touch=True, bypass_csp=True)
         page = await context.new_page()
-        await page.goto(f"{centre_url}/login")
-        await page.fill("#f-username", username)
-        await page.fill("#f-password", PASSWORD)
-        await page.click("form[action='/login'] button[type=submit]")
-        await page.wait_for_url(f"{centre_url}/")
+        await sign_in(page, centre_url, username)
         found[f"{username} /"] = await violations(page)
         links = await page.eval_on_selector_all(
             ".mainnav a[href], main a[href]", "(links) => links.map((a) => a.getAttribute('href'))"

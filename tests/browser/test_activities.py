@@ -11,8 +11,8 @@ from logistics import codes
 from logistics.activities.models import ActivitySession, Attendance, SignUp
 from logistics.people.models import BeneficiaryCard
 
-from ..conftest import PASSWORD
 from ..helpers import db_session
+from .conftest import sign_in
 
 LANDSCAPE = {"width": 1280, "height": 800}
 
@@ -24,11 +24,7 @@ async def test_sign_up_fill_promote_and_check_in(app, browser, live_url, people,
         await session.commit()
     context = await browser.new_context(viewport=LANDSCAPE, has_touch=True)
     page = await context.new_page()
-    await page.goto(f"{live_url}/login")
-    await page.fill("#f-username", "caseworker")
-    await page.fill("#f-password", PASSWORD)
-    await page.click("form[action='/login'] button[type=submit]")
-    await page.wait_for_url(f"{live_url}/")
+    await sign_in(page, live_url, "caseworker")
     await page.goto(f"{live_url}/activities/{classes.course.id}")
     for n in range(1, 5):  # three places, the fourth waits
         await page.fill("#q", f"Osoba{n:02}")

@@ -3,7 +3,7 @@ and the console reports no Content Security Policy violation (the CDN version wa
 
 from __future__ import annotations
 
-from ..conftest import PASSWORD
+from .conftest import sign_in
 
 
 async def test_the_api_reference_renders_under_the_csp(browser, live_url, people, screenshots):
@@ -20,11 +20,7 @@ async def test_the_api_reference_renders_under_the_csp(browser, live_url, people
     )
     elsewhere: list[str] = []
     page.on("request", lambda request: None if request.url.startswith(live_url) else elsewhere.append(request.url))
-    await page.goto(f"{live_url}/login")
-    await page.fill("#f-username", "volunteer")
-    await page.fill("#f-password", PASSWORD)
-    await page.click("form[action='/login'] button[type=submit]")
-    await page.wait_for_url(f"{live_url}/")
+    await sign_in(page, live_url, "volunteer")
     await page.goto(f"{live_url}/api/docs")
     operation = page.locator(".opblock-summary-path", has_text="/api/v1/redemptions")
     await operation.first.wait_for()

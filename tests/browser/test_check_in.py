@@ -9,9 +9,9 @@ from sqlalchemy import select
 from logistics.people.models import Person
 from logistics.shelter.models import Stay
 
-from ..conftest import PASSWORD
 from ..helpers import db_session
 from ..shelter.helpers import bed_state, make_person, make_rooms
+from .conftest import sign_in
 
 LANDSCAPE = {"width": 1280, "height": 800}
 
@@ -21,11 +21,7 @@ async def test_check_in_at_the_night_desk(app, browser, live_url, people, screen
     await make_person(app, "Marek", "male")
     context = await browser.new_context(viewport=LANDSCAPE, has_touch=True)
     page = await context.new_page()
-    await page.goto(f"{live_url}/login")
-    await page.fill("#f-username", "shelter")
-    await page.fill("#f-password", PASSWORD)
-    await page.click("form[action='/login'] button[type=submit]")
-    await page.wait_for_url(f"{live_url}/")
+    await sign_in(page, live_url, "shelter")
     await page.goto(f"{live_url}/shelter/check-in")
     await page.locator("#q").press_sequentially("marek", delay=30)
     await page.locator(".result-list a", has_text="Marek Testowy").click()
@@ -48,11 +44,7 @@ async def test_quick_registration_continues_into_check_in(app, browser, live_url
     beds = await make_rooms(app, people.site_a.id, [("Sala 2", "women", 2, False), ("Sala 10", "women", 1, False)])
     context = await browser.new_context(viewport=TABLET, has_touch=True)
     page = await context.new_page()
-    await page.goto(f"{live_url}/login")
-    await page.fill("#f-username", "shelter")
-    await page.fill("#f-password", PASSWORD)
-    await page.click("form[action='/login'] button[type=submit]")
-    await page.wait_for_url(f"{live_url}/")
+    await sign_in(page, live_url, "shelter")
     await page.goto(f"{live_url}/shelter/check-in")
     await page.locator("#q").press_sequentially("zofia", delay=30)
     await page.get_by_text("Nikogo nie znaleziono.").wait_for()

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ..conftest import PASSWORD
 from ..helpers import db_session
+from .conftest import sign_in
 
 PORTRAIT = {"width": 768, "height": 1024}
 
@@ -19,11 +19,7 @@ async def test_search_as_you_type(app, browser, live_url, screenshots):
         await session.commit()
     context = await browser.new_context(viewport=PORTRAIT, has_touch=True)
     page = await context.new_page()
-    await page.goto(f"{live_url}/login")
-    await page.fill("#f-username", "caseworker")
-    await page.fill("#f-password", PASSWORD)
-    await page.click("form[action='/login'] button[type=submit]")
-    await page.wait_for_url(f"{live_url}/")
+    await sign_in(page, live_url, "caseworker")
     await page.click(".mainnav a[href='/people']")
     await page.locator("#q").press_sequentially("lukasz woj", delay=30)
     await page.locator(".result-list li", has_text="Łukasz Wójcik").wait_for()
@@ -40,11 +36,7 @@ async def test_search_as_you_type(app, browser, live_url, screenshots):
 async def _signed_in(browser, live_url, username="caseworker"):
     context = await browser.new_context(viewport=PORTRAIT, has_touch=True)
     page = await context.new_page()
-    await page.goto(f"{live_url}/login")
-    await page.fill("#f-username", username)
-    await page.fill("#f-password", PASSWORD)
-    await page.click("form[action='/login'] button[type=submit]")
-    await page.wait_for_url(f"{live_url}/")
+    await sign_in(page, live_url, username)
     return context, page
 
 

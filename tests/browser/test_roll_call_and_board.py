@@ -9,9 +9,9 @@ from logistics.settings import get_settings
 from logistics.shelter.models import RollCallMark, Stay
 from logistics.shelter.stays import StayService
 
-from ..conftest import PASSWORD
 from ..helpers import db_session
 from ..shelter.helpers import make_person, make_rooms
+from .conftest import sign_in
 
 PORTRAIT = {"width": 768, "height": 1024}
 
@@ -19,11 +19,7 @@ PORTRAIT = {"width": 768, "height": 1024}
 async def _sign_in(browser, live_url, username):
     context = await browser.new_context(viewport=PORTRAIT, has_touch=True)
     page = await context.new_page()
-    await page.goto(f"{live_url}/login")
-    await page.fill("#f-username", username)
-    await page.fill("#f-password", PASSWORD)
-    await page.click("form[action='/login'] button[type=submit]")
-    await page.wait_for_url(f"{live_url}/")
+    await sign_in(page, live_url, username)
     return context, page
 
 

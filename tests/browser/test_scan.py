@@ -14,9 +14,9 @@ from logistics.vouchers.devices import DeviceService
 from logistics.vouchers.issuing import VoucherService
 from logistics.vouchers.models import DeviceToken, Redemption, Voucher
 
-from ..conftest import PASSWORD
 from ..helpers import count, db_session
 from ..vouchers.conftest import ADMIN
+from .conftest import sign_in
 
 PORTRAIT = {"width": 800, "height": 1280}
 
@@ -27,11 +27,7 @@ async def test_scan_redeem_and_the_second_scan_is_refused(app, browser, live_url
         await session.commit()
     context = await browser.new_context(viewport=PORTRAIT, has_touch=True)
     page = await context.new_page()
-    await page.goto(f"{live_url}/login")
-    await page.fill("#f-username", "wolontariusz")
-    await page.fill("#f-password", PASSWORD)
-    await page.click("form[action='/login'] button[type=submit]")
-    await page.wait_for_url(f"{live_url}/")
+    await sign_in(page, live_url, "wolontariusz")
     await page.goto(f"{live_url}/scan")
     await page.wait_for_url(f"{live_url}/scan/{aid.point.id}")
     code = codes.format_code(voucher.code)
@@ -80,11 +76,7 @@ async def test_double_tap_and_a_replay_after_undo_with_the_camera_on(app, live_u
         )
         context = await browser.new_context(viewport=TABLET, has_touch=True, permissions=["camera"])
         page = await context.new_page()
-        await page.goto(f"{live_url}/login")
-        await page.fill("#f-username", "wolontariusz")
-        await page.fill("#f-password", PASSWORD)
-        await page.click("form[action='/login'] button[type=submit]")
-        await page.wait_for_url(f"{live_url}/")
+        await sign_in(page, live_url, "wolontariusz")
         await page.goto(f"{live_url}/scan/{aid.point.id}")
         await page.evaluate("window.liveRegion = document.getElementById('scan-live')")
         await page.click("#camera-toggle")
@@ -154,11 +146,7 @@ async def test_the_vouchers_pages_have_44_px_touch_targets_pass_axe_and_destruct
         await session.commit()
     context = await browser.new_context(viewport=TABLET, has_touch=True, bypass_csp=True)  # to inject axe-core
     page = await context.new_page()
-    await page.goto(f"{live_url}/login")
-    await page.fill("#f-username", "coordinator")
-    await page.fill("#f-password", PASSWORD)
-    await page.click("form[action='/login'] button[type=submit]")
-    await page.wait_for_url(f"{live_url}/")
+    await sign_in(page, live_url, "coordinator")
     code = codes.format_code(voucher.code)
     pages = [
         "/vouchers",

@@ -11,9 +11,9 @@ from logistics.core.i18n import local_today
 from logistics.inventory.ledger import LedgerService, ReceiptLine
 from logistics.inventory.models import Balance, Movement
 
-from ..conftest import PASSWORD
 from ..helpers import db_session
 from ..inventory.conftest import ADMIN
+from .conftest import sign_in
 
 LANDSCAPE = {"width": 1024, "height": 768}
 
@@ -31,11 +31,7 @@ async def test_count_review_and_confirm_on_a_tablet(app, browser, live_url, peop
         await session.commit()
     context = await browser.new_context(viewport=LANDSCAPE, has_touch=True)
     page = await context.new_page()
-    await page.goto(f"{live_url}/login")
-    await page.fill("#f-username", "admin")
-    await page.fill("#f-password", PASSWORD)
-    await page.click("form[action='/login'] button[type=submit]")
-    await page.wait_for_url(f"{live_url}/")
+    await sign_in(page, live_url, "admin")
     await page.goto(f"{live_url}/stock/{stock.warehouse.id}")
     await page.click("a.button:has-text('Inwentaryzacja')")
     await page.click("button:has-text('Otwórz spis')")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from playwright.async_api import expect
 
 from ..conftest import PASSWORD
+from .conftest import sign_in
 
 PORTRAIT = {"width": 768, "height": 1024}
 LANDSCAPE = {"width": 1280, "height": 800}
@@ -68,11 +69,7 @@ async def test_form_errors_are_shown_next_to_the_field_through_htmx(browser, liv
 async def _signed_in(browser, live_url, username):
     context = await browser.new_context(viewport=PORTRAIT, has_touch=True)
     page = await context.new_page()
-    await page.goto(f"{live_url}/login")
-    await page.fill("#f-username", username)
-    await page.fill("#f-password", PASSWORD)
-    await page.click("form[action='/login'] button[type=submit]")
-    await page.wait_for_url(f"{live_url}/")
+    await sign_in(page, live_url, username)
     return context, page
 
 

@@ -19,7 +19,7 @@ from logistics.audit.models import AuditEntry
 from logistics.core.actor import Actor
 from logistics.core.errors import Forbidden
 from logistics.inventory.ledger import LedgerService, ReceiptLine
-from logistics.inventory.models import Balance
+from logistics.inventory.models import Balance, Item
 from logistics.vouchers.devices import DeviceService
 from logistics.vouchers.issuing import VoucherService
 from logistics.vouchers.models import DeviceToken, Redemption, Voucher
@@ -393,3 +393,18 @@ async def test_a_confirmation_replayed_after_its_undo_says_it_was_undone(app, cl
     assert await _oil(app, aid) == 40
     async with db_session(app) as session:
         assert [line.redeemed for line in (await session.get(Voucher, voucher.id)).lines] == [0, 0]
+
+
+async def test_the_scan_page_names_goods_in_the_volunteers_language(app, client, people, aid):
+    async with db_session(app) as session:
+        oil = await session.get(Item, aid.oil.id)
+        oil.name_uk = "Олія 1 л"
+        await session.commit()
+    voucher = await _voucher(app, aid)
+    await login(client, "wolontariusz")
+    client.cookies.set("lang", "uk")
+    htmx = {"hx-request": "true"}
+    look = await post_form(client, f"/scan/{aid.point.id}/look", {"code": voucher.code}, headers=htmx)
+    assert look.status_code == 200 and 'data-outcome="ok"' in look.text
+    assert "Олія 1 л" in look.text and "Olej 1 l" not in look.text
+    assert "Paczka A" in look.text  # a kit without a Ukrainian name keeps its Polish one

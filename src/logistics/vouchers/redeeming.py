@@ -29,6 +29,7 @@ from logistics.core.i18n import gettext as _
 from logistics.core.service import Service, query
 from logistics.inventory.ledger import LedgerService, Shortage, number
 from logistics.inventory.models import Item, Kit
+from logistics.inventory.names import item_name, unit_name
 from logistics.sites.models import Site, SiteKind
 from logistics.vouchers.issuing import CODE_LENGTH
 from logistics.vouchers.models import (
@@ -76,6 +77,11 @@ class LineState:
     def whole(self) -> bool:
         """Handed out in whole numbers: a kit, or an item counted in pieces or packs."""
         return self.is_kit or self.unit in COUNTED_UNITS
+
+    @property
+    def unit_label(self) -> str:
+        """The unit as the reader's language writes it ("szt" → "шт", "pcs"); a kit's is already in words."""
+        return self.unit if self.is_kit else unit_name(self.unit)
 
 
 @dataclass(frozen=True)
@@ -154,8 +160,13 @@ class RedemptionService(Service):
         item_ids = [line.item_id for line in lines if line.item_id]
         kit_ids = [line.kit_id for line in lines if line.kit_id]
         if item_ids:
-            items = await self.session.execute(select(Item.id, Item.name, Item.unit).where(Item.id.in_(item_ids)))
-            goods.update((item_id, (name, unit, False)) for item_id, name, unit in items.all())
+            items = await self.session.execute(
+                select(Item.id, Item.name, Item.name_en, Item.name_uk, Item.unit).where(Item.id.in_(item_ids))
+            )
+            goods.update(
+                (item_id, (item_name(name, name_en, name_uk), unit, False))
+                for item_id, name, name_en, name_uk, unit in items.all()
+            )
         if kit_ids:
             kits = await self.session.execute(select(Kit.id, Kit.name).where(Kit.id.in_(kit_ids)))
             goods.update((kit_id, (name, _("kit"), True)) for kit_id, name in kits.all())
