@@ -29,7 +29,9 @@ from logistics.db.base import metadata
 from logistics.db.migrations_info import script_directory
 from logistics.inventory.ledger import LedgerService
 from logistics.inventory.models import Balance, Item, Lot, Movement
-from logistics.seeding import load_demo
+from logistics.people.models import Household, Person
+from logistics.people.start import lapse_window
+from logistics.seeding import WALK_INS, load_demo
 from logistics.settings import get_settings
 from logistics.shelter.models import OccupancySnapshot, RollCallMark, Stay
 from logistics.shelter.rollcall import RollCallService, night_of, review_days
@@ -204,6 +206,22 @@ def cli(settings, monkeypatch):
         return CliRunner().invoke(litestar_group, list(args))
 
     return invoke
+
+
+async def test_case_workers_have_records_to_complete_and_income_to_verify_again_this_month(demo):
+    """The case worker's start page has work on any load day: walk-ins registered with the minimum at the night
+    desk, and households whose income was verified twelve months before the load day's month."""
+    url, day = demo
+    first, last = lapse_window(day)
+    async with _session(url) as session:
+        incomplete = await session.scalar(select(func.count()).select_from(Person).where(Person.is_incomplete))
+        lapsing = await session.scalar(
+            select(func.count())
+            .select_from(Household)
+            .where(Household.income_verified_on >= first, Household.income_verified_on < last)
+        )
+    assert incomplete == len(WALK_INS)
+    assert lapsing and lapsing >= 3
 
 
 def test_seed_demo_applies_the_migrations_to_a_new_database_first(cli, tmp_path, monkeypatch):
