@@ -10,10 +10,9 @@ from litestar import Controller, MediaType, Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath
 
-from logistics import codes
 from logistics.core.errors import DomainError, NotFound
 from logistics.core.i18n import _, local_time, local_today, ngettext
-from logistics.people.services import CARD_CODE_LENGTH, PersonService
+from logistics.people.services import PersonService, is_exact_query, is_malformed_card_code
 from logistics.settings import get_settings
 from logistics.shelter import labels
 from logistics.shelter.occupancy import OccupancyService, SiteOccupancy
@@ -86,24 +85,6 @@ def _free_places_rows(rows: list[SiteOccupancy], as_of: datetime) -> list[list[o
         ]
         for row in rows
     ]
-
-
-def exact_query(q: str) -> bool:
-    """A search that names one person exactly: a PESEL (11 digits) or a well-formed card code."""
-    compact = q.replace(" ", "").replace("-", "")
-    return (compact.isdigit() and len(compact) == 11) or codes.is_well_formed(q, CARD_CODE_LENGTH)
-
-
-def malformed_card_code(q: str) -> bool:
-    """A search that was meant as a card code (letters and digits mixed, no name has digits) but is not a valid
-    one: a misread scan or a typo, said so instead of "nobody found"."""
-    symbols = codes.normalize(q)
-    return (
-        len(symbols) >= 8
-        and any(c.isdigit() for c in symbols)
-        and any(c.isalpha() for c in symbols)
-        and not codes.is_well_formed(q, CARD_CODE_LENGTH)
-    )
 
 
 def site_page(site_id: UUID) -> str:
@@ -323,9 +304,9 @@ class ShelterController(Controller):
             )
         stale = form.errors.get("person") or form.errors.get("bed")
         results = await people.search(q) if q and form.valid else []
-        if len(results) == 1 and exact_query(q):  # one card or PESEL: that person, straight to the beds
+        if len(results) == 1 and is_exact_query(q):  # one card or PESEL: that person, straight to the beds
             return await self._beds_for(request, stays, results[0].id, bed=preselected, block="step")
-        if q and form.valid and malformed_card_code(q):
+        if q and form.valid and is_malformed_card_code(q):
             form.error("q", _("This is not a valid card code. Check it and try again."))
         return render(
             request,
