@@ -47,6 +47,7 @@ async def load_demo(
             session.add(site)
             created_sites += 1
         site.address, site.phone, site.opening_hours = row["address"], row["phone"], row["opening_hours"]
+        site.gmina, site.operator = row.get("gmina", ""), row.get("operator", "")
         if sorted(k.value for k in site.kinds) != sorted(row["kinds"]):
             site.kind_rows = [SiteKindRow(kind=kind) for kind in sorted(row["kinds"])]
         sites_by_name[site.name] = site
@@ -151,6 +152,7 @@ async def _load_households(session: AsyncSession, today: date) -> int:
                 email=member["email"],
                 preferred_language=member["preferred_language"],
                 needs_accessible=member["needs_accessible"],
+                has_disability=member.get("has_disability", False),
                 clause_given_on=date(2026, 1, 2),
                 clause_basis="legal_obligation",
             )

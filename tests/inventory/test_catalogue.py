@@ -70,3 +70,32 @@ async def test_items_and_kits_are_created_and_changed(app, client, people, stock
     client.cookies.clear()
     await login(client, "volunteer")
     assert (await client.get("/stock/catalogue")).status_code == 403
+
+
+async def test_the_net_weight_is_typed_the_polish_way_checked_and_shown_in_kg(app, client, people, stock):
+    await login(client, "warehouse")
+    item = {"name": "Ryż 1 kg", "category": "food", "unit": "szt", "pack_size": "10", "is_active": "on"}
+    for weight in ("0", "-1", "1000,001", "0,0005", "abc", "1e3"):
+        refused = await post_form(client, "/stock/catalogue/items/new", {**item, "net_weight_kg": weight})
+        assert refused.status_code == 422, weight
+        assert 'id="net_weight_kg-error"' in refused.text
+    assert await count(app, Item, Item.name == "Ryż 1 kg") == 0
+    created = await post_form(client, "/stock/catalogue/items/new", {**item, "net_weight_kg": "1 000,000"})
+    assert created.status_code == 303
+    async with db_session(app) as session:
+        rice = await session.scalar(select(Item).where(Item.name == "Ryż 1 kg"))
+        assert rice.net_weight_kg == Decimal(1000)
+    form = await client.get(f"/stock/catalogue/items/{rice.id}")
+    assert 'value="1000"' in form.text
+    changed = await post_form(client, f"/stock/catalogue/items/{rice.id}", {**item, "net_weight_kg": "0,925"})
+    assert changed.status_code == 303
+    async with db_session(app) as session:
+        assert (await session.get(Item, rice.id)).net_weight_kg == Decimal("0.925")
+    page = await client.get(f"/stock/items/{rice.id}")
+    assert page.status_code == 200
+    assert "Masa netto</dt><dd>0,925 kg" in page.text
+    cleared = await post_form(client, f"/stock/catalogue/items/{rice.id}", {**item, "net_weight_kg": ""})
+    assert cleared.status_code == 303
+    async with db_session(app) as session:
+        assert (await session.get(Item, rice.id)).net_weight_kg is None
+    assert "Masa netto</dt><dd>nieznana" in (await client.get(f"/stock/items/{rice.id}")).text

@@ -252,3 +252,28 @@ async def test_shelter_staff_open_records_of_residents_of_their_sites_only(app, 
         assert "Nowak" not in other.text
     finally:
         PROVIDERS.pop("test_stays")
+
+
+async def test_the_certificate_of_disability_is_kept_shown_audited_and_survives_erasure(app, client, people):
+    await login(client, "caseworker")
+    assert 'name="has_disability"' in (await client.get("/people/new")).text
+    assert (await register(client, has_disability="on")).status_code == 303
+    anna_id = await _person_id(app, family_name="Kowalska")
+    async with db_session(app) as session:
+        assert (await session.get(Person, anna_id)).has_disability is True
+        created = await session.scalar(select(AuditEntry).where(AuditEntry.action == "person.create"))
+        assert "has_disability" in created.fields
+    page = await client.get(f"/people/{anna_id}")
+    assert shown("Certificate of disability") in page.text
+    edit = await client.get(f"/people/{anna_id}/edit")
+    assert 'name="has_disability" value="on" checked' in edit.text
+    assert (await post_form(client, f"/people/{anna_id}/edit", person())).status_code == 303  # unticked
+    async with db_session(app) as session:
+        assert (await session.get(Person, anna_id)).has_disability is False
+        entry = await session.scalar(select(AuditEntry).where(AuditEntry.action == "person.update"))
+        assert set(entry.fields) == {"has_disability"}
+    await post_form(client, f"/people/{anna_id}/edit", person(has_disability="on"))
+    assert (await post_form(client, f"/people/{anna_id}/erase", {"confirmation": "Kowalska"})).status_code == 303
+    async with db_session(app) as session:
+        erased = await session.get(Person, anna_id)
+        assert erased.anonymised_at is not None and erased.has_disability is True

@@ -161,3 +161,37 @@ async def test_two_deactivations_at_once_change_and_audit_the_site_once(app, peo
     async with db_session(app) as session:
         assert not (await session.get(Site, people.site_b.id)).is_active
     assert await count(app, AuditEntry, AuditEntry.action == "site.deactivate") == 1
+
+
+async def test_gmina_operator_and_shelter_with_care_are_saved_and_shown(app, client, people):
+    await login(client, "admin")
+    data = {
+        "name": "Schronisko z opieką",
+        "gmina": "Gliwice",
+        "operator": "Stowarzyszenie Dobry Dom",
+        "kinds": ["shelter_with_care"],
+    }
+    assert (await post_form(client, "/sites/new", data)).status_code == 303
+    async with db_session(app) as session:
+        site = await session.scalar(select(Site).where(Site.name == "Schronisko z opieką"))
+        assert (site.gmina, site.operator, [k.value for k in site.kinds]) == (
+            "Gliwice",
+            "Stowarzyszenie Dobry Dom",
+            ["shelter_with_care"],
+        )
+    page = await client.get(f"/sites/{site.id}")
+    assert "Stowarzyszenie Dobry Dom" in page.text and "Gliwice" in page.text
+    assert "Schronisko z usługami opiekuńczymi" in page.text
+    form = await client.get(f"/sites/{site.id}/edit")
+    assert 'value="Stowarzyszenie Dobry Dom"' in form.text
+    response = await post_form(client, f"/sites/{site.id}/edit", {**data, "gmina": "Zabrze"})
+    assert response.status_code == 303
+    async with db_session(app) as session:
+        site = await session.get(Site, site.id)
+        assert site.gmina == "Zabrze"
+        entry = await session.scalar(
+            select(AuditEntry).where(AuditEntry.entity_id == str(site.id), AuditEntry.action == "site.update")
+        )
+        assert entry.fields == ["gmina"]
+    long = await post_form(client, f"/sites/{site.id}/edit", {**data, "operator": "x" * 161})
+    assert long.status_code == 422

@@ -156,6 +156,7 @@ FIELDS: dict[str, LazyProxy] = {
     "email": _l("E-mail"),
     "preferred_language": _l("Preferred language"),
     "needs_accessible": _l("Needs an accessible place"),
+    "has_disability": _l("Certificate of disability"),
     "mobility_note": _l("Mobility note"),
     "notes": _l("Notes"),
     "clause_given_on": _l("Information clause given on"),

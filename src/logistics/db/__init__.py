@@ -50,6 +50,9 @@ def _tune_sqlite(engine: AsyncEngine) -> None:
         cursor.execute("PRAGMA journal_mode = WAL")
         cursor.execute("PRAGMA synchronous = NORMAL")
         cursor.execute("PRAGMA foreign_keys = ON")
+        # Reports read a year of history: a larger page cache and memory-mapped reads (no copy per page).
+        cursor.execute("PRAGMA cache_size = -32768")  # 32 MiB per connection
+        cursor.execute("PRAGMA mmap_size = 268435456")  # up to 256 MiB mapped
         cursor.close()
 
     @event.listens_for(sync_engine, "begin")

@@ -1,5 +1,5 @@
 """The catalogue kept by warehouse staff and coordinators: items (names in three languages, category, base unit,
-pack size, EAN barcodes, perishable, active) and kits (a named composition of items)."""
+pack size, net weight, EAN barcodes, perishable, active) and kits (a named composition of items)."""
 
 from __future__ import annotations
 
@@ -21,6 +21,8 @@ from logistics.inventory.models import Item, ItemBarcode, ItemCategory, Kit, Kit
 from logistics.inventory.policy import CATALOGUE
 
 EAN = re.compile(r"\d{8}|\d{12,14}")
+#: The heaviest unit the catalogue accepts (a pallet is not a unit): above it, a typo in grams.
+MAX_NET_WEIGHT_KG = Decimal(1000)
 
 
 def barcode_error(code: str) -> str | None:
@@ -44,6 +46,8 @@ class ItemInput:
     perishable: bool
     is_active: bool
     barcodes: list[str] = field(default_factory=list)
+    #: Net weight of one unit in kilograms (None: not known).
+    net_weight_kg: Decimal | None = None
 
 
 @dataclass(frozen=True)
@@ -99,6 +103,17 @@ class CatalogueService(Service):
             raise DomainError(_("This option is not available."), "category")
         if not data.pack_size.is_finite() or data.pack_size <= 0:
             raise DomainError(_("The quantity must be more than zero."), "pack_size")
+        weight = data.net_weight_kg
+        if weight is not None and (
+            not weight.is_finite()
+            or weight <= 0
+            or weight > MAX_NET_WEIGHT_KG
+            or weight != weight.quantize(Decimal("0.001"))
+        ):
+            raise DomainError(
+                _("Enter the net weight of one unit in kilograms: more than 0, at most 1000, up to 3 decimals."),
+                "net_weight_kg",
+            )
         clash = await self.session.scalar(select(Item.id).where(Item.name == name))
         if clash is not None and clash != item_id:
             raise DomainError(_("Another item has this name."), "name")
@@ -113,6 +128,7 @@ class CatalogueService(Service):
         item.name, item.name_en, item.name_uk = name, data.name_en.strip(), data.name_uk.strip()
         item.category, item.unit, item.pack_size = data.category, data.unit, data.pack_size
         item.perishable, item.is_active = data.perishable, data.is_active
+        item.net_weight_kg = weight
         kept = {barcode.code: barcode for barcode in item.barcodes}
         item.barcodes = [kept.get(code) or ItemBarcode(code=code) for code in codes]
         self.session.add(item)

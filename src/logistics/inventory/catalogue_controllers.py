@@ -12,7 +12,7 @@ from litestar.params import FromPath
 
 from logistics.core.errors import DomainError
 from logistics.core.i18n import _
-from logistics.inventory.catalogue import CatalogueService, ItemInput, KitInput
+from logistics.inventory.catalogue import MAX_NET_WEIGHT_KG, CatalogueService, ItemInput, KitInput
 from logistics.inventory.models import Unit
 from logistics.inventory.names import unit_name
 from logistics.inventory.policy import CATALOGUE
@@ -69,6 +69,7 @@ class CatalogueController(Controller):
             category=item.category,
             unit=item.unit,
             pack_size=format(item.pack_size.normalize(), "f"),
+            net_weight_kg="" if item.net_weight_kg is None else format(item.net_weight_kg.normalize(), "f"),
             perishable=item.perishable,
             is_active=item.is_active,
             barcodes=" ".join(barcode.code for barcode in item.barcodes),
@@ -85,10 +86,11 @@ class CatalogueController(Controller):
         category = form.choice("category", list(CATEGORIES))
         unit = form.choice("unit", [unit.value for unit in Unit])
         pack_size = form.decimal("pack_size", required=True, places=3, minimum=Decimal("0.001"))
+        weight = form.decimal("net_weight_kg", places=3, minimum=Decimal("0.001"), maximum=MAX_NET_WEIGHT_KG)
         perishable, active = form.boolean("perishable"), form.boolean("is_active")
         barcodes = form.text("barcodes", required=False, max_length=500).replace(",", " ").split()
         if form.valid and pack_size is not None:
-            data = ItemInput(name, name_en, name_uk, category, unit, pack_size, perishable, active, barcodes)
+            data = ItemInput(name, name_en, name_uk, category, unit, pack_size, perishable, active, barcodes, weight)
             try:
                 await catalogue.save_item(item_id, data)
                 return see_other(request, "/stock/catalogue", _("The item has been saved."))

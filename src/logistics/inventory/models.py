@@ -65,6 +65,8 @@ class Item(UUIDv7AuditBase):
     #: Base units in one pack (a carton of 12), so quantities can be typed in packs.
     pack_size: Mapped[Decimal] = mapped_column(QUANTITY, default=Decimal(1))
     perishable: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: Net weight of one unit in kilograms (the FEPŻ report's kilograms distributed); None: not known.
+    net_weight_kg: Mapped[Decimal | None] = mapped_column(Numeric(10, 3), default=None)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     barcodes: Mapped[list[ItemBarcode]] = relationship(lazy="selectin", cascade="all, delete-orphan")
 

@@ -36,6 +36,7 @@ async def load_catalogue_demo(session: AsyncSession, data: dict[str, Any], today
             unit=row["unit"],
             pack_size=Decimal(row["pack_size"]),
             perishable=row["perishable"],
+            net_weight_kg=Decimal(row["net_weight_kg"]) if row.get("net_weight_kg") else None,
             barcodes=[ItemBarcode(code=code) for code in row["eans"]],
         )
         session.add(item)

@@ -96,6 +96,7 @@ def read_person_form(form: Form) -> PersonInput | None:
     email = form.text("email", required=False, max_length=120)
     language = form.choice("preferred_language", [lang.value for lang in Language])
     needs_accessible = form.boolean("needs_accessible")
+    has_disability = form.boolean("has_disability")
     mobility_note = form.text("mobility_note", required=False, max_length=200)
     notes = form.text("notes", required=False, max_length=4000)
     clause_given_on = form.date("clause_given_on", earliest=CLAUSE_SINCE, latest=today)
@@ -116,6 +117,7 @@ def read_person_form(form: Form) -> PersonInput | None:
         email=email,
         preferred_language=language,
         needs_accessible=needs_accessible,
+        has_disability=has_disability,
         mobility_note=mobility_note,
         notes=notes,
         clause_given_on=clause_given_on,

@@ -97,6 +97,8 @@ class Person(UUIDv7AuditBase):
     email: Mapped[str] = mapped_column(String(120), default="")
     preferred_language: Mapped[str] = mapped_column(String(5), default=Language.PL)
     needs_accessible: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: A certificate of disability (orzeczenie o niepełnosprawności) — counted in the FEPŻ report; kept after erasure.
+    has_disability: Mapped[bool] = mapped_column(Boolean, default=False)
     mobility_note: Mapped[str] = mapped_column(String(200), default="")
     notes: Mapped[str] = mapped_column(Text, default="")  # case workers only
     clause_given_on: Mapped[date | None] = mapped_column(Date, default=None)

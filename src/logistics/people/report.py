@@ -42,6 +42,7 @@ PERSON_LABELS = {
     "email": _l("E-mail"),
     "preferred_language": _l("Preferred language"),
     "needs_accessible": _l("Needs an accessible bed (disability or mobility need)"),
+    "has_disability": _l("Certificate of disability"),
     "mobility_note": _l("Disability or mobility need"),
     "notes": _l("Notes for case workers"),
     "clause_given_on": _l("RODO information clause given on"),

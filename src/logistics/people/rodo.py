@@ -1,9 +1,9 @@
 """RODO (GDPR) for people: access (export everything held), erasure (anonymise), statistics; retention is the
 scheduled job in `jobs.py`.
 
-Erasure replaces the personal fields and keeps what statistics of past years need — the year-of-birth band,
-sex, citizenship category and household membership (so household size) — so reports give the same counts
-before and after. Each domain registers what it holds with `privacy.register_provider`.
+Erasure replaces the personal fields and keeps what statistics of past years need — the year of birth (never the
+day) and its band, sex, citizenship category, the disability flag and household membership (so household size) —
+so reports give the same counts before and after. Each domain registers what it holds with `privacy.register_provider`.
 """
 
 from __future__ import annotations
@@ -77,7 +77,9 @@ async def _erase_registry(session: AsyncSession, person_id: UUID) -> None:
     person = await session.get(Person, person_id)
     assert person is not None
     person.given_name, person.family_name = "", ""
-    person.birth_date, person.birth_year = None, None  # birth_year_band stays
+    # The year of birth (and its band) stays with sex and citizenship category: the reports of past periods count
+    # age by year of birth (reports/README), so erasing a person does not change them.
+    person.birth_date = None
     # Keep the category only: PL and UA stay, any other country becomes ZZ ("other"), unknown stays unknown.
     if person.citizenship and person.citizenship not in CITIZENSHIP_CATEGORIES:
         person.citizenship = "ZZ"

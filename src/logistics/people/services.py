@@ -66,6 +66,7 @@ PERSON_FIELDS = (
     "email",
     "preferred_language",
     "needs_accessible",
+    "has_disability",
     "mobility_note",
     "notes",
     "clause_given_on",
@@ -88,6 +89,8 @@ class PersonInput:
     email: str = ""
     preferred_language: str = Language.PL
     needs_accessible: bool = False
+    #: A certificate of disability (orzeczenie o niepełnosprawności): counted in the FEPŻ report.
+    has_disability: bool = False
     mobility_note: str = ""
     notes: str = ""
     clause_given_on: date | None = None

@@ -9,13 +9,15 @@ an assignment ends; the next one is a new row.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from enum import StrEnum
+from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import Boolean, Date, ForeignKey, Index, String, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from logistics.core.i18n import local_zone
 from logistics.db.base import DateTimeUTC, UUIDv7AuditBase, UUIDv7Base
 from logistics.shelter.sorting import natural_key
 
@@ -113,7 +115,11 @@ class Stay(UUIDv7AuditBase):
     """One continuous stay from check-in to check-out, across moves between beds and sites."""
 
     __tablename__ = "stays"
-    __table_args__ = (Index("ix_stays_site_open", "site_id", "ended_at"), Index("ix_stays_person", "person_id"))
+    __table_args__ = (
+        Index("ix_stays_site_open", "site_id", "ended_at"),
+        Index("ix_stays_person", "person_id"),
+        Index("ix_stays_started_at", "started_at"),
+    )
 
     person_id: Mapped[UUID] = mapped_column(ForeignKey("people.id"))
     site_id: Mapped[UUID] = mapped_column(ForeignKey("sites.id"))
@@ -125,16 +131,38 @@ class Stay(UUIDv7AuditBase):
     group_id: Mapped[UUID | None] = mapped_column(default=None)
 
 
+def night_of(moment: datetime) -> date:
+    """The night a moment belongs to: its day in the centre's time zone (before 06:00, still the night before)."""
+    return (moment.astimezone(local_zone()) - timedelta(hours=6)).date()
+
+
 class BedAssignment(UUIDv7Base):
-    """Which bed a stay used, from when to when; a move ends one assignment and starts the next."""
+    """Which bed a stay used, from when to when; a move ends one assignment and starts the next.
+
+    `first_night` and `end_night` are the nights of `started_at` and `ended_at` (`night_of`), kept with them on
+    every insert and update (the listener below; the one bulk UPDATE that ends an assignment sets both), so
+    bed-nights of any period are one SQL sum over indexed dates: the assignment holds the nights from `first_night`
+    up to, not including, `end_night`. `logistics reports verify` checks them against the times.
+    """
 
     __tablename__ = "bed_assignments"
+    # Covering the reports' reads (who held which bed on which nights) so a year of a region is read from the index.
+    __table_args__ = (Index("ix_bed_assignments_nights", "first_night", "end_night", "person_id", "bed_id", "stay_id"),)
 
     stay_id: Mapped[UUID] = mapped_column(ForeignKey("stays.id"), index=True)
     bed_id: Mapped[UUID] = mapped_column(ForeignKey("beds.id"), index=True)
     person_id: Mapped[UUID] = mapped_column(ForeignKey("people.id"))
     started_at: Mapped[datetime] = mapped_column(DateTimeUTC)
     ended_at: Mapped[datetime | None] = mapped_column(DateTimeUTC, default=None)
+    first_night: Mapped[date] = mapped_column(Date)
+    end_night: Mapped[date | None] = mapped_column(Date, default=None)
+
+
+@event.listens_for(BedAssignment, "before_insert")
+@event.listens_for(BedAssignment, "before_update")
+def _keep_nights(_mapper: Any, _connection: Any, assignment: BedAssignment) -> None:
+    assignment.first_night = night_of(assignment.started_at)
+    assignment.end_night = None if assignment.ended_at is None else night_of(assignment.ended_at)
 
 
 class Hold(UUIDv7Base):

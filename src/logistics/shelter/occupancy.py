@@ -24,19 +24,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from logistics.core.actor import Actor
 from logistics.core.errors import NotFound
-from logistics.core.i18n import day_start, local_zone
+from logistics.core.i18n import day_start
 from logistics.core.i18n import gettext as _
 from logistics.core.service import query
 from logistics.settings import get_settings
-from logistics.shelter.models import Bed, BedAssignment, BedState, Room, RoomCategory, Stay
+from logistics.shelter.models import Bed, BedAssignment, BedState, Room, RoomCategory, Stay, night_of
 from logistics.shelter.places import SHELTER_KINDS, ShelterService
 from logistics.shelter.policy import VIEW
 from logistics.sites.models import Site, SiteKindRow
-
-
-def night_of(moment: datetime) -> date:
-    """The night a moment belongs to: its day in the centre's time zone (before 06:00, still the night before)."""
-    return (moment.astimezone(local_zone()) - timedelta(hours=6)).date()
 
 
 def tonight() -> date:

@@ -34,6 +34,7 @@ SHELTER_KINDS = frozenset(
     {
         SiteKind.NIGHT_SHELTER,
         SiteKind.SHELTER,
+        SiteKind.SHELTER_WITH_CARE,
         SiteKind.WARMING_CENTRE,
         SiteKind.SUPPORTED_FLAT,
         SiteKind.COLLECTIVE_ACCOMMODATION,

@@ -33,6 +33,7 @@ from logistics.shelter.models import (
     Room,
     RoomCategory,
     Stay,
+    night_of,
 )
 from logistics.shelter.occupancy import bed_nights
 from logistics.shelter.places import ShelterService, short_text
@@ -345,12 +346,12 @@ class StayService(ShelterService):
         ended = await self.session.execute(
             update(BedAssignment)
             .where(BedAssignment.id == assignment.id, BedAssignment.ended_at.is_(None))
-            .values(ended_at=now)
+            .values(ended_at=now, end_night=night_of(now))
             .execution_options(synchronize_session=False)
         )
         if not ended.rowcount:  # type: ignore[attr-defined]
             return None
-        await self.session.refresh(assignment, ["ended_at"])
+        await self.session.refresh(assignment, ["ended_at", "end_night"])
         return assignment.bed_id
 
     async def _open_assignment(self, stay_id: UUID) -> BedAssignment | None:

@@ -10,7 +10,8 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
 
 from logistics.core.errors import DomainError
-from logistics.core.i18n import _, _l
+from logistics.core.i18n import _
+from logistics.sites.labels import KIND_LABELS
 from logistics.sites.models import Site, SiteKind
 from logistics.sites.policy import MANAGE, VIEW, policy
 from logistics.sites.services import SiteInput, SiteService
@@ -20,17 +21,6 @@ from logistics.web.guards import may
 from logistics.web.layout import register_nav
 from logistics.web.responses import see_other
 from logistics.web.templating import render
-
-KIND_LABELS = {
-    SiteKind.NIGHT_SHELTER: _l("Night shelter"),
-    SiteKind.SHELTER: _l("Shelter"),
-    SiteKind.WARMING_CENTRE: _l("Warming centre"),
-    SiteKind.SUPPORTED_FLAT: _l("Supported flat"),
-    SiteKind.COLLECTIVE_ACCOMMODATION: _l("Collective accommodation"),
-    SiteKind.WAREHOUSE: _l("Warehouse"),
-    SiteKind.DISTRIBUTION_POINT: _l("Distribution point"),
-    SiteKind.ACTIVITY_VENUE: _l("Activity venue"),
-}
 
 register_nav(lambda: _("Sites"), "/sites", policy.roles(VIEW), order=80)
 
@@ -46,10 +36,20 @@ def read_site_form(form: Form) -> SiteInput | None:
         max_length=40,
     )
     opening_hours = form.text("opening_hours", required=False, max_length=1000)
+    gmina = form.text("gmina", required=False, max_length=80)
+    operator = form.text("operator", required=False, max_length=160)
     kinds = form.choices("kinds", [kind.value for kind in SiteKind], required=True)
     if not form.valid:
         return None
-    return SiteInput(name=name, address=address, phone=phone, opening_hours=opening_hours, kinds=kinds)
+    return SiteInput(
+        name=name,
+        address=address,
+        phone=phone,
+        opening_hours=opening_hours,
+        kinds=kinds,
+        gmina=gmina,
+        operator=operator,
+    )
 
 
 class SiteController(Controller):
@@ -89,6 +89,8 @@ class SiteController(Controller):
             address=site.address,
             phone=site.phone,
             opening_hours=site.opening_hours,
+            gmina=site.gmina,
+            operator=site.operator,
             kinds=[k.value for k in site.kinds],
         )
         return render(request, "sites/form.html", form=form, site=site, kind_labels=KIND_LABELS)

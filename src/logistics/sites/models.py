@@ -14,6 +14,7 @@ from logistics.db.base import UUIDv7AuditBase, UUIDv7Base
 class SiteKind(StrEnum):
     NIGHT_SHELTER = "night_shelter"
     SHELTER = "shelter"
+    SHELTER_WITH_CARE = "shelter_with_care"  # schronisko z usługami opiekuńczymi
     WARMING_CENTRE = "warming_centre"
     SUPPORTED_FLAT = "supported_flat"
     COLLECTIVE_ACCOMMODATION = "collective_accommodation"
@@ -29,6 +30,9 @@ class Site(UUIDv7AuditBase):
     address: Mapped[str] = mapped_column(String(250), default="")
     phone: Mapped[str] = mapped_column(String(40), default="")
     opening_hours: Mapped[str] = mapped_column(Text, default="")
+    #: The commune (gmina) the site is in, and who runs it — for the voivode's register of shelter places.
+    gmina: Mapped[str] = mapped_column(String(80), default="")
+    operator: Mapped[str] = mapped_column(String(160), default="")
     is_active: Mapped[bool] = mapped_column(Boolean, default=True, index=True)
     kind_rows: Mapped[list[SiteKindRow]] = relationship(
         back_populates="site", cascade="all, delete-orphan", lazy="selectin", order_by="SiteKindRow.kind"

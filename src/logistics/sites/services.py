@@ -24,6 +24,8 @@ class SiteInput:
     phone: str
     opening_hours: str
     kinds: list[str]
+    gmina: str = ""
+    operator: str = ""
 
 
 class SiteService(Service):
@@ -50,12 +52,24 @@ class SiteService(Service):
     async def create_site(self, data: SiteInput) -> Site:
         self.require(MANAGE)
         await self._check_unique_name(data.name, None)
-        site = Site(name=data.name, address=data.address, phone=data.phone, opening_hours=data.opening_hours)
+        site = Site(
+            name=data.name,
+            address=data.address,
+            phone=data.phone,
+            opening_hours=data.opening_hours,
+            gmina=data.gmina,
+            operator=data.operator,
+        )
         site.kind_rows = [SiteKindRow(kind=kind) for kind in _valid_kinds(data.kinds)]
         self.session.add(site)
         await _flush_unique_name(self.session)
         await audit.record(
-            self.session, self.actor, "site.create", "site", site.id, ["name", "address", "phone", "kinds"]
+            self.session,
+            self.actor,
+            "site.create",
+            "site",
+            site.id,
+            ["name", "address", "phone", "gmina", "operator", "kinds"],
         )
         return site
 
@@ -65,7 +79,9 @@ class SiteService(Service):
         await self._check_unique_name(data.name, site.id)
         kinds = _valid_kinds(data.kinds)
         changed = [
-            name for name in ("name", "address", "phone", "opening_hours") if getattr(site, name) != getattr(data, name)
+            name
+            for name in ("name", "address", "phone", "opening_hours", "gmina", "operator")
+            if getattr(site, name) != getattr(data, name)
         ]
         for name in changed:
             setattr(site, name, getattr(data, name))

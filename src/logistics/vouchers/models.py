@@ -170,7 +170,11 @@ class Redemption(UUIDv7Base):
     """Goods handed out on a voucher at a point; `request_id` (the scanning client's) makes a retry harmless."""
 
     __tablename__ = "redemptions"
-    __table_args__ = (Index("ix_redemptions_point_at", "point_id", "at"),)
+    __table_args__ = (
+        Index("ix_redemptions_point_at", "point_id", "at"),
+        # Covering the reports' reads of a period's redemptions.
+        Index("ix_redemptions_at", "at", "undone_at", "voucher_id", "point_id", "movement_id"),
+    )
 
     request_id: Mapped[str] = mapped_column(String(64), unique=True)
     voucher_id: Mapped[UUID] = mapped_column(ForeignKey("vouchers.id"), index=True)
