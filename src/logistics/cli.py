@@ -67,6 +67,9 @@ class CLIPlugin(CLIPluginProtocol):
 
         cli.add_command(vouchers)
         cli.add_command(devices)
+        from logistics.reports.cli import reports
+
+        cli.add_command(reports)
 
 
 @click.command(name="serve")

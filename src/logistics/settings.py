@@ -82,6 +82,9 @@ class Settings:
     var_dir: Path
     debug: bool
     smtp: SmtpSettings = field(default_factory=SmtpSettings)
+    #: The FEPŻ report: the programme whose vouchers are EU food aid (its code), and the children's age bands.
+    fepz_programme: str = "FEPZ"
+    fepz_child_bands: str = "0-15,16-17"
     templates_dir: Path = PROJECT_ROOT / "templates"
     static_dir: Path = PROJECT_ROOT / "static"
     seeds_dir: Path = PROJECT_ROOT / "seeds"
@@ -93,6 +96,24 @@ class Settings:
         return self.database_url.startswith("sqlite")
 
 
+def parse_age_bands(text: str) -> tuple[tuple[int, int], ...]:
+    """Age bands written "0-15,16-17" (years, both included; ascending, not overlapping, under 18)."""
+    bands: list[tuple[int, int]] = []
+    for part in text.replace("\u2013", "-").split(","):
+        low, dash, high = part.strip().partition("-")
+        if not dash or not low.strip().isdigit() or not high.strip().isdigit():
+            raise ValueError(f"an age band is written like 0-15, not {part.strip()!r}")
+        band = (int(low), int(high))
+        if band[0] > band[1] or band[1] > 17:
+            raise ValueError(f"a children's age band goes from a lower to a higher age under 18, not {part.strip()!r}")
+        if bands and band[0] <= bands[-1][1]:
+            raise ValueError(f"age bands must be ascending and not overlap: {text!r}")
+        bands.append(band)
+    if not bands:
+        raise ValueError("name at least one age band")
+    return tuple(bands)
+
+
 def load_settings() -> Settings:
     """Read the environment (after a .env file that never overrides it) into Settings."""
     load_dotenv(PROJECT_ROOT / ".env", override=False)
@@ -101,6 +122,11 @@ def load_settings() -> Settings:
     if default_locale not in LOCALES:
         msg = f"LOGISTICS_DEFAULT_LOCALE must be one of {', '.join(LOCALES)}, not {default_locale!r}"
         raise ValueError(msg)
+    child_bands = _env("FEPZ_CHILD_BANDS", "0-15,16-17")
+    try:
+        parse_age_bands(child_bands)
+    except ValueError as error:
+        raise ValueError(f"LOGISTICS_FEPZ_CHILD_BANDS: {error}") from None
     return Settings(
         database_url=_env("DATABASE_URL", f"sqlite+aiosqlite:///{var_dir / 'logistics.db'}"),
         secret_key=_secret_key(var_dir),
@@ -129,6 +155,8 @@ def load_settings() -> Settings:
             sender=_env("SMTP_FROM", "przystan@localhost"),
             starttls=_env_bool("SMTP_STARTTLS", True),
         ),
+        fepz_programme=_env("FEPZ_PROGRAMME", "FEPZ").strip().upper(),
+        fepz_child_bands=child_bands,
     )
 
 

@@ -1,0 +1,224 @@
+"""Report "fepz": the EU food-aid programme (FEPŻ) — per distribution point and in total, the people who received
+food, by the categories partner organisations report, the packages handed out and the kilograms distributed.
+
+The programme is the one whose code is `LOGISTICS_FEPZ_PROGRAMME` (default "FEPZ"). People: the current members
+of the households whose FEPŻ vouchers were redeemed (not undone) in the period — once per point however many
+packages, and once in the total. Age is counted by year of birth: period.last.year − birth year (so erasing a
+person changes nothing); the children's bands are `LOGISTICS_FEPZ_CHILD_BANDS` (default 0-15,16-17). Homeless:
+the household's reason "homelessness" or a shelter stay overlapping the period. Foreign origin: a citizenship
+category other than PL (and known). Kilograms: quantity issued × the item's net weight.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import and_, case, exists, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from logistics.core.i18n import _l, day_start
+from logistics.core.i18n import gettext as _
+from logistics.inventory.models import Item, MovementLine
+from logistics.inventory.names import item_name, unit_name
+from logistics.people.models import HouseholdMember, HouseholdReason, Person, Reason, Sex
+from logistics.reports.core import Cell, Period, Table, report
+from logistics.reports.in_kind import NO_WEIGHT, kilograms, redemptions
+from logistics.settings import get_settings, parse_age_bands
+from logistics.shelter.models import Stay
+from logistics.sites.models import Site
+from logistics.vouchers.models import Programme, Redemption, Voucher
+
+
+def _flags(period: Period, bands: tuple[tuple[int, int], ...]) -> list[Any]:
+    """The categories a person is counted in, each as 1/0 (children's bands, 65+, age unknown, women, disability,
+    homeless, foreign origin)."""
+    year = period.last.year
+    born = Person.birth_year
+    homeless = or_(
+        exists().where(
+            HouseholdReason.household_id == HouseholdMember.household_id,
+            HouseholdReason.reason == Reason.HOMELESSNESS,
+        ),
+        exists().where(
+            Stay.person_id == Person.id,
+            Stay.started_at < day_start(period.after),
+            or_(Stay.ended_at.is_(None), Stay.ended_at >= day_start(period.first)),
+        ),
+    )
+    conditions = [and_(born >= year - high, born <= year - low) for low, high in bands]
+    conditions += [
+        born <= year - 65,
+        born.is_(None),
+        Person.sex == Sex.FEMALE,
+        Person.has_disability.is_(True),
+        homeless,
+        and_(Person.citizenship != "PL", Person.citizenship != ""),
+    ]
+    return [func.sum(case((condition, 1), else_=0)) for condition in conditions]
+
+
+async def _people(session: AsyncSession, households: Any, flags: list[Any], by_point: bool) -> dict[Any, list[int]]:
+    """point (None for the total) → [people, *categories] over the distinct (point,) household rows given."""
+    group = [households.c.point] if by_point else []
+    query = (
+        select(*group, func.count(), *flags)
+        .select_from(households)
+        .join(HouseholdMember, HouseholdMember.household_id == households.c.household)
+        .join(Person, Person.id == HouseholdMember.person_id)
+        .group_by(*group)
+    )
+    return {
+        (row[0] if by_point else None): [int(value or 0) for value in row[len(group) :]]
+        for row in (await session.execute(query)).all()
+    }
+
+
+@report(
+    "fepz",
+    _l("FEPŻ food aid"),
+    _l(
+        "The EU food-aid programme: people who received food by the categories partners report (children, 65+, "
+        "women, people with disabilities, homeless people, people of foreign origin), packages and kilograms, "
+        "per distribution point and in total."
+    ),
+)
+async def build(session: AsyncSession, period: Period) -> list[Table]:
+    settings = get_settings()
+    bands = parse_age_bands(settings.fepz_child_bands)
+    code = settings.fepz_programme
+    programme = await session.scalar(select(Programme.id).where(Programme.code == code))
+    in_programme = (Voucher.programme_id == programme, *redemptions(period))
+
+    columns = [
+        _("Distribution point"),
+        _("People"),
+        *[_("Children %(low)s–%(high)s", low=low, high=high) for low, high in bands],
+        _("Aged 65 and over"),
+        _("Age unknown"),
+        _("Females"),
+        _("People with disabilities"),
+        _("Homeless people"),
+        _("People of foreign origin"),
+        _("Families"),
+        _("Packages"),
+        _("Kilograms"),
+    ]
+    flags = _flags(period, bands)
+    helped = (
+        select(Redemption.point_id.label("point"), Voucher.household_id.label("household"))
+        .join(Voucher, Voucher.id == Redemption.voucher_id)
+        .where(*in_programme, Voucher.household_id.is_not(None))
+        .distinct()
+        .subquery()
+    )
+    per_point = await _people(session, helped, flags, by_point=True)
+    all_households = select(helped.c.household).distinct().subquery()
+    overall = (await _people(session, all_households, flags, by_point=False)).get(None)
+
+    families = {
+        row[0]: int(row[1])
+        for row in (await session.execute(select(helped.c.point, func.count()).group_by(helped.c.point))).all()
+    }
+    total_families = int(await session.scalar(select(func.count()).select_from(all_households)) or 0)
+    packages = {
+        row[0]: int(row[1])
+        for row in (
+            await session.execute(
+                select(Redemption.point_id, func.count())
+                .join(Voucher, Voucher.id == Redemption.voucher_id)
+                .where(*in_programme)
+                .group_by(Redemption.point_id)
+            )
+        ).all()
+    }
+
+    # Goods: what the FEPŻ redemptions' stock movements took out, per point and item.
+    issued = (
+        select(Redemption.point_id, MovementLine.item_id, func.sum(-MovementLine.quantity))
+        .join(Voucher, Voucher.id == Redemption.voucher_id)
+        .join(MovementLine, MovementLine.movement_id == Redemption.movement_id)
+        .where(*in_programme)
+        .group_by(Redemption.point_id, MovementLine.item_id)
+    )
+    quantities: dict[UUID, Decimal] = defaultdict(Decimal)
+    point_kg: dict[UUID, Decimal] = defaultdict(Decimal)
+    issued_rows = (await session.execute(issued)).all()
+    items = {
+        item.id: item
+        for item in await session.scalars(select(Item).where(Item.id.in_({row[1] for row in issued_rows})))
+    }
+    for point_id, item_id, quantity in issued_rows:
+        amount = Decimal(str(quantity))
+        quantities[item_id] += amount
+        weight = items[item_id].net_weight_kg
+        if weight is not None:
+            point_kg[point_id] += amount * weight
+
+    names = {row[0]: row[1] for row in (await session.execute(select(Site.id, Site.name))).all()}
+    points = set(per_point) | set(packages)
+    width = 1 + len(bands) + 7
+    rows: list[list[Cell]] = sorted(
+        (
+            [
+                names.get(point_id, "?"),
+                *per_point.get(point_id, [0] * width),
+                families.get(point_id, 0),
+                packages.get(point_id, 0),
+                kilograms(point_kg.get(point_id)),
+            ]
+            for point_id in points
+        ),
+        key=lambda row: str(row[0]),
+    )
+    total_kg = kilograms(sum(point_kg.values(), Decimal(0)))
+    total: list[Cell] = [
+        _("Total"),
+        *(overall or [0] * width),
+        total_families,
+        sum(packages.values()),
+        total_kg,
+    ]
+
+    product_rows: list[list[Cell]] = []
+    unknown = False
+    for item_id, quantity in quantities.items():
+        item = items[item_id]
+        weight = item.net_weight_kg
+        unknown = unknown or weight is None
+        product_rows.append(
+            [
+                item_name(item.name, item.name_en, item.name_uk),
+                unit_name(item.unit),
+                int(quantity) if quantity == quantity.to_integral_value() else quantity.normalize(),
+                NO_WEIGHT if weight is None else weight,
+                NO_WEIGHT if weight is None else kilograms(quantity * weight),
+            ]
+        )
+    product_rows.sort(key=lambda row: str(row[0]))
+
+    if programme is None:
+        note = _("There is no programme with the code %(code)s (LOGISTICS_FEPZ_PROGRAMME).", code=code)
+    else:
+        note = _(
+            "People: the current members of the households whose FEPŻ vouchers were redeemed, once per point and "
+            "once in the total. Age by year of birth in the period's last year. Homeless: the household's reason "
+            "is homelessness or the person stayed in a shelter in the period."
+        )
+    product_note = (
+        _("Items marked — have no net weight in the catalogue: their kilograms are not in the total.")
+        if unknown
+        else ""
+    )
+    return [
+        Table(_("People who received food, by distribution point"), columns, rows, total, note),
+        Table(
+            _("Food distributed, by product"),
+            [_("Product"), _("Unit"), _("Quantity"), _("Net weight of a unit (kg)"), _("Kilograms")],
+            product_rows,
+            [_("Total"), None, None, None, total_kg],
+            product_note,
+        ),
+    ]
