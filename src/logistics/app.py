@@ -29,6 +29,8 @@ from logistics.auth import create_session_auth
 from logistics.cli import CLIPlugin
 from logistics.core.errors import DomainError
 from logistics.core.roles import Role
+from logistics.dashboard import start as _dashboard_start  # noqa: F401 — the dashboard as a start-page panel
+from logistics.dashboard.controllers import DashboardController
 from logistics.db import make_alchemy_config
 from logistics.db.transaction import TransactionMiddleware
 from logistics.health.controllers import healthz, readyz
@@ -43,6 +45,7 @@ from logistics.notifications.controllers import MessagesController
 from logistics.people import start as _people_start  # noqa: F401 — registers its start-page panel
 from logistics.people.controllers import PeopleController
 from logistics.people.household_controllers import HouseholdController, ThresholdController
+from logistics.reports.controllers import ReportsController
 from logistics.scheduler import JobRunner, create_scheduler
 from logistics.settings import Settings, get_settings
 from logistics.shelter import privacy as _shelter_privacy  # noqa: F401 — registers the shelter's RODO provider
@@ -114,6 +117,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     return Litestar(
         route_handlers=[
             HomeController,
+            DashboardController,
             AuthController,
             AccountController,
             UserAdminController,
@@ -143,6 +147,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             WaitingController,
             occupancy_api,
             public_free_places,
+            ReportsController,
             AuditController,
             MessagesController,
             JobsController,

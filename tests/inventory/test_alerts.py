@@ -81,9 +81,15 @@ async def test_the_start_page_shows_stock_alerts_to_warehouse_staff_and_coordina
     await login(client, "coordinator")
     home = await client.get("/")
     assert home.status_code == 200
-    assert 'id="stock-panel"' in home.text
-    assert "1 artykuł poniżej minimum" in home.text
-    assert "1 przeterminowana partia na stanie" in home.text
+    # The coordinator's start page is the dashboard: its stock block (the alerts' figures, each a link).
+    assert 'id="dash-stock"' in home.text and 'id="stock-panel"' not in home.text
+    stock_block = " ".join(home.text[home.text.index('id="dash-stock"') :].split())
+    assert '<a href="/stock/alerts#below-minimum"> <span class="dash-value">1</span>' in stock_block
+    assert '<span class="dash-label">artykuł poniżej minimum</span>' in stock_block
+    assert (
+        '<span class="dash-value">1</span> <span class="dash-label">przeterminowana partia na stanie</span>'
+        in stock_block
+    )
     client.cookies.clear()
     await login(client, "volunteer")
     assert 'id="stock-panel"' not in (await client.get("/")).text

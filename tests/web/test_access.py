@@ -87,6 +87,9 @@ TABLE: dict[str, dict[str, str] | str] = {
     "GET /api/docs/openapi.json": EVERYONE,
     "GET /api/docs/swagger": EVERYONE,
     "GET /api/docs/{path:str}": EVERYONE,
+    # --- the centre's dashboard (also the start page of coordinators and administrators) ---
+    "GET /dashboard": allow(A, C),
+    "GET /dashboard/figures": allow(A, C),
     "GET /admin/users": allow(A),
     "GET /admin/users/new": allow(A),
     "POST /admin/users/new": allow(A),
@@ -99,6 +102,12 @@ TABLE: dict[str, dict[str, str] | str] = {
     "GET /admin/messages": allow(A, C),
     "POST /admin/messages/{message_id:uuid}/retry": allow(A, C),
     "GET /admin/thresholds": allow(A),
+    # --- reports (figures only, coordinators and administrators) ---
+    "GET /reports": allow(A, C),
+    "GET /reports/{name:str}": allow(A, C),
+    "GET /reports/{name:str}/export.csv": allow(A, C),
+    "GET /reports/{name:str}/export.xlsx": allow(A, C),
+    "GET /reports/{name:str}/export.pdf": allow(A, C),
     "POST /admin/thresholds": allow(A),
     "GET /admin/thresholds/{threshold_id:uuid}": allow(A),
     "POST /admin/thresholds/{threshold_id:uuid}": allow(A),
@@ -445,6 +454,7 @@ async def _scenario(app: Any) -> Things:
             "sign_up_id": (await one(sign_up_at(centre)), await one(sign_up_at(second_venue))),
             "stocktake_id": (str(own_stocktake.id), str(other_stocktake.id)),
             "path": ("swagger", None),
+            "name": ("shelter", None),
             "file_path": ("css/app.css", None),
         }
         values["spare_site_id"] = (str(spare_site.id), None)

@@ -32,8 +32,10 @@ COORDINATOR = Actor(user_id=None, username="koordynator", role="coordinator", se
 #: The panels of each role's start page in a centre without distribution points or sessions today (a panel with
 #: nothing to show is left out; a role with no panel at all gets the menu as tiles).
 PANELS = {
-    "admin": {"admin-panel", "messages-panel"},
-    "coordinator": {"tonight-panel", "review-panel", "stock-panel", "messages-panel"},
+    # Coordinators and administrators start from the centre's dashboard, which stands in for the panels whose
+    # figures it shows (tonight, review, stock, hand-outs, messages); the administrator keeps the job panel.
+    "admin": {"admin-panel", "dashboard-panel"},
+    "coordinator": {"dashboard-panel"},
     "caseworker": {"registry-panel", "review-panel"},
     "shelter": {"tonight-panel"},
     "warehouse": {"stock-panel"},
@@ -107,10 +109,12 @@ async def test_shelter_staff_see_tonight_at_their_own_sites(app, client, people)
     assert str(people.site_b.id) not in page  # not a site of theirs
 
     client.cookies.clear()
-    await login(client, "coordinator")
-    page = (await client.get("/")).text
-    assert figure(part(page, f"tonight-{people.site_b.id}"), "free") == 2
-    assert figure(part(page, f"tonight-{people.site_a.id}"), "unmarked") == 1
+    await login(client, "coordinator")  # the dashboard: both sites' free places, site A's roll call to finish
+    page = " ".join((await client.get("/")).text.split())
+    assert (
+        '<li class="dash-figure" data-figure="free"> <a href="/shelter/free"> <span class="dash-value">4</span>' in page
+    )
+    assert f'<a href="/shelter/sites/{people.site_a.id}/roll-call">' in page
 
 
 async def test_volunteers_see_their_points_scan_page_and_todays_count(app, client, people):
@@ -154,9 +158,10 @@ async def test_volunteers_see_their_points_scan_page_and_todays_count(app, clien
     assert 'id="stock-panel"' not in page
 
     client.cookies.clear()
-    await login(client, "coordinator")
+    await login(client, "coordinator")  # the dashboard: today's hand-outs per point
     page = (await client.get("/")).text
-    assert figure(part(page, f"point-{other.id}"), "handed-out") == 1
+    row = re.search(rf'<tr data-point="{other.id}">(.*?)</tr>', page, re.S)
+    assert row and '<td data-figure="today">1</td>' in row.group(1)
 
 
 async def test_warehouse_staff_see_transfers_arriving_alerts_and_where_to_receive(app, client, people, stock):  # noqa: F811

@@ -11,7 +11,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath
 
 from logistics.core.errors import DomainError
-from logistics.core.i18n import _
+from logistics.core.i18n import _, format_date
 from logistics.people.policy import VIEW as VIEW_RECORD
 from logistics.settings import get_settings
 from logistics.shelter import labels
@@ -19,6 +19,7 @@ from logistics.shelter.occupancy import OccupancyService
 from logistics.shelter.policy import REVIEW, ROLL_CALL, VIEW, WAITING
 from logistics.shelter.rollcall import BedNightsService, HistoryService, RollCallService, tonight
 from logistics.shelter.waiting import WaitingInput, WaitingService
+from logistics.web.charts import Chart, Series, line_chart
 from logistics.web.dependencies import services
 from logistics.web.forms import Form
 from logistics.web.guards import may
@@ -45,6 +46,20 @@ def _period(form: Form) -> tuple[date, date]:
 
 #: The period of bed-nights the history page shows unless another is chosen.
 DEFAULT_PERIOD_DAYS = 30
+
+
+def history_chart(points: list[tuple[date, int, int]]) -> Chart:
+    """The last 90 nights: occupied and total places summed over the sites, with axes, values and a table."""
+    return line_chart(
+        _("Occupied and total places over the last 90 nights"),
+        [format_date(night, "dd.MM") for night, _occupied, _total in points],
+        [
+            Series(_("occupied"), [occupied for _night, occupied, _total in points], area=True),
+            Series(_("total"), [total for _night, _occupied, total in points]),
+        ],
+        label_heading=_("Night"),
+        css="chart-history",
+    )
 
 
 class RollCallController(Controller):
@@ -145,6 +160,7 @@ class HistoryController(Controller):
             "shelter/history.html",
             status_code=200 if form.valid else 422,
             history=chosen,
+            chart=history_chart(chosen.points),
             form=form,
             last_night=tonight(),
             first=first,

@@ -238,19 +238,6 @@ async def series(session: AsyncSession, site_ids: set[UUID] | None, last: date) 
     ]
 
 
-def chart_points(points: list[tuple[date, int, int]], width: int = 720, height: int = 160) -> dict[str, str]:
-    """SVG polyline points for occupied and total places (drawn server-side: no script needed)."""
-    if not points:
-        return {"occupied": "", "total": ""}
-    top = max(total for _n, _o, total in points) or 1
-    step = width / max(len(points) - 1, 1)
-
-    def line(values: list[int]) -> str:
-        return " ".join(f"{i * step:.1f},{height - value / top * height:.1f}" for i, value in enumerate(values))
-
-    return {"occupied": line([o for _n, o, _t in points]), "total": line([t for _n, _o, t in points])}
-
-
 @dataclass(frozen=True)
 class NightHistory:
     """The occupancy of one past night per site, and the last 90 nights summed over the actor's sites."""
@@ -258,11 +245,7 @@ class NightHistory:
     night: date
     snapshots: list[OccupancySnapshot]
     names: dict[UUID, str]  # site id → name
-    points: list[tuple[date, int, int]]
-
-    @property
-    def chart(self) -> dict[str, str]:
-        return chart_points(self.points)
+    points: list[tuple[date, int, int]]  # (night, occupied, total): drawn by web/charts.py on the history page
 
 
 class HistoryService(ShelterService):

@@ -1,7 +1,8 @@
 """The start page after signing in: the panels of the user's role with live figures — tonight's beds at the desk,
 the scan page and today's hand-outs at a point, transfers arriving and stock alerts, records to complete — each
 registered by its domain (`<domain>/start.py`) with the roles of its action. A role without a panel sees the
-navigation as large tiles."""
+navigation as large tiles. Coordinators and administrators start from the centre's dashboard (dashboard/start.py),
+which stands in for the panels whose figures it shows."""
 
 from __future__ import annotations
 
@@ -28,6 +29,9 @@ class HomeController(Controller):
     async def home(
         self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], actor: NamedDependency[Actor]
     ) -> Any:
-        """The panels read what they show in the request's (read) transaction."""
+        """The panels read what they show in the request's (read) transaction. A panel that stands in for others
+        (the coordinator's dashboard shows the figures of the beds, stock ... panels) names them in `covers`: they
+        are left out beside it."""
         panels = await render_panels("home", db_session, actor)
-        return render(request, "home.html", panels=panels)
+        covered = {template for _template, context in panels for template in context.get("covers", ())}
+        return render(request, "home.html", panels=[panel for panel in panels if panel[0] not in covered])
