@@ -52,11 +52,17 @@ class Expiring:
 async def below_minimum(session: AsyncSession, actor: Actor | None, today: date | None = None) -> list[BelowMinimum]:
     """Usable stock (not expired) under the minimum level, per location and item."""
     today = today or local_today()
+    # Only the balances of (location, item) pairs that have a minimum: a region has hundreds of thousands of
+    # balances and a few hundred minimum levels.
     usable = (
-        select(Balance.location_id, Balance.item_id, func.sum(Balance.quantity).label("quantity"))
+        select(MinimumLevel.location_id, MinimumLevel.item_id, func.sum(Balance.quantity).label("quantity"))
+        .join(
+            Balance,
+            (Balance.location_id == MinimumLevel.location_id) & (Balance.item_id == MinimumLevel.item_id),
+        )
         .join(Lot, Lot.id == Balance.lot_id)
         .where(Lot.expiry >= today)
-        .group_by(Balance.location_id, Balance.item_id)
+        .group_by(MinimumLevel.location_id, MinimumLevel.item_id)
         .subquery()
     )
     rows = await session.execute(
