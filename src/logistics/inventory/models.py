@@ -163,6 +163,16 @@ class Balance(UUIDv7Base):
     __table_args__ = (
         UniqueConstraint("location_id", "lot_id"),
         Index("ix_balances_location_item", "location_id", "item_id"),
+        # The lots in stock (the ledger keeps its zero rows: a tenth of a region's balances hold anything).
+        Index(
+            "ix_balances_in_stock",
+            "lot_id",
+            "location_id",
+            "item_id",
+            "quantity",
+            sqlite_where=text("quantity > 0"),
+            postgresql_where=text("quantity > 0"),
+        ),
         CheckConstraint("quantity >= 0", name="not_negative"),
     )
 

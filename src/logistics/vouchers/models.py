@@ -121,7 +121,7 @@ class Voucher(UUIDv7AuditBase):
             sqlite_where=text("status <> 'revoked'"),
             postgresql_where=text("status <> 'revoked'"),
         ),
-        Index("ix_vouchers_status_valid_until", "status", "valid_until"),
+        Index("ix_vouchers_status_valid_until", "status", "valid_until", "programme_id"),
     )
 
     code: Mapped[str] = mapped_column(String(24), unique=True)  # normalized: symbols only, no dashes
