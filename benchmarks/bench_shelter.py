@@ -88,7 +88,7 @@ def _progress(message: str) -> None:
 async def populate(url: str) -> dict[str, Any]:
     """Load the sites, places, people, current and past stays; returns what the measurements need."""
     from logistics.people.models import Person, birth_year_band
-    from logistics.shelter.models import Bed, BedAssignment, Hold, OutOfService, Room, Stay
+    from logistics.shelter.models import Bed, BedAssignment, Hold, OutOfService, Room, Stay, night_of
     from logistics.sites.models import Site, SiteKindRow
 
     rng = random.Random(4)
@@ -267,6 +267,8 @@ async def populate(url: str) -> dict[str, Any]:
                     "person_id": person_id,
                     "started_at": started,
                     "ended_at": None,
+                    "first_night": night_of(started),  # as the ORM listener keeps them
+                    "end_night": None,
                 }
             )
         elif draw < 0.87:
@@ -341,6 +343,8 @@ async def populate(url: str) -> dict[str, Any]:
                         "person_id": person_id,
                         "started_at": started,
                         "ended_at": ended,
+                        "first_night": night_of(started),
+                        "end_night": night_of(ended),
                     }
                 )
                 if len(stays) >= CHUNK:

@@ -21,6 +21,7 @@ from benchmarks import (
     bench_foundation,
     bench_inventory,
     bench_registry,
+    bench_reports,
     bench_shelter,
     bench_voucher_pdf,
     bench_vouchers,
@@ -61,6 +62,7 @@ def benchmarks(postgres: str | None) -> list[tuple[str, Callable[[], dict[str, o
             "voucher redemptions at steady rates / SQLite, 1 process",
             lambda: bench_vouchers.steady(rates=(50, 75, 100)),
         ),
+        ("reports and dashboard / SQLite", lambda: bench_reports.run()),
     ]
     if postgres:
         runs += [
@@ -83,6 +85,10 @@ def benchmarks(postgres: str | None) -> list[tuple[str, Callable[[], dict[str, o
                 lambda: bench_vouchers.steady(
                     lambda: fresh_postgres(postgres, "logistics_bench_vouchers"), workers=2, rates=(50, 100, 150)
                 ),
+            ),
+            (
+                "reports and dashboard / PostgreSQL",
+                lambda: bench_reports.run(fresh_postgres(postgres, "logistics_bench_reports")),
             ),
         ]
     return runs
