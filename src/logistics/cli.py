@@ -8,6 +8,7 @@ import getpass
 import os
 import sys
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
@@ -53,6 +54,14 @@ def run_with_session(app: Litestar, work: Callable[[AsyncSession], Awaitable[T]]
             await alchemy.get_engine().dispose()
 
     return asyncio.run(runner())
+
+
+def write_output(output: str, content: bytes) -> None:
+    """A command's document to the file `output`, or to standard output for `-`."""
+    if output == "-":
+        sys.stdout.buffer.write(content)
+    else:
+        Path(output).write_bytes(content)
 
 
 class CLIPlugin(CLIPluginProtocol):

@@ -49,6 +49,17 @@ def test_seed_demo_is_idempotent(cli):
     assert verified.exit_code == 0, verified.output
 
 
+def test_seed_demo_again_adds_nothing(demo, cli):
+    """Idempotency on each database (the first load, above, runs once: on PostgreSQL `demo_snapshot` loads it)."""
+    rows = _sites_csv(cli)
+    again = cli("seed", "demo")
+    assert again.exit_code == 0, again.output
+    assert "0 sites and 0 users added" in again.output
+    assert _sites_csv(cli) == rows
+    verified = cli("inventory", "verify")
+    assert verified.exit_code == 0, verified.output
+
+
 def test_sites_list_formats(demo, cli):
     rows = _sites_csv(cli)
     assert list(rows[0]) == ["id", "name", "kinds"]

@@ -1,6 +1,6 @@
 """The dashboard as the start page of coordinators and administrators: a panel of the start page that shows the
 dashboard's figures, and stands in for the start panels whose figures it already shows (beds tonight, stays due
-for review, stock, hand-outs, undelivered messages — `covers`, which the start page leaves out). The
+for review, stock, hand-outs, undelivered messages — `covers`: the start page neither loads nor shows them). The
 administrator's job panel stays."""
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ COVERS = frozenset(
 
 async def start_panel(session: AsyncSession, actor: Actor, _subject: None = None) -> dict[str, Any]:
     figures = await dashboard_figures(session, actor)
-    return {"dash": figures, "charts": charts(figures), "refresh": REFRESH, "covers": COVERS}
+    return {"dash": figures, "charts": charts(figures), "refresh": REFRESH}
 
 
-register_panel("home", "dashboard/start_panel.html", policy.roles(VIEW_DASHBOARD), start_panel, order=1)
+register_panel("home", "dashboard/start_panel.html", policy.roles(VIEW_DASHBOARD), start_panel, order=1, covers=COVERS)

@@ -4,13 +4,12 @@
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
 from litestar.cli._utils import LitestarGroup
 
-from logistics.cli import run_with_session
+from logistics.cli import run_with_session, write_output
 from logistics.core.errors import DomainError
 from logistics.core.i18n import LOCALES, in_locale
 from logistics.reports.catalogue import ORDER, REPORTS
@@ -31,13 +30,6 @@ class _Reports(LitestarGroup):
 @click.group(name="reports", cls=_Reports)
 def reports() -> None:
     """Statutory reports for a period (figures only), and the check of what they are counted from."""
-
-
-def _write(output: str, content: bytes) -> None:
-    if output == "-":
-        sys.stdout.buffer.write(content)
-    else:
-        Path(output).write_bytes(content)
 
 
 def _command(name: str) -> Any:
@@ -79,7 +71,7 @@ def _command(name: str) -> Any:
                     return to_pdf(report)
                 return to_csv(report).encode()
 
-            _write(output, run_with_session(app, build))
+            write_output(output, run_with_session(app, build))
 
     with in_locale("en"):
         help_text = f"{definition.title}: {definition.description}"

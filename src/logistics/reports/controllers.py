@@ -45,9 +45,8 @@ def quick_periods(today: date) -> list[tuple[str, Period]]:
     ]
 
 
-def _period(request: Request[Any, Any, Any]) -> Period:
-    """The period a request asks for (`from`/`to`, or `period`); the last full month when it names none."""
-    params = Form(request.query_params)
+def _period(params: Form) -> Period:
+    """The period a request's query asks for (`from`/`to`, or `period`); the last full month when it names none."""
     first, last, named = params.raw("from"), params.raw("to"), params.raw("period")
     if not (first or last or named):
         return last_month(local_today())
@@ -75,10 +74,11 @@ class ReportsController(Controller):
         self, request: Request[Any, Any, Any], reports: NamedDependency[ReportService], name: FromPath[str]
     ) -> Any:
         definition = reports.definition(name)
-        form = Form.filled(**{key: Form(request.query_params).raw(key) for key in ("from", "to", "period")})
+        params = Form(request.query_params)
+        form = Form.filled(**{key: params.raw(key) for key in ("from", "to", "period")})
         report: Report | None = None
         try:
-            period = _period(request)
+            period = _period(params)
         except DomainError as error:
             form.errors[error.field or "from"] = error.message
             period = last_month(local_today())
@@ -96,7 +96,7 @@ class ReportsController(Controller):
         )
 
     async def _export(self, request: Request[Any, Any, Any], reports: ReportService, name: str) -> Report:
-        return await reports.build(name, _period(request))
+        return await reports.build(name, _period(Form(request.query_params)))
 
     @staticmethod
     def _file(report: Report, extension: str, content: str | bytes, media_type: str) -> Response[Any]:

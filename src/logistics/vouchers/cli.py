@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import csv
 import io
-import sys
-from pathlib import Path
 from typing import TYPE_CHECKING
 from uuid import UUID
 
 import click
 from litestar.cli._utils import LitestarGroup
 
-from logistics.cli import run_with_session
+from logistics.cli import run_with_session, write_output
 
 if TYPE_CHECKING:
     from litestar import Litestar
@@ -24,13 +22,6 @@ ACTOR_NAME = "cli"
 @click.group(name="vouchers", cls=LitestarGroup)
 def vouchers() -> None:
     """Issue vouchers to households and list them (CSV or PDF)."""
-
-
-def _write(output: str, content: bytes) -> None:
-    if output == "-":
-        sys.stdout.buffer.write(content)
-    else:
-        Path(output).write_bytes(content)
 
 
 def _csv(header: list[str], rows: list[list[str]]) -> bytes:
@@ -99,7 +90,7 @@ def vouchers_issue(
         content, issued, excluded = run_with_session(app, issue)
     except DomainError as error:
         raise click.ClickException(error.message) from error
-    _write(output, content)
+    write_output(output, content)
     click.echo(f"Issued {issued} vouchers; {excluded} households not eligible.", err=True)
 
 
@@ -146,7 +137,7 @@ def vouchers_list(
         return _csv([*CSV_HEADER, "status"], await csv_rows(session, found, with_status=True))
 
     try:
-        _write(output, run_with_session(app, rows))
+        write_output(output, run_with_session(app, rows))
     except DomainError as error:
         raise click.ClickException(error.message) from error
 

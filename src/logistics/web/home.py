@@ -29,9 +29,6 @@ class HomeController(Controller):
     async def home(
         self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], actor: NamedDependency[Actor]
     ) -> Any:
-        """The panels read what they show in the request's (read) transaction. A panel that stands in for others
-        (the coordinator's dashboard shows the figures of the beds, stock ... panels) names them in `covers`: they
-        are left out beside it."""
-        panels = await render_panels("home", db_session, actor)
-        covered = {template for _template, context in panels for template in context.get("covers", ())}
-        return render(request, "home.html", panels=[panel for panel in panels if panel[0] not in covered])
+        """The panels read what they show in the request's (read) transaction; a panel that stands in for others
+        (the coordinator's dashboard shows the figures of the beds, stock ... panels) covers them."""
+        return render(request, "home.html", panels=await render_panels("home", db_session, actor))
