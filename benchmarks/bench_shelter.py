@@ -269,6 +269,9 @@ async def populate(url: str) -> dict[str, Any]:
                     "ended_at": None,
                     "first_night": night_of(started),  # as the ORM listener keeps them
                     "end_night": None,
+                    "site_id": bed["site_id"],  # as BedAssignment.begin copies them
+                    "family_id": group or person_id,
+                    "opens_stay": True,
                 }
             )
         elif draw < 0.87:
@@ -345,6 +348,9 @@ async def populate(url: str) -> dict[str, Any]:
                         "ended_at": ended,
                         "first_night": night_of(started),
                         "end_night": night_of(ended),
+                        "site_id": bed["site_id"],
+                        "family_id": person_id,
+                        "opens_stay": True,
                     }
                 )
                 if len(stays) >= CHUNK:

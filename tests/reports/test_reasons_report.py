@@ -77,11 +77,9 @@ async def known_data(app: Any, people: Any) -> dict[str, Any]:
             stay = Stay(person_id=persons[name].id, site_id=site.id, started_at=start, ended_at=end)
             session.add(stay)
             await session.flush()
-            session.add(
-                BedAssignment(
-                    stay_id=stay.id, bed_id=bed.id, person_id=persons[name].id, started_at=start, ended_at=end
-                )
-            )
+            assignment = BedAssignment.begin(stay, bed, start)
+            assignment.ended_at = end
+            session.add(assignment)
         programme = Programme(code="ZYW", name="Paczki")
         session.add(programme)
         await session.flush()
@@ -104,9 +102,9 @@ async def known_data(app: Any, people: Any) -> dict[str, Any]:
             session.add(voucher)
             await session.flush()
             session.add(
-                Redemption(
+                Redemption.for_voucher(
+                    voucher,
                     request_id=f"request-{number}",
-                    voucher_id=voucher.id,
                     point_id=site.id,
                     at=moment,
                     user_name="warehouse",

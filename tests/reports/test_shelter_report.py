@@ -116,9 +116,8 @@ async def add_stay(
     await session.flush()
     for index, (bed, (label, start)) in enumerate(zip(beds, legs, strict=True)):
         end = legs[index + 1][1] if index + 1 < len(legs) else ended
-        assignment = BedAssignment(
-            stay_id=stay.id, bed_id=bed.id, person_id=stay.person_id, started_at=start, ended_at=end
-        )
+        assignment = BedAssignment.begin(stay, bed, start)
+        assignment.ended_at = end
         session.add(assignment)
         await session.flush()
         known.assignments.setdefault(f"{person}:{label}", assignment.id)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import pytest
 from advanced_alchemy.alembic.commands import AlembicCommands
@@ -50,7 +51,8 @@ def test_readyz_is_ready_after_migrations(settings):
 
 def test_upgrade_keeps_redemptions_that_refer_to_devices(settings):
     """Dropping a column of device_tokens must not rebuild the table on SQLite: with foreign keys on, the rebuild
-    fails once a redemption refers to a device (the scanners' databases)."""
+    fails once a redemption refers to a device (the scanners' databases). And rebuilding `redemptions` later
+    (eb93d7a91444) must keep its lines: with foreign keys on, dropping the old table would cascade to them."""
     if not settings.is_sqlite:
         pytest.skip("PostgreSQL drops a column in place")
     _drop_everything(settings.database_url)
@@ -70,9 +72,30 @@ def test_upgrade_keeps_redemptions_that_refer_to_devices(settings):
             )
             await connection.execute(
                 text(
+                    "INSERT INTO programmes (id, code, name, cycle, rule, income_percent, is_active, created_at, "
+                    "updated_at) VALUES (X'05', 'FEPZ', 'FEPŻ', 'monthly', 'none', 0, 1, '2026-11-01 09:00:00', "
+                    "'2026-11-01 09:00:00')"
+                )
+            )
+            await connection.execute(
+                text(
+                    "INSERT INTO vouchers (id, code, programme_id, household_id, cycle, status, valid_from, "
+                    "valid_until, household_size, holder, issued_by, revoked_reason, created_at, updated_at) VALUES "
+                    "(X'04', 'CODE', X'05', X'06', '2026-11', 'redeemed', '2026-11-01', '2026-11-30', 3, '', 'a', '', "
+                    "'2026-11-01 09:00:00', '2026-11-01 09:00:00')"
+                )
+            )
+            await connection.execute(
+                text(
                     "INSERT INTO redemptions (id, request_id, voucher_id, point_id, at, user_name, device_id, "
                     "undone_by) VALUES (X'03', 'r-00000001', X'04', X'02', '2026-11-01 10:05:00', 'device:Tablet', "
                     "X'01', '')"
+                )
+            )
+            await connection.execute(
+                text(
+                    "INSERT INTO redemption_lines (id, redemption_id, voucher_line_id, quantity) "
+                    "VALUES (X'07', X'03', X'08', 1)"
                 )
             )
         await engine.dispose()
@@ -80,12 +103,16 @@ def test_upgrade_keeps_redemptions_that_refer_to_devices(settings):
     asyncio.run(a_device_that_redeemed())
     commands.upgrade("head")
 
-    async def still_there() -> tuple[int, int]:
+    async def still_there() -> tuple[Any, ...]:
         engine = create_async_engine(settings.database_url)
         async with engine.connect() as connection:
             devices = (await connection.execute(text("SELECT count(*) FROM device_tokens"))).scalar_one()
-            redemptions = (await connection.execute(text("SELECT count(*) FROM redemptions"))).scalar_one()
+            redemptions = (
+                await connection.execute(text("SELECT family_id, household_size, programme_id FROM redemptions"))
+            ).all()
+            lines = (await connection.execute(text("SELECT count(*) FROM redemption_lines"))).scalar_one()
         await engine.dispose()
-        return devices, redemptions
+        return devices, [tuple(row) for row in redemptions], lines
 
-    assert asyncio.run(still_there()) == (1, 1)
+    # The redemption got its voucher's family, household size and programme; its line is still there.
+    assert asyncio.run(still_there()) == (1, [(b"\x06", 3, b"\x05")], 1)

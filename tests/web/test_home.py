@@ -142,8 +142,8 @@ async def test_volunteers_see_their_points_scan_page_and_todays_count(app, clien
             ]
         ):
             session.add(
-                Redemption(
-                    request_id=f"r{n}", voucher_id=voucher.id, point_id=where.id, at=at, user_name="w", undone_at=undone
+                Redemption.for_voucher(
+                    voucher, request_id=f"r{n}", point_id=where.id, at=at, user_name="w", undone_at=undone
                 )
             )
         await session.commit()

@@ -11,9 +11,11 @@ Figures only: nothing on the dashboard names a person.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 from uuid import UUID
 
 from sqlalchemy import and_, case, func, or_, select
@@ -34,7 +36,8 @@ from logistics.core.actor import Actor
 from logistics.core.i18n import day_start, local_today, local_zone
 from logistics.core.service import Service, query
 from logistics.dashboard.policy import VIEW_DASHBOARD
-from logistics.inventory.alerts import below_minimum, expiring
+from logistics.db import read_at_once
+from logistics.inventory.alerts import below_minimum, expiring_counts
 from logistics.inventory.models import Balance, Item, KitLine, Lot, Transfer, TransferStatus
 from logistics.inventory.names import item_name, unit_name
 from logistics.inventory.stock import visible
@@ -202,15 +205,24 @@ class Dashboard:
 class DashboardService(Service):
     @query
     async def figures(self) -> Dashboard:
-        """Everything the dashboard shows."""
+        """Everything the dashboard shows: its five blocks, read at once (`logistics.db.read_at_once`)."""
         self.require(VIEW_DASHBOARD)
-        return Dashboard(
-            await self.beds(),
-            await self.distribution(),
-            await self.stock(),
-            await self.activities(),
-            await self.people(),
+
+        def block(read: Callable[[DashboardService], Awaitable[Any]]) -> Callable[[AsyncSession], Awaitable[Any]]:
+            async def run(session: AsyncSession) -> Any:
+                return await read(self if session is self.session else DashboardService(session, self.actor))
+
+            return run
+
+        beds, distribution, stock, activities, people = await read_at_once(
+            self.session,
+            block(DashboardService.beds),
+            block(DashboardService.distribution),
+            block(DashboardService.stock),
+            block(DashboardService.activities),
+            block(DashboardService.people),
         )
+        return Dashboard(beds, distribution, stock, activities, people)
 
     @query
     async def beds(self) -> Beds:
@@ -350,16 +362,25 @@ class DashboardService(Service):
             ).all()
         }
         days = [today - timedelta(days=n) for n in range(PACE_DAYS - 1, -1, -1)]
-        per_day_row = (
+        # One count per local day, each a range of the covering index (not 30 CASEs for each of a month's rows).
+        per_day_row: Any = (
             await self.session.execute(
                 select(
-                    *(func.sum(case((Redemption.at < day_start(d + timedelta(days=1)), 1), else_=0)) for d in days)
-                ).where(Redemption.undone_at.is_(None), Redemption.at >= day_start(days[0]), Redemption.at < day_ends)
+                    *(
+                        select(func.count())
+                        .select_from(Redemption)
+                        .where(
+                            Redemption.undone_at.is_(None),
+                            Redemption.at >= day_start(d),
+                            Redemption.at < day_start(d + timedelta(days=1)),
+                        )
+                        .scalar_subquery()
+                        for d in days
+                    )
+                )
             )
         ).one()
-        # Each column counts the hand-outs up to the end of its day: a day's own is the difference.
-        running = [int(n or 0) for n in per_day_row]
-        per_day = [(d, n - (running[i - 1] if i else 0)) for i, (d, n) in enumerate(zip(days, running, strict=True))]
+        per_day = [(d, int(n or 0)) for d, n in zip(days, per_day_row, strict=True)]
         hours: dict[int, int] = defaultdict(int)
         hour_ago, last_hour = datetime.now(UTC) - timedelta(hours=1), 0
         for (at,) in await self.session.execute(select(Redemption.at).where(*kept, Redemption.at >= day_begins)):
@@ -392,18 +413,22 @@ class DashboardService(Service):
                 select(KitLine.kit_id, KitLine.item_id, KitLine.quantity).where(KitLine.kit_id.in_(kit_ids))
             ):
                 kit_lines[kit_id].append((item_id, quantity))
-        remaining_vouchers = dict(
+        # One count per programme in one pass over ix_vouchers_status_valid_until (a GROUP BY would have SQLite walk
+        # every voucher in programme order instead); every programme, active or not, whose vouchers remain.
+        every = list(await self.session.scalars(select(Programme)))
+        counted = (
             (
                 await self.session.execute(
-                    select(Voucher.programme_id, func.count())
-                    .where(Voucher.status == VoucherStatus.ISSUED, Voucher.valid_until >= today)
-                    .group_by(Voucher.programme_id)
+                    select(
+                        *(func.sum(case((Voucher.programme_id == programme.id, 1), else_=0)) for programme in every)
+                    ).where(Voucher.status == VoucherStatus.ISSUED, Voucher.valid_until >= today)
                 )
-            ).all()
+            ).one()
+            if every
+            else ()
         )
-        all_programmes = {
-            p.id: p for p in await self.session.scalars(select(Programme).where(Programme.id.in_(remaining_vouchers)))
-        }
+        remaining_vouchers = {programme.id: int(n) for programme, n in zip(every, counted, strict=True) if n}
+        all_programmes = {programme.id: programme for programme in every if programme.id in remaining_vouchers}
         point_ids = [point.id for point in points]
         all_point_ids = set(
             await self.session.scalars(
@@ -432,7 +457,8 @@ class DashboardService(Service):
                 for point_id in where:
                     needed[(point_id, part_id)] += Decimal(quantity) * per / len(where)
                     vouchers_for[(point_id, part_id)] += n / len(where)
-        wanted = [key for key in needed if key[0] in set(point_ids)]
+        shown = set(point_ids)
+        wanted = [key for key in needed if key[0] in shown]
         stock: dict[tuple[UUID, UUID], Decimal] = {}
         items: dict[UUID, Item] = {}
         if wanted:
@@ -472,8 +498,8 @@ class DashboardService(Service):
         """Items below their minimum, lots expiring within the alert window (and expired ones), transfers on the
         way — the alerts' own grouped queries."""
         self.require(VIEW_DASHBOARD)
-        soon = await expiring(self.session, self.actor)
         today = local_today()
+        soon, gone = await expiring_counts(self.session, self.actor, today=today)
         ends = [*visible(self.actor, Transfer.to_location_id), *visible(self.actor, Transfer.from_location_id)]
         in_transit = await self.session.scalar(
             select(func.count())
@@ -482,8 +508,8 @@ class DashboardService(Service):
         )
         return Stock(
             below_minimum=len(await below_minimum(self.session, self.actor)),
-            expiring=sum(1 for lot in soon if lot.expiry >= today),
-            expired=sum(1 for lot in soon if lot.expiry < today),
+            expiring=soon,
+            expired=gone,
             in_transit=int(in_transit or 0),
             days=get_settings().stock_alert_days,
         )
@@ -570,12 +596,13 @@ class DashboardService(Service):
         today = today or local_today()
         month = today.replace(day=1)
         live = (Person.merged_into_id.is_(None), Person.anonymised_at.is_(None))
-        registered, to_complete = (
+        count = select(func.count()).select_from(Person).where(*live)
+        counts: Any = (
             await self.session.execute(
                 select(
-                    func.sum(case((Person.created_at >= day_start(month), 1), else_=0)),
-                    func.sum(case((Person.is_incomplete.is_(True), 1), else_=0)),
-                ).where(*live)
+                    count.where(Person.created_at >= day_start(month)).scalar_subquery(),
+                    count.where(Person.is_incomplete.is_(True)).scalar_subquery(),
+                )
             )
         ).one()
         # Stays due for review: the review period depends on the site's kinds; one count per distinct period.
@@ -608,6 +635,7 @@ class DashboardService(Service):
         failed = await self.session.scalar(
             select(func.count()).select_from(OutboxMessage).where(OutboxMessage.status == MessageStatus.FAILED)
         )
+        registered, to_complete = counts
         return People(month, int(registered or 0), int(to_complete or 0), due, int(failed or 0))
 
 

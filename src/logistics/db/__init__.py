@@ -9,8 +9,10 @@ route says ``opt={"writes": True}``; everything else (forms, API writes, CLI com
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
-from typing import Any
+from typing import Any, TypeVar
 
 from advanced_alchemy.extensions.litestar import (
     AlembicAsyncConfig,
@@ -19,9 +21,12 @@ from advanced_alchemy.extensions.litestar import (
     SQLAlchemyAsyncConfig,
 )
 from sqlalchemy import event, text
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.pool import SingletonThreadPool, StaticPool
 
 from logistics.settings import Settings
+
+T = TypeVar("T")
 
 write_intent: ContextVar[bool] = ContextVar("write_intent", default=True)
 
@@ -57,6 +62,11 @@ def _tune_sqlite(engine: AsyncEngine) -> None:
 
     @event.listens_for(sync_engine, "begin")
     def _on_begin(connection: Any) -> None:
+        if connection.get_execution_options().get("isolation_level") == "AUTOCOMMIT":
+            # Alembic's autocommit_block: no transaction, so a migration can switch PRAGMA foreign_keys off
+            # around a table rebuild (which would otherwise delete the rows that cascade from the old table).
+            connection.info["reads_only"] = False
+            return
         writes = write_intent.get()
         connection.info["reads_only"] = not writes
         connection.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
@@ -78,6 +88,33 @@ async def lock_keys(session: Any, *keys: str) -> None:
         return
     for key in sorted(set(keys)):
         await session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": key})
+
+
+async def read_at_once(session: AsyncSession, *reads: Callable[[AsyncSession], Awaitable[T]]) -> list[T]:
+    """The results of independent reads, each run in a read-only session of its own, all at once.
+
+    SQLite runs one statement on one core: a page or a report made of several slow, independent reads then waits
+    for the slowest instead of their sum (on PostgreSQL they overlap too). Each session reads in a transaction of
+    its own, so two reads may see the database a moment apart — use it for figures, not for a read and a write
+    that must agree. A session bound to a connection, holding changes of its own, or an engine with a single
+    shared connection (an in-memory database) runs the reads one after another on `session` itself."""
+    bind = session.bind
+    if (
+        len(reads) < 2
+        or not isinstance(bind, AsyncEngine)
+        or isinstance(bind.sync_engine.pool, StaticPool | SingletonThreadPool)
+        or session.new
+        or session.dirty
+        or session.deleted
+    ):
+        return [await read(session) for read in reads]
+
+    async def one(read: Callable[[AsyncSession], Awaitable[T]]) -> T:
+        write_intent.set(False)  # a read transaction (SQLite: BEGIN, not BEGIN IMMEDIATE), in this task only
+        async with AsyncSession(bind, expire_on_commit=False) as own:
+            return await read(own)
+
+    return list(await asyncio.gather(*(one(read) for read in reads)))
 
 
 def make_alchemy_config(settings: Settings) -> SQLAlchemyAsyncConfig:

@@ -11,8 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from logistics.core.actor import Actor
@@ -90,29 +91,53 @@ async def below_minimum(session: AsyncSession, actor: Actor | None, today: date 
     ]
 
 
+def _expiring(actor: Actor | None, days: int | None, today: date) -> tuple[Any, ...]:
+    """The balances in stock of lots that expire within `days` days (the setting by default) or have expired."""
+    days = get_settings().stock_alert_days if days is None else days
+    return (
+        Balance.quantity > 0,
+        Lot.expiry <= today + timedelta(days=days),
+        Lot.expiry != NO_EXPIRY,
+        *visible(actor, Balance.location_id),
+    )
+
+
 async def expiring(
     session: AsyncSession, actor: Actor | None, days: int | None = None, today: date | None = None
 ) -> list[Expiring]:
     """Lots in stock that expire within `days` days (the setting by default) or have already expired."""
     today = today or local_today()
-    days = get_settings().stock_alert_days if days is None else days
     rows = await session.execute(
         select(Site.name, Item.name, Item.name_en, Item.name_uk, Item.unit, Lot.expiry, Balance.quantity)
         .join(Lot, Lot.id == Balance.lot_id)
         .join(Item, Item.id == Balance.item_id)
         .join(Site, Site.id == Balance.location_id)
-        .where(
-            Balance.quantity > 0,
-            Lot.expiry <= today + timedelta(days=days),
-            Lot.expiry != NO_EXPIRY,
-            *visible(actor, Balance.location_id),
-        )
+        .where(*_expiring(actor, days, today))
         .order_by(Lot.expiry, Site.name, Item.name)
     )
     return [
         Expiring(location, item_name(item, name_en, name_uk), unit_name(unit), expiry, quantity)
         for location, item, name_en, name_uk, unit, expiry, quantity in rows.all()
     ]
+
+
+async def expiring_counts(
+    session: AsyncSession, actor: Actor | None, days: int | None = None, today: date | None = None
+) -> tuple[int, int]:
+    """How many of `expiring()`'s lots expire within the window, and how many have expired — counted in SQL."""
+    today = today or local_today()
+    counts: Any = (
+        await session.execute(
+            select(
+                func.coalesce(func.sum(case((Lot.expiry >= today, 1), else_=0)), 0),
+                func.coalesce(func.sum(case((Lot.expiry < today, 1), else_=0)), 0),
+            )
+            .select_from(Balance)
+            .join(Lot, Lot.id == Balance.lot_id)
+            .where(*_expiring(actor, days, today))
+        )
+    ).one()
+    return int(counts[0]), int(counts[1])
 
 
 class AlertService(Service):

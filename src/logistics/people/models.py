@@ -80,6 +80,9 @@ class Person(UUIDv7AuditBase):
         Index("ix_people_birth_date", "birth_date"),
         Index("ix_people_phone_digits", "phone_digits", postgresql_ops={"phone_digits": "varchar_pattern_ops"}),
         Index("ix_people_last_activity", "last_activity_at"),
+        # Counting registrations since a day, and records to complete, from the index alone (the dashboard).
+        Index("ix_people_created_at", "created_at", "merged_into_id", "anonymised_at"),
+        Index("ix_people_incomplete", "is_incomplete", "merged_into_id", "anonymised_at"),
     )
 
     given_name: Mapped[str] = mapped_column(String(80))

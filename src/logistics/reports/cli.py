@@ -12,6 +12,7 @@ from litestar.cli._utils import LitestarGroup
 from logistics.cli import run_with_session, write_output
 from logistics.core.errors import DomainError
 from logistics.core.i18n import LOCALES, in_locale
+from logistics.db import write_intent
 from logistics.reports.catalogue import ORDER, REPORTS
 
 if TYPE_CHECKING:
@@ -71,7 +72,14 @@ def _command(name: str) -> Any:
                     return to_pdf(report)
                 return to_csv(report).encode()
 
-            write_output(output, run_with_session(app, build))
+            # A read transaction (SQLite: not BEGIN IMMEDIATE): a year's report must not hold the write lock the
+            # scanners and the front desk need while it counts.
+            token = write_intent.set(False)
+            try:
+                content = run_with_session(app, build)
+            finally:
+                write_intent.reset(token)
+            write_output(output, content)
 
     with in_locale("en"):
         help_text = f"{definition.title}: {definition.description}"
@@ -83,18 +91,38 @@ for _name in REPORTS:
 
 
 @reports.command(name="verify")
-@click.option("--repair", is_flag=True, help="Recount what disagrees from the stays' times.")
+@click.option("--repair", is_flag=True, help="Derive again what disagrees from the stays, beds and vouchers.")
 def reports_verify(app: Litestar, repair: bool) -> None:
-    """Check that the bed-nights the reports count from agree with the stays' bed assignments."""
-    from logistics.reports.verify import verify_nights
+    """Check that what the reports count from (the bed assignments' nights, sites and families; the redemptions'
+    programmes, families and household sizes) agrees with the stays, beds and vouchers it is derived from."""
+    from logistics.reports.verify import verify_copies, verify_nights
 
     async def check(session: AsyncSession) -> Any:
-        return await verify_nights(session, repair=repair)
+        return await verify_nights(session, repair=repair), await verify_copies(session, repair=repair)
 
-    wrong = run_with_session(app, check)
-    if not wrong:
+    token = write_intent.set(repair)  # only a repair writes
+    try:
+        nights, copies = run_with_session(app, check)
+    finally:
+        write_intent.reset(token)
+    done = " (repaired)" if repair else ""
+    if nights:
+        click.echo(f"Bed assignments whose nights disagree with their times: {nights}{done}")
+    else:
         click.echo("Bed assignments: every night agrees with its times.")
-        return
-    click.echo(f"Bed assignments whose nights disagree with their times: {wrong}" + (" (repaired)" if repair else ""))
-    if not repair:
+    if copies["bed_assignments"]:
+        click.echo(
+            f"Bed assignments whose site, family or first-assignment flag disagree with their bed and stay: "
+            f"{copies['bed_assignments']}{done}"
+        )
+    else:
+        click.echo("Bed assignments: every site, family and first-assignment flag agrees with its bed and stay.")
+    if copies["redemptions"]:
+        click.echo(
+            f"Redemptions whose programme, family or household size disagree with their voucher: "
+            f"{copies['redemptions']}{done}"
+        )
+    else:
+        click.echo("Redemptions: every programme, family and household size agrees with its voucher.")
+    if (nights or any(copies.values())) and not repair:
         sys.exit(1)

@@ -11,25 +11,24 @@ category other than PL (and known). Kilograms: quantity issued × the item's net
 
 from __future__ import annotations
 
-from collections import defaultdict
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import and_, case, exists, func, or_, select
+from sqlalchemy import and_, case, exists, func, literal, or_, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from logistics.core.i18n import _l, day_start
 from logistics.core.i18n import gettext as _
 from logistics.inventory.models import Item, MovementLine
 from logistics.inventory.names import item_name, unit_name
-from logistics.people.models import HouseholdMember, HouseholdReason, Person, Reason, Sex
-from logistics.reports.core import Cell, Period, Table, report
+from logistics.people.models import Household, HouseholdMember, HouseholdReason, Person, Reason, Sex
+from logistics.reports.core import Cell, Period, Table, fetch_many, report
 from logistics.reports.in_kind import NO_WEIGHT, kilograms, redemptions
 from logistics.settings import get_settings, parse_age_bands
 from logistics.shelter.models import Stay
 from logistics.sites.models import Site
-from logistics.vouchers.models import Programme, Redemption, Voucher
+from logistics.vouchers.models import Programme, Redemption
 
 
 def _flags(period: Period, bands: tuple[tuple[int, int], ...]) -> list[Any]:
@@ -60,20 +59,22 @@ def _flags(period: Period, bands: tuple[tuple[int, int], ...]) -> list[Any]:
     return [func.sum(case((condition, 1), else_=0)) for condition in conditions]
 
 
-async def _people(session: AsyncSession, households: Any, flags: list[Any], by_point: bool) -> dict[Any, list[int]]:
-    """point (None for the total) → [people, *categories] over the distinct (point,) household rows given."""
+def _people(households: Any, flags: list[Any], by_point: bool) -> Any:
+    """[point,] people, *categories over the distinct (point,) household rows given (grouped by point or not)."""
     group = [households.c.point] if by_point else []
-    query = (
+    return (
         select(*group, func.count(), *flags)
         .select_from(households)
         .join(HouseholdMember, HouseholdMember.household_id == households.c.household)
         .join(Person, Person.id == HouseholdMember.person_id)
         .group_by(*group)
     )
-    return {
-        (row[0] if by_point else None): [int(value or 0) for value in row[len(group) :]]
-        for row in (await session.execute(query)).all()
-    }
+
+
+def _figures(rows: list[Any], by_point: bool) -> dict[Any, list[int]]:
+    """point (None for the total) → [people, *categories]."""
+    skip = 1 if by_point else 0
+    return {(row[0] if by_point else None): [int(value or 0) for value in row[skip:]] for row in rows}
 
 
 @report(
@@ -90,7 +91,7 @@ async def build(session: AsyncSession, period: Period) -> list[Table]:
     bands = parse_age_bands(settings.fepz_child_bands)
     code = settings.fepz_programme
     programme = await session.scalar(select(Programme.id).where(Programme.code == code))
-    in_programme = (Voucher.programme_id == programme, *redemptions(period))
+    in_programme = (Redemption.programme_id == programme, *redemptions(period))
 
     columns = [
         _("Distribution point"),
@@ -107,57 +108,75 @@ async def build(session: AsyncSession, period: Period) -> list[Table]:
         _("Kilograms"),
     ]
     flags = _flags(period, bands)
+    # The period's FEPŻ redemptions per point and family (from a covering index of redemptions alone): packages and
+    # families; the people of those households, per point and (once) in all; the goods the redemptions' stock
+    # movements took out, per point and item — at once.
     helped = (
-        select(Redemption.point_id.label("point"), Voucher.household_id.label("household"))
-        .join(Voucher, Voucher.id == Redemption.voucher_id)
-        .where(*in_programme, Voucher.household_id.is_not(None))
+        select(Redemption.point_id.label("point"), Redemption.family_id.label("household"))
+        .where(*in_programme)
         .distinct()
         .subquery()
     )
-    per_point = await _people(session, helped, flags, by_point=True)
     all_households = select(helped.c.household).distinct().subquery()
-    overall = (await _people(session, all_households, flags, by_point=False)).get(None)
-
-    families = {
-        row[0]: int(row[1])
-        for row in (await session.execute(select(helped.c.point, func.count()).group_by(helped.c.point))).all()
-    }
-    total_families = int(await session.scalar(select(func.count()).select_from(all_households)) or 0)
-    packages = {
-        row[0]: int(row[1])
-        for row in (
-            await session.execute(
-                select(Redemption.point_id, func.count())
-                .join(Voucher, Voucher.id == Redemption.voucher_id)
-                .where(*in_programme)
-                .group_by(Redemption.point_id)
-            )
-        ).all()
-    }
-
-    # Goods: what the FEPŻ redemptions' stock movements took out, per point and item.
-    issued = (
-        select(Redemption.point_id, MovementLine.item_id, func.sum(-MovementLine.quantity))
-        .join(Voucher, Voucher.id == Redemption.voucher_id)
+    # Goods: what the FEPŻ redemptions' stock movements took out, per point and item — summed per item (the
+    # products table) and, in kilograms, per point, in one statement.
+    goods = (
+        select(
+            Redemption.point_id.label("point"),
+            MovementLine.item_id.label("item"),
+            func.sum(-MovementLine.quantity).label("quantity"),
+        )
+        .select_from(Redemption)
         .join(MovementLine, MovementLine.movement_id == Redemption.movement_id)
         .where(*in_programme)
         .group_by(Redemption.point_id, MovementLine.item_id)
+        .cte("goods")
+        .prefix_with("MATERIALIZED")
     )
-    quantities: dict[UUID, Decimal] = defaultdict(Decimal)
-    point_kg: dict[UUID, Decimal] = defaultdict(Decimal)
-    issued_rows = (await session.execute(issued)).all()
-    items = {
-        item.id: item
-        for item in await session.scalars(select(Item).where(Item.id.in_({row[1] for row in issued_rows})))
-    }
-    for point_id, item_id, quantity in issued_rows:
-        amount = Decimal(str(quantity))
-        quantities[item_id] += amount
-        weight = items[item_id].net_weight_kg
-        if weight is not None:
-            point_kg[point_id] += amount * weight
+    issued = union_all(
+        select(literal("item"), goods.c.item, func.sum(goods.c.quantity)).group_by(goods.c.item),
+        select(literal("point"), goods.c.point, func.sum(goods.c.quantity * Item.net_weight_kg))
+        .join(Item, Item.id == goods.c.item)
+        .group_by(goods.c.point),
+    )
+    per_family = (
+        select(Redemption.point_id.label("point"), Redemption.family_id.label("family"), func.count().label("count"))
+        .where(*in_programme)
+        .group_by(Redemption.point_id, Redemption.family_id)
+        .subquery()
+    )
+    is_household = exists().where(Household.id == per_family.c.family)  # not a voucher issued to no household
+    per_point_counts = select(
+        per_family.c.point, func.sum(per_family.c.count), func.sum(case((is_household, 1), else_=0))
+    ).group_by(per_family.c.point)
+    point_counts, household_count, point_people, all_people, issued_rows, item_rows, site_names = await fetch_many(
+        session,
+        per_point_counts,
+        select(func.count())
+        .select_from(Household)
+        .where(Household.id.in_(select(Redemption.family_id).where(*in_programme))),
+        _people(helped, flags, by_point=True),
+        _people(all_households, flags, by_point=False),
+        issued,
+        select(Item.id, Item.name, Item.name_en, Item.name_uk, Item.unit, Item.net_weight_kg),
+        select(Site.id, Site.name),
+    )
+    packages = {row[0]: int(row[1]) for row in point_counts}
+    families = {row[0]: int(row[2]) for row in point_counts}
+    total_families = int(household_count[0][0])
+    per_point = _figures(point_people, by_point=True)
+    overall = _figures(all_people, by_point=False).get(None)
 
-    names = {row[0]: row[1] for row in (await session.execute(select(Site.id, Site.name))).all()}
+    items = {row.id: row for row in item_rows}
+    quantities: dict[UUID, Decimal] = {}
+    point_kg: dict[UUID, Decimal] = {}
+    for sum_of, key, amount in issued_rows:
+        if sum_of == "item":
+            quantities[key] = Decimal(str(amount))
+        elif amount is not None:
+            point_kg[key] = Decimal(str(amount))
+
+    names = dict(site_names)
     points = set(per_point) | set(packages)
     width = 1 + len(bands) + 7
     rows: list[list[Cell]] = sorted(

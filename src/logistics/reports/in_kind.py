@@ -14,7 +14,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import case, exists, func, select
+from sqlalchemy import case, distinct, exists, func, literal, null, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -22,9 +22,9 @@ from logistics.core.i18n import _l, day_start
 from logistics.core.i18n import gettext as _
 from logistics.inventory.models import Item, Movement, MovementKind, MovementLine
 from logistics.inventory.stock import CATEGORIES
-from logistics.reports.core import Cell, Period, Table, report
+from logistics.reports.core import Cell, Period, Table, fetch_many, report
 from logistics.sites.models import Site
-from logistics.vouchers.models import Programme, Redemption, Voucher
+from logistics.vouchers.models import Programme, Redemption
 
 KG = Decimal("0.001")
 #: Kilograms of goods none of which has a net weight in the catalogue.
@@ -45,65 +45,35 @@ def redemptions(period: Period) -> tuple[Any, ...]:
     )
 
 
-def _helped(period: Period, *extra: Any) -> Any:
-    """One row per (redemption, …): its point, programme, family (household, or the voucher when the household
-    is gone) and the household size the voucher froze."""
-    return (
-        select(
-            Redemption.id.label("redemption"),
-            Redemption.point_id.label("point"),
-            Voucher.programme_id.label("programme"),
-            func.coalesce(Voucher.household_id, Voucher.id).label("family"),
-            Voucher.household_size.label("size"),
-            *extra,
-        )
-        .join(Voucher, Voucher.id == Redemption.voucher_id)
-        .where(*redemptions(period))
-    )
-
-
-async def _counts(session: AsyncSession, rows: Any, key: str | None) -> dict[Any, list[Any]]:
-    """key → [families, persons, handouts, kilograms, lines of unknown weight] over the subquery `rows` (one row
-    per redemption, or per stock line when it has `kg`) grouped by its column `key` (None: all) — one query: per
-    (key, family) its largest size and its redemptions, then summed."""
-    weighed = "kg" in rows.c
-    if weighed:  # lines: first one row per redemption and kind of goods (no DISTINCT: a hash aggregate will do)
-        rows = (
-            select(
-                rows.c.redemption,
-                rows.c.family,
-                rows.c.size,
-                rows.c[key],
-                func.sum(rows.c.kg).label("kg"),
-                func.sum(rows.c.unknown).label("unknown"),
-            )
-            .group_by(rows.c.redemption, rows.c.family, rows.c.size, rows.c[key])
-            .subquery()
-        )
-    group = [rows.c[key]] if key else []
+def per_family(groups: Any, key: str | None, table: str | None = None) -> Any:
+    """[table,] key, families, persons, handouts[, kilograms, lines of unknown weight] over `groups` (rows of …,
+    family, size, handouts[, kg, unknown]): a family counts once per key (NULL: in all), with its largest household
+    size. `table` names the rows when several of these are one UNION."""
+    keys = [groups.c[key]] if key else []
+    weighed = "kg" in groups.c
     families = (
         select(
-            *group,
-            func.max(rows.c.size).label("size"),
-            func.count().label("handouts"),
-            *([func.sum(rows.c.kg).label("kg"), func.sum(rows.c.unknown).label("unknown")] if weighed else []),
+            *keys,
+            func.max(groups.c.size).label("size"),
+            func.sum(groups.c.handouts).label("handouts"),
+            *([func.sum(groups.c.kg).label("kg"), func.sum(groups.c.unknown).label("unknown")] if weighed else []),
         )
-        .group_by(*group, rows.c.family)
+        .group_by(*keys, groups.c.family)
         .subquery()
     )
     outer = [families.c[key]] if key else []
-    query = select(
-        *outer,
+    return select(
+        *([literal(table).label("table")] if table else []),
+        *(outer or [null().label("key")]),
         func.count(),
         func.sum(families.c.size),
         func.sum(families.c.handouts),
         *([func.sum(families.c.kg), func.sum(families.c.unknown)] if weighed else []),
     ).group_by(*outer)
-    return {
-        (row[0] if key else None): [int(value or 0) for value in row[len(outer) : len(outer) + 3]]
-        + ([kilograms(row[-2]), int(row[-1] or 0)] if weighed else [])
-        for row in (await session.execute(query)).all()
-    }
+
+
+def _figures(row: Any, skip: int) -> list[int]:
+    return [int(value or 0) for value in row[skip : skip + 3]]
 
 
 def _category(value: str) -> str:
@@ -120,46 +90,47 @@ def _category(value: str) -> str:
 )
 async def build(session: AsyncSession, period: Period) -> list[Table]:
     columns = [_("Families"), _("Persons"), _("Handouts")]
-    base = _helped(period).subquery()
-    total = (await _counts(session, base, None)).get(None, [0, 0, 0])
-
-    programmes = {row[0]: row[1] for row in (await session.execute(select(Programme.id, Programme.name))).all()}
-    by_programme = await _counts(session, base, "programme")
-    programme_rows: list[list[Cell]] = sorted(
-        ([programmes.get(key, "?"), *figures] for key, figures in by_programme.items()), key=lambda row: str(row[0])
-    )
-    points = {row[0]: row[1] for row in (await session.execute(select(Site.id, Site.name))).all()}
-    by_point = await _counts(session, base, "point")
-    point_rows: list[list[Cell]] = sorted(
-        ([points.get(key, "?"), *figures] for key, figures in by_point.items()), key=lambda row: str(row[0])
-    )
-
-    # By kind of goods: the lines of the redemptions' stock movements (issue lines are negative), by item category.
-    goods = (
-        _helped(
-            period,
-            Item.category.label("category"),
-            (-MovementLine.quantity * Item.net_weight_kg).label("kg"),
-            case((Item.net_weight_kg.is_(None), 1), else_=0).label("unknown"),
+    # The first two tables and the total: the period's redemptions per programme, point and family (read from a
+    # covering index of redemptions alone), then counted per programme, per point and in all.
+    groups = (
+        select(
+            Redemption.programme_id.label("programme"),
+            Redemption.point_id.label("point"),
+            Redemption.family_id.label("family"),
+            func.max(Redemption.household_size).label("size"),
+            func.count().label("handouts"),
         )
+        .where(*redemptions(period))
+        .group_by(Redemption.programme_id, Redemption.point_id, Redemption.family_id)
+        .cte("groups")
+        .prefix_with("MATERIALIZED")
+    )
+    # One statement, the groups computed once: per programme, per point, and in all (its key NULL).
+    tables = union_all(
+        per_family(groups, "programme", table="programme"),
+        per_family(groups, "point", table="point"),
+        per_family(groups, None, table="all"),
+    )
+    # By kind of goods: the lines of the redemptions' stock movements (issue lines are negative), by item category
+    # and family (the lines from ix_movement_lines_movement).
+    goods = (
+        select(
+            Item.category.label("category"),
+            Redemption.family_id.label("family"),
+            func.max(Redemption.household_size).label("size"),
+            # a redemption with goods has a movement of its own (in the covering index, unlike the id)
+            func.count(distinct(Redemption.movement_id)).label("handouts"),
+            func.sum(-MovementLine.quantity * Item.net_weight_kg).label("kg"),
+            func.sum(case((Item.net_weight_kg.is_(None), 1), else_=0)).label("unknown"),
+        )
+        .select_from(Redemption)
         .join(MovementLine, MovementLine.movement_id == Redemption.movement_id)
         .join(Item, Item.id == MovementLine.item_id)
+        .where(*redemptions(period))
+        .group_by(Item.category, Redemption.family_id)
         .subquery()
     )
-    by_category = await _counts(session, goods, "category")
-    order: list[str] = [str(category) for category in CATEGORIES]
-    category_rows: list[list[Cell]] = []
-    unknown = False
-    kg_total = Decimal(0)
-    for category, (families, persons, handouts, kg, unknown_lines) in sorted(
-        by_category.items(), key=lambda pair: order.index(pair[0]) if pair[0] in order else len(order)
-    ):
-        unknown = unknown or unknown_lines > 0
-        kg_total += kg
-        weighed = not unknown_lines or kg  # goods none of which has a weight show "—", not 0
-        category_rows.append([_category(category), families, persons, handouts, kg if weighed else NO_WEIGHT])
-    note = _("Kilograms count only the items whose net weight the catalogue knows.") if unknown else ""
-
+    by_category = per_family(goods, "category")
     # Goods issued from stock without a voucher (to a household, a kitchen): the recipient is free text.
     reversal = aliased(Movement)
     not_on_voucher = (
@@ -169,27 +140,66 @@ async def build(session: AsyncSession, period: Period) -> list[Table]:
         Movement.at < day_start(period.after),
         ~exists().where(reversal.reverses_id == Movement.id),
     )
-    issues = (
+    # Per kind of goods: the issues with goods of that kind (an issue of two kinds counts in each), their kilograms
+    # and the lines of unknown weight; the issues in all are counted on their own (each once).
+    other = (
         select(
-            Movement.id,
             Item.category,
-            func.sum(-MovementLine.quantity * Item.net_weight_kg).label("kg"),
-            func.sum(case((Item.net_weight_kg.is_(None), 1), else_=0)).label("unknown"),
+            func.count(distinct(MovementLine.movement_id)),
+            func.sum(-MovementLine.quantity * Item.net_weight_kg),
+            func.sum(case((Item.net_weight_kg.is_(None), 1), else_=0)),
         )
         .select_from(Movement)
         .join(MovementLine, MovementLine.movement_id == Movement.id)
         .join(Item, Item.id == MovementLine.item_id)
         .where(*not_on_voucher)
-        .group_by(Movement.id, Item.category)
-        .subquery()
+        .group_by(Item.category)
     )
-    other = select(issues.c.category, func.count(), func.sum(issues.c.kg), func.sum(issues.c.unknown)).group_by(
-        issues.c.category
+    (
+        table_rows,
+        category_found,
+        other_found,
+        other_count,
+        programme_names,
+        point_names,
+    ) = await fetch_many(
+        session,
+        tables,
+        by_category,
+        other,
+        select(func.count()).select_from(Movement).where(*not_on_voucher),
+        select(Programme.id, Programme.name),
+        select(Site.id, Site.name),
     )
+
+    programme_found = [row[1:] for row in table_rows if row[0] == "programme"]
+    point_found = [row[1:] for row in table_rows if row[0] == "point"]
+    total = next((_figures(row, 2) for row in table_rows if row[0] == "all"), [0, 0, 0])
+    programmes = dict(programme_names)
+    programme_rows: list[list[Cell]] = sorted(
+        ([programmes.get(row[0], "?"), *_figures(row, 1)] for row in programme_found), key=lambda row: str(row[0])
+    )
+    points = dict(point_names)
+    point_rows: list[list[Cell]] = sorted(
+        ([points.get(row[0], "?"), *_figures(row, 1)] for row in point_found), key=lambda row: str(row[0])
+    )
+
+    order: list[str] = [str(category) for category in CATEGORIES]
+    category_rows: list[list[Cell]] = []
+    unknown = False
+    kg_total = Decimal(0)
+    for row in sorted(category_found, key=lambda row: order.index(row[0]) if row[0] in order else len(order)):
+        kg, unknown_lines = kilograms(row[4]), int(row[5] or 0)
+        unknown = unknown or unknown_lines > 0
+        kg_total += kg
+        weighed = not unknown_lines or kg  # goods none of which has a weight show "—", not 0
+        category_rows.append([_category(row[0]), *_figures(row, 1), kg if weighed else NO_WEIGHT])
+    note = _("Kilograms count only the items whose net weight the catalogue knows.") if unknown else ""
+
+    other_total = other_count[0][0]
     other_rows: list[list[Cell]] = []
     other_unknown = False
     other_kg = Decimal(0)
-    other_found: list[tuple[Any, ...]] = [tuple(row) for row in (await session.execute(other)).all()]
     for category, count, kg, unknown_lines in sorted(
         other_found, key=lambda row: order.index(row[0]) if row[0] in order else len(order)
     ):
@@ -197,7 +207,6 @@ async def build(session: AsyncSession, period: Period) -> list[Table]:
         other_kg += kilograms(kg)
         shown = kilograms(kg) if kg is not None else NO_WEIGHT
         other_rows.append([_category(category), int(count), shown])
-    other_total = await session.scalar(select(func.count()).select_from(Movement).where(*not_on_voucher))
 
     label = _("Total")
     return [

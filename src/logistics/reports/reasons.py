@@ -31,7 +31,7 @@ from logistics.people.models import HouseholdMember, HouseholdReason, Person, Re
 from logistics.reports.core import Cell, Period, Table, as_date, coalesce_date, report
 from logistics.shelter.models import BedAssignment
 from logistics.shelter.occupancy import tonight
-from logistics.vouchers.models import Redemption, Voucher
+from logistics.vouchers.models import Redemption
 
 SHELTER, IN_KIND, ACTIVITIES = "shelter", "in_kind", "activities"
 FORMS = (SHELTER, IN_KIND, ACTIVITIES)
@@ -49,10 +49,8 @@ def helped(period: Period) -> Any:
         end > as_date(period.first),
         end > BedAssignment.first_night,
     )
-    served = (
-        select(Voucher.household_id)
-        .join(Redemption, Redemption.voucher_id == Voucher.id)
-        .where(Redemption.at >= start, Redemption.at < stop, Redemption.undone_at.is_(None))
+    served = select(Redemption.family_id).where(
+        Redemption.at >= start, Redemption.at < stop, Redemption.undone_at.is_(None)
     )
     attended = (
         select(Attendance.person_id)

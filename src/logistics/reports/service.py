@@ -6,7 +6,7 @@ from logistics.core.errors import NotFound
 from logistics.core.i18n import gettext as _
 from logistics.core.service import Service, query
 from logistics.reports.catalogue import ORDER, REPORTS, Definition
-from logistics.reports.core import Period, Report
+from logistics.reports.core import Period, Report, for_reports
 from logistics.reports.policy import VIEW_REPORTS
 
 
@@ -24,6 +24,7 @@ class ReportService(Service):
     @query
     async def build(self, name: str, period: Period) -> Report:
         definition = self.definition(name)
+        await for_reports(self.session)
         tables = await definition.build(self.session, period)
         return Report(
             name=name,

@@ -1,9 +1,15 @@
 """Shelter given in a period (schronienie, MRPiPS-03): persons, families, bed-nights, admissions and exits by kind
 of facility; persons by sex and age; exits by reason.
 
-Three statements, whatever the number of stays: one GROUP BY over the bed assignments of the period (with their
-stays and beds) gives every figure per kind of facility, one counts the families in all, one the people by sex and
-age — never a loop over stays in Python.
+Four statements, whatever the number of stays (never a loop over stays in Python):
+- the people: per person the kinds of facility they stayed at (a bit mask), counted by sex, year of birth and
+  kinds — the people of each kind and in all, and the ages, from one GROUP BY;
+- the families: the same per family;
+- the bed-nights and admissions per site;
+- the exits per site and reason, from the stays;
+run at once, each on a connection of its own (`reports.core.fetch_many`).
+The assignments carry their bed's site, their stay's family and whether they opened it (`BedAssignment.begin`),
+so a year of a region is read from one index (`ix_bed_assignments_nights`) without joining stays or beds.
 
 - A bed-night is a night a stay held a bed (`shelter.occupancy`): the nights of an assignment run from its
   `first_night` up to, not including, its `end_night` (an open one: up to tonight). Only the nights inside the
@@ -25,8 +31,9 @@ age — never a loop over stays in Python.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any, cast
+from typing import Any
 
 from sqlalchemy import and_, case, distinct, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -35,9 +42,20 @@ from sqlalchemy.sql.expression import ColumnElement
 from logistics.core.i18n import _l
 from logistics.core.i18n import gettext as _
 from logistics.people.models import Person, Sex
-from logistics.reports.core import Cell, Period, Table, as_date, days_between, earlier_of, later_of, report, totals
+from logistics.reports.core import (
+    Cell,
+    Period,
+    Table,
+    as_date,
+    days_between,
+    earlier_of,
+    fetch_many,
+    later_of,
+    report,
+    totals,
+)
 from logistics.shelter.labels import CHECKOUT_REASON
-from logistics.shelter.models import Bed, BedAssignment, CheckoutReason, Stay
+from logistics.shelter.models import BedAssignment, CheckoutReason, Stay, night_start
 from logistics.shelter.occupancy import tonight
 from logistics.sites.labels import KIND_LABELS, SHELTER_ORDER
 from logistics.sites.models import SiteKindRow
@@ -75,99 +93,162 @@ def nights_in(period: Period) -> tuple[ColumnElement[int], ColumnElement[bool]]:
     return nights, gave_shelter
 
 
-def _rank_of(rank: Any) -> ColumnElement[int]:
-    return func.coalesce(rank, literal(OTHER))
+def _kinds_mask(ranks: Any) -> ColumnElement[int]:
+    """Per person (or family) grouped: the kinds of facility of their assignments as a bit mask (bit `rank`), so
+    one GROUP BY gives the distinct people of every kind and of all kinds at once."""
+    return func.sum(distinct(literal(1).op("<<")(func.coalesce(ranks.c.rank, literal(OTHER)))))
 
 
-async def _by_kind(session: AsyncSession, period: Period) -> tuple[list[list[Cell]], int, list[list[Cell]]]:
-    """Per kind of facility: people, families, bed-nights, admissions, exits (and exits by reason) — one pass over
-    the assignments of the period; then the families in all (a family of two kinds is one family)."""
+def _per_kind(masks: dict[int, int]) -> dict[int, int]:
+    """kind rank → the people (families) whose mask has its bit, from mask → count."""
+    found: dict[int, int] = {}
+    for mask, count in masks.items():
+        for rank in range(OTHER + 1):
+            if mask & (1 << rank):
+                found[rank] = found.get(rank, 0) + count
+    return found
+
+
+@dataclass
+class Sheltered:
+    """What the report counts, per kind of facility (its rank in SHELTER_ORDER; OTHER: no shelter kind)."""
+
+    people: dict[int, int]
+    families: dict[int, int]
+    nights: dict[int, int]
+    admissions: dict[int, int]
+    exits: dict[int, int]
+    all_families: int
+    by_reason: dict[str, int]
+    by_band_and_sex: dict[tuple[int, str], int]
+
+
+async def _count(session: AsyncSession, period: Period) -> Sheltered:
+    """Four statements over the period's bed assignments and stays (see the module's docstring), run at once."""
     nights, gave_shelter = nights_in(period)
     ranks = site_rank()
-    family = func.coalesce(Stay.group_id, Stay.person_id)
-    first, last = as_date(period.first), as_date(period.last)
-    end = func.coalesce(BedAssignment.end_night, as_date(tonight() + timedelta(days=1)))
-    # A stay begun in the period: its first assignment (begun with it) has its first night in the period.
-    starts_stay = and_(BedAssignment.started_at == Stay.started_at, BedAssignment.first_night >= first)
-    # A stay ended in the period (check-out from 06:00 on the first day to 06:00 after the last): its last
-    # assignment (ended with it) has its end night in the period.
-    ends_stay = and_(
-        BedAssignment.ended_at == Stay.ended_at, BedAssignment.end_night >= first, BedAssignment.end_night <= last
-    )
-    scope = and_(BedAssignment.first_night <= last, or_(end >= first, BedAssignment.first_night >= first))
+    first = as_date(period.first)
 
-    def when(condition: ColumnElement[bool]) -> ColumnElement[int]:
-        return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
-
-    rank = _rank_of(ranks.c.rank)
-    reasons = [reason.value for reason in CheckoutReason]
-    query = (
-        select(
-            rank,
-            func.count(distinct(case((gave_shelter, BedAssignment.person_id)))),
-            func.count(distinct(case((gave_shelter, family)))),
-            func.coalesce(func.sum(case((and_(gave_shelter, nights > 0), nights), else_=0)), 0),
-            when(starts_stay),
-            when(ends_stay),
-            *(when(and_(ends_stay, Stay.checkout_reason == reason)) for reason in reasons),
-        )
-        .select_from(BedAssignment)
-        .join(Stay, Stay.id == BedAssignment.stay_id)
-        .join(Bed, Bed.id == BedAssignment.bed_id)
-        .outerjoin(ranks, ranks.c.site_id == Bed.site_id)
-        .where(scope)
-        .group_by(rank)
-    )
-    per_kind = {int(row[0]): [int(cell) for cell in row[1:]] for row in await session.execute(query)}
-    families_of_period = (
-        select(family.label("family"))
-        .select_from(BedAssignment)
-        .join(Stay, Stay.id == BedAssignment.stay_id)
-        .where(gave_shelter)
-        .group_by(family)
-        .subquery()
-    )
-    families = await session.scalar(select(func.count()).select_from(families_of_period))
-    rows: list[list[Cell]] = []
-    by_reason = [0] * len(reasons)
-    for index, kind in enumerate((*SHELTER_ORDER, None)):
-        figures = per_kind.get(index, [0] * (5 + len(reasons)))
-        row: list[Cell] = [str(KIND_LABELS[kind]) if kind else _("Other sites (no shelter kind now)"), *figures[:5]]
-        if kind is not None or any(figures):
-            rows.append(row)
-        by_reason = [a + b for a, b in zip(by_reason, figures[5:], strict=True)]
-    exits = sum(figures[4] for figures in per_kind.values())
-    reason_rows: list[list[Cell]] = [
-        [str(CHECKOUT_REASON[CheckoutReason(reason)]), count] for reason, count in zip(reasons, by_reason, strict=True)
-    ]
-    if exits > sum(by_reason):
-        reason_rows.append([_("Not recorded"), exits - sum(by_reason)])
-    return rows, int(families or 0), reason_rows
-
-
-def _band_label(low: int, high: int | None) -> str:
-    return _("%(low)s and over", low=low) if high is None else f"{low}–{high}"
-
-
-async def _by_sex_and_age(session: AsyncSession, period: Period) -> list[list[Cell]]:
-    _nights, gave_shelter = nights_in(period)
+    # People: per person the kinds of their assignments, then counted by year of birth, sex and kinds.
     age = period.last.year - Person.birth_year
     band = case(
         (Person.birth_year.is_(None), len(AGE_BANDS)),
         *((age <= high if high is not None else age >= low, index) for index, (low, high) in enumerate(AGE_BANDS)),
         else_=len(AGE_BANDS),
     )
-    people = select(BedAssignment.person_id.label("person_id")).where(gave_shelter).distinct().subquery()
-    counts: dict[tuple[int, str], int] = {}
-    rows_by_band = await session.execute(
-        select(band, Person.sex, func.count())
-        .select_from(people)
-        .join(Person, Person.id == people.c.person_id)
-        .group_by(band, Person.sex)
+    per_person = (
+        select(BedAssignment.person_id.label("person_id"), _kinds_mask(ranks).label("mask"))
+        .select_from(BedAssignment)
+        .outerjoin(ranks, ranks.c.site_id == BedAssignment.site_id)
+        .where(gave_shelter)
+        .group_by(BedAssignment.person_id)
+        .subquery()
     )
-    for index, sex, count in rows_by_band.all():
-        key = (int(cast(int, index)), str(sex))
-        counts[key] = counts.get(key, 0) + int(cast(int, count))
+    people = (
+        select(band, Person.sex, per_person.c.mask, func.count())
+        .select_from(per_person)
+        .join(Person, Person.id == per_person.c.person_id)
+        .group_by(band, Person.sex, per_person.c.mask)
+    )
+    # Families: the same per family.
+    per_family = (
+        select(_kinds_mask(ranks).label("mask"))
+        .select_from(BedAssignment)
+        .outerjoin(ranks, ranks.c.site_id == BedAssignment.site_id)
+        .where(gave_shelter)
+        .group_by(BedAssignment.family_id)
+        .subquery()
+    )
+    families = select(per_family.c.mask, func.count()).group_by(per_family.c.mask)
+    # Bed-nights (never negative for an assignment that gave shelter in the period) and admissions (a stay begun
+    # in the period: the assignment it began with has its first night in it) per site.
+    opened = and_(BedAssignment.opens_stay.is_(True), BedAssignment.first_night >= first)
+    per_site = (
+        select(
+            BedAssignment.site_id,
+            func.coalesce(func.sum(nights), 0),
+            func.coalesce(func.sum(case((opened, 1), else_=0)), 0),
+        )
+        .where(gave_shelter)
+        .group_by(BedAssignment.site_id)
+    )
+    # Exits: stays checked out from 06:00 on the period's first day to 06:00 after its last (the end night in the
+    # period), under the kind of the site of the last bed (the stay's site).
+    exited = (
+        select(Stay.site_id, Stay.checkout_reason, func.count())
+        .where(Stay.ended_at >= night_start(period.first), Stay.ended_at < night_start(period.after))
+        .group_by(Stay.site_id, Stay.checkout_reason)
+    )
+    site_ranks, people_rows, family_rows, site_rows, exit_rows = await fetch_many(
+        session, select(ranks.c.site_id, ranks.c.rank), people, families, per_site, exited
+    )
+
+    rank_of = {site_id: int(rank) for site_id, rank in site_ranks}
+    people_masks: dict[int, int] = {}
+    by_band_and_sex: dict[tuple[int, str], int] = {}
+    for index, sex, mask, count in people_rows:
+        key = (int(index), str(sex))
+        by_band_and_sex[key] = by_band_and_sex.get(key, 0) + int(count)
+        people_masks[int(mask)] = people_masks.get(int(mask), 0) + int(count)
+    family_masks = {int(mask): int(count) for mask, count in family_rows}
+    night_sum: dict[int, int] = {}
+    admissions: dict[int, int] = {}
+    for site_id, site_nights, began in site_rows:
+        rank = rank_of.get(site_id, OTHER)
+        night_sum[rank] = night_sum.get(rank, 0) + int(site_nights)
+        admissions[rank] = admissions.get(rank, 0) + int(began)
+    exits: dict[int, int] = {}
+    by_reason: dict[str, int] = {}
+    for site_id, reason, count in exit_rows:
+        rank = rank_of.get(site_id, OTHER)
+        exits[rank] = exits.get(rank, 0) + int(count)
+        by_reason[reason] = by_reason.get(reason, 0) + int(count)
+
+    return Sheltered(
+        people=_per_kind(people_masks),
+        families=_per_kind(family_masks),
+        nights=night_sum,
+        admissions=admissions,
+        exits=exits,
+        all_families=sum(family_masks.values()),
+        by_reason=by_reason,
+        by_band_and_sex=by_band_and_sex,
+    )
+
+
+def _kind_rows(counted: Sheltered) -> list[list[Cell]]:
+    rows: list[list[Cell]] = []
+    for index, kind in enumerate((*SHELTER_ORDER, None)):
+        figures = [
+            counted.people.get(index, 0),
+            counted.families.get(index, 0),
+            counted.nights.get(index, 0),
+            counted.admissions.get(index, 0),
+            counted.exits.get(index, 0),
+        ]
+        row: list[Cell] = [str(KIND_LABELS[kind]) if kind else _("Other sites (no shelter kind now)"), *figures]
+        if kind is not None or any(figures):
+            rows.append(row)
+    return rows
+
+
+def _reason_rows(counted: Sheltered) -> list[list[Cell]]:
+    reasons = [reason.value for reason in CheckoutReason]
+    rows: list[list[Cell]] = [
+        [str(CHECKOUT_REASON[CheckoutReason(reason)]), counted.by_reason.get(reason, 0)] for reason in reasons
+    ]
+    unrecorded = sum(counted.exits.values()) - sum(counted.by_reason.get(reason, 0) for reason in reasons)
+    if unrecorded:
+        rows.append([_("Not recorded"), unrecorded])
+    return rows
+
+
+def _band_label(low: int, high: int | None) -> str:
+    return _("%(low)s and over", low=low) if high is None else f"{low}–{high}"
+
+
+def _age_rows(counted: Sheltered) -> list[list[Cell]]:
+    counts = counted.by_band_and_sex
     rows: list[list[Cell]] = []
     labels = [_band_label(low, high) for low, high in AGE_BANDS] + [_("Year of birth not recorded")]
     for index, label in enumerate(labels):
@@ -187,12 +268,12 @@ async def _by_sex_and_age(session: AsyncSession, period: Period) -> list[list[Ce
     ),
 )
 async def build(session: AsyncSession, period: Period) -> list[Table]:
-    kinds, families, reasons = await _by_kind(session, period)
-    ages = await _by_sex_and_age(session, period)
+    counted = await _count(session, period)
+    kinds, reasons, ages = _kind_rows(counted), _reason_rows(counted), _age_rows(counted)
     ages_total = totals(ages, _("Total"))
     kinds_total = totals(kinds, _("Total"))
     # A person (a family) staying at facilities of two kinds is one person (family) in all.
-    kinds_total[1], kinds_total[2] = ages_total[-1], families
+    kinds_total[1], kinds_total[2] = ages_total[-1], counted.all_families
     return [
         Table(
             _("Shelter by kind of facility"),

@@ -9,7 +9,7 @@ an assignment ends; the next one is a new row.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Any
 from uuid import UUID
@@ -116,9 +116,13 @@ class Stay(UUIDv7AuditBase):
 
     __tablename__ = "stays"
     __table_args__ = (
-        Index("ix_stays_site_open", "site_id", "ended_at"),
-        Index("ix_stays_person", "person_id"),
+        # A site's open stays; and, covering, the reports' exits of a period by site and reason (SQLite skip-scans
+        # it over the sites; PostgreSQL reads ix_stays_ended).
+        Index("ix_stays_site_open", "site_id", "ended_at", "checkout_reason"),
+        # A person's stays; covering "stayed in a shelter in the period" (the FEPŻ report's homeless people).
+        Index("ix_stays_person", "person_id", "started_at", "ended_at"),
         Index("ix_stays_started_at", "started_at"),
+        Index("ix_stays_ended", "ended_at", "site_id", "checkout_reason"),
     )
 
     person_id: Mapped[UUID] = mapped_column(ForeignKey("people.id"))
@@ -130,10 +134,21 @@ class Stay(UUIDv7AuditBase):
     #: People checked in together (a family) share a group id.
     group_id: Mapped[UUID | None] = mapped_column(default=None)
 
+    @property
+    def family_id(self) -> UUID:
+        """The family the reports count the stay under: its group, or the person checked in alone."""
+        return self.group_id or self.person_id
+
 
 def night_of(moment: datetime) -> date:
     """The night a moment belongs to: its day in the centre's time zone (before 06:00, still the night before)."""
     return (moment.astimezone(local_zone()) - timedelta(hours=6)).date()
+
+
+def night_start(night: date) -> datetime:
+    """The first moment of a night (06:00 of its day in the centre's time zone): `night_of(m) == night` exactly
+    when `night_start(night) <= m < night_start(night + 1 day)`."""
+    return datetime.combine(night, time(6), local_zone())
 
 
 class BedAssignment(UUIDv7Base):
@@ -142,12 +157,21 @@ class BedAssignment(UUIDv7Base):
     `first_night` and `end_night` are the nights of `started_at` and `ended_at` (`night_of`), kept with them on
     every insert and update (the listener below; the one bulk UPDATE that ends an assignment sets both), so
     bed-nights of any period are one SQL sum over indexed dates: the assignment holds the nights from `first_night`
-    up to, not including, `end_night`. `logistics reports verify` checks them against the times.
+    up to, not including, `end_night`.
+
+    `site_id` (the bed's site), `family_id` (the stay's group, or its person when checked in alone) and
+    `opens_stay` (the assignment the stay began with) are copied from the bed and the stay when the assignment
+    begins (`begin`), so the reports count a year of a region from one index, without joining stays and beds.
+    All of them can be rebuilt from the times, the beds and the stays: `logistics reports verify` checks them.
     """
 
     __tablename__ = "bed_assignments"
-    # Covering the reports' reads (who held which bed on which nights) so a year of a region is read from the index.
-    __table_args__ = (Index("ix_bed_assignments_nights", "first_night", "end_night", "person_id", "bed_id", "stay_id"),)
+    # Covering the reports' reads (who held a bed where, on which nights) so a year of a region is read from it.
+    __table_args__ = (
+        Index(
+            "ix_bed_assignments_nights", "first_night", "end_night", "site_id", "person_id", "family_id", "opens_stay"
+        ),
+    )
 
     stay_id: Mapped[UUID] = mapped_column(ForeignKey("stays.id"), index=True)
     bed_id: Mapped[UUID] = mapped_column(ForeignKey("beds.id"), index=True)
@@ -156,6 +180,22 @@ class BedAssignment(UUIDv7Base):
     ended_at: Mapped[datetime | None] = mapped_column(DateTimeUTC, default=None)
     first_night: Mapped[date] = mapped_column(Date)
     end_night: Mapped[date | None] = mapped_column(Date, default=None)
+    site_id: Mapped[UUID] = mapped_column(ForeignKey("sites.id"))
+    family_id: Mapped[UUID]
+    opens_stay: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    @classmethod
+    def begin(cls, stay: Stay, bed: Bed, at: datetime) -> BedAssignment:
+        """The stay's next assignment, to `bed` from `at` (its first when `at` is when the stay began)."""
+        return cls(
+            stay_id=stay.id,
+            bed_id=bed.id,
+            person_id=stay.person_id,
+            started_at=at,
+            site_id=bed.site_id,
+            family_id=stay.family_id,
+            opens_stay=at == stay.started_at,
+        )
 
 
 @event.listens_for(BedAssignment, "before_insert")

@@ -214,7 +214,7 @@ class StayService(ShelterService):
                 stay = Stay(person_id=person.id, site_id=bed.site_id, started_at=now, group_id=group_id)
                 self.session.add(stay)
                 await self.session.flush()
-                self.session.add(BedAssignment(stay_id=stay.id, bed_id=bed.id, person_id=person.id, started_at=now))
+                self.session.add(BedAssignment.begin(stay, bed, now))
                 person.last_activity_at = now
                 await audit.record(self.session, self.actor, "stay.check_in", "person", person.id, ["stay", "bed"])
                 stays[person_id] = stay
@@ -321,7 +321,7 @@ class StayService(ShelterService):
         old_bed_id = await self._end_assignment(stay.id, now)
         if old_bed_id is not None:
             await self._gate(old_bed_id, {BedState.OCCUPIED}, BedState.AVAILABLE)
-        self.session.add(BedAssignment(stay_id=stay.id, bed_id=bed.id, person_id=person.id, started_at=now))
+        self.session.add(BedAssignment.begin(stay, bed, now))
         stay.site_id = bed.site_id
         await audit.record(self.session, self.actor, "stay.move", "person", person.id, ["bed"])
         return stay

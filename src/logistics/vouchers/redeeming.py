@@ -264,9 +264,9 @@ class RedemptionService(Service):
         goods = await self._goods(voucher.lines)
         whole = {goods_id for goods_id, (_name, unit, kit) in goods.items() if kit or unit in COUNTED_UNITS}
         plan = self._plan({line.goods_id: line for line in voucher.lines}, wants, whole)
-        redemption = Redemption(
+        redemption = Redemption.for_voucher(
+            voucher,
             request_id=request_id,
-            voucher_id=voucher.id,
             point_id=point.id,
             at=datetime.now(UTC),
             user_name=self.actor.username,
