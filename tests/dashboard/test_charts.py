@@ -8,7 +8,7 @@ from xml.etree import ElementTree
 
 import pytest
 
-from logistics.core.i18n import set_locale
+from logistics.core.i18n import in_locale
 from logistics.web.charts import Bar, Series, bar_chart, line_chart, nice_ticks
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -16,7 +16,8 @@ SVG = "{http://www.w3.org/2000/svg}"
 
 @pytest.fixture(autouse=True)
 def english():
-    set_locale("en")
+    with in_locale("en"):  # reset afterwards: a language set for good would leak into the worker's next tests
+        yield
 
 
 def svg_of(html: str) -> ElementTree.Element:
@@ -128,6 +129,6 @@ def test_a_bar_chart_draws_bars_to_scale_with_labels_links_and_values():
 
 
 def test_numbers_are_written_as_the_language_writes_them():
-    set_locale("pl")
-    chart = line_chart("Zajęte", ["a", "b"], [Series("x", [1.5, 1200])])
-    assert chart.rows == [["a", "1,5"], ["b", "1\xa0200"]]
+    with in_locale("pl"):
+        chart = line_chart("Zajęte", ["a", "b"], [Series("x", [1.5, 1200])])
+        assert chart.rows == [["a", "1,5"], ["b", "1\xa0200"]]
