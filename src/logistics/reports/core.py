@@ -19,7 +19,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Date, case, func, literal, text
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import ColumnElement
 from sqlalchemy.sql.functions import FunctionElement
@@ -186,14 +186,13 @@ async def fetch(session: AsyncSession, statement: Any) -> list[Any]:
     return list((await session.execute(statement)).all())
 
 
-async def for_reports(connection: AsyncConnection | AsyncSession) -> None:
+async def for_reports(session: AsyncSession) -> None:
     """Settings for a transaction that counts a report (PostgreSQL: `work_mem` and no JIT, for this transaction
     only)."""
-    dialect = connection.get_bind().dialect if isinstance(connection, AsyncSession) else connection.dialect
-    if dialect.name == "postgresql":
-        await connection.execute(text(f"SET LOCAL work_mem = '{REPORT_WORK_MEM}'"))
+    if session.get_bind().dialect.name == "postgresql":
+        await session.execute(text(f"SET LOCAL work_mem = '{REPORT_WORK_MEM}'"))
         # Compiling a report's statements to machine code takes ~90 ms each and saves less than that here.
-        await connection.execute(text("SET LOCAL jit = off"))
+        await session.execute(text("SET LOCAL jit = off"))
 
 
 async def fetch_many(session: AsyncSession, *statements: Any) -> list[list[Any]]:

@@ -45,30 +45,22 @@ def redemptions(period: Period) -> tuple[Any, ...]:
     )
 
 
-def per_family(groups: Any, key: str | None, table: str | None = None) -> Any:
-    """[table,] key, families, persons, handouts[, kilograms, lines of unknown weight] over `groups` (rows of …,
-    family, size, handouts[, kg, unknown]): a family counts once per key (NULL: in all), with its largest household
-    size. `table` names the rows when several of these are one UNION."""
+def per_family(groups: Any, key: str | None, table: str) -> Any:
+    """table, key, families, persons, handouts over `groups` (rows of …, family, size, handouts): a family counts
+    once per key (NULL: in all), with its largest household size; `table` names the rows of one UNION."""
     keys = [groups.c[key]] if key else []
-    weighed = "kg" in groups.c
     families = (
-        select(
-            *keys,
-            func.max(groups.c.size).label("size"),
-            func.sum(groups.c.handouts).label("handouts"),
-            *([func.sum(groups.c.kg).label("kg"), func.sum(groups.c.unknown).label("unknown")] if weighed else []),
-        )
+        select(*keys, func.max(groups.c.size).label("size"), func.sum(groups.c.handouts).label("handouts"))
         .group_by(*keys, groups.c.family)
         .subquery()
     )
     outer = [families.c[key]] if key else []
     return select(
-        *([literal(table).label("table")] if table else []),
+        literal(table).label("table"),
         *(outer or [null().label("key")]),
         func.count(),
         func.sum(families.c.size),
         func.sum(families.c.handouts),
-        *([func.sum(families.c.kg), func.sum(families.c.unknown)] if weighed else []),
     ).group_by(*outer)
 
 
@@ -130,7 +122,15 @@ async def build(session: AsyncSession, period: Period) -> list[Table]:
         .group_by(Item.category, Redemption.family_id)
         .subquery()
     )
-    by_category = per_family(goods, "category")
+    # Already one row per (kind of goods, family): families, persons and handouts are sums over it.
+    by_category = select(
+        goods.c.category,
+        func.count(),
+        func.sum(goods.c.size),
+        func.sum(goods.c.handouts),
+        func.sum(goods.c.kg),
+        func.sum(goods.c.unknown),
+    ).group_by(goods.c.category)
     # Goods issued from stock without a voucher (to a household, a kitchen): the recipient is free text.
     reversal = aliased(Movement)
     not_on_voucher = (

@@ -136,29 +136,27 @@ async def _count(session: AsyncSession, period: Period) -> Sheltered:
         *((age <= high if high is not None else age >= low, index) for index, (low, high) in enumerate(AGE_BANDS)),
         else_=len(AGE_BANDS),
     )
-    per_person = (
-        select(BedAssignment.person_id.label("person_id"), _kinds_mask(ranks).label("mask"))
-        .select_from(BedAssignment)
-        .outerjoin(ranks, ranks.c.site_id == BedAssignment.site_id)
-        .where(gave_shelter)
-        .group_by(BedAssignment.person_id)
-        .subquery()
-    )
+
+    def kinds_of(who: Any) -> Any:
+        """Per person (or family): the kinds of facility of their assignments in the period, as a mask."""
+        return (
+            select(who.label("who"), _kinds_mask(ranks).label("mask"))
+            .select_from(BedAssignment)
+            .outerjoin(ranks, ranks.c.site_id == BedAssignment.site_id)
+            .where(gave_shelter)
+            .group_by(who)
+            .subquery()
+        )
+
+    per_person = kinds_of(BedAssignment.person_id)
     people = (
         select(band, Person.sex, per_person.c.mask, func.count())
         .select_from(per_person)
-        .join(Person, Person.id == per_person.c.person_id)
+        .join(Person, Person.id == per_person.c.who)
         .group_by(band, Person.sex, per_person.c.mask)
     )
     # Families: the same per family.
-    per_family = (
-        select(_kinds_mask(ranks).label("mask"))
-        .select_from(BedAssignment)
-        .outerjoin(ranks, ranks.c.site_id == BedAssignment.site_id)
-        .where(gave_shelter)
-        .group_by(BedAssignment.family_id)
-        .subquery()
-    )
+    per_family = kinds_of(BedAssignment.family_id)
     families = select(per_family.c.mask, func.count()).group_by(per_family.c.mask)
     # Bed-nights (never negative for an assignment that gave shelter in the period) and admissions (a stay begun
     # in the period: the assignment it began with has its first night in it) per site.
