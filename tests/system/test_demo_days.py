@@ -35,6 +35,7 @@ from logistics.seeding import WALK_INS, load_demo
 from logistics.settings import get_settings
 from logistics.shelter.models import OccupancySnapshot, RollCallMark, Stay
 from logistics.shelter.rollcall import RollCallService, night_of, review_days
+from logistics.shelter.seeding import demo_night
 from logistics.sites.models import Site, SiteKind
 from logistics.vouchers.models import Redemption, VoucherStatus
 from logistics.vouchers.redeeming import RedemptionService, Refusal
@@ -163,20 +164,21 @@ async def test_the_history_lies_in_the_weeks_before_the_load_day(demo):
         ]
         assert due and len(due) < len(current) / 2  # due for review: some, not all
 
+        night = demo_night(today)  # between midnight and 06:00, the night is still yesterday's
         nights = Counter(await session.scalars(select(RollCallMark.night)))
-        assert today not in nights  # tonight's roll call is left to do
-        assert nights[today - timedelta(days=1)] > 20
-        assert min(nights) <= today - timedelta(days=28)
+        assert night not in nights  # tonight's roll call is left to do
+        assert nights[night - timedelta(days=1)] > 20
+        assert min(nights) <= night - timedelta(days=28)
         absent = 0
         for site in sites.values():
             if SiteKind.NIGHT_SHELTER in site.kinds or SiteKind.SHELTER in site.kinds:
-                rows = await RollCallService(session, COORDINATOR).sheet(site.id, today)
+                rows = await RollCallService(session, COORDINATOR).sheet(site.id, night)
                 absent += sum(row.propose_check_out for row in rows)
                 assert all(row.present is None for row in rows)
         assert absent >= 2  # absence proposals
 
         snapshots = set(await session.scalars(select(OccupancySnapshot.night)))
-        assert {today - timedelta(days=n) for n in range(28)} <= snapshots
+        assert {night - timedelta(days=n) for n in range(28)} <= snapshots
 
         at = list(await session.scalars(select(Redemption.at)))
         assert max(at) < day_ends

@@ -46,6 +46,12 @@ ABSENT = 2
 ROLL_CALL_NIGHTS = 42
 
 
+def demo_night(today: date) -> date:
+    """The night the demo loaded for `today` treats as tonight: the current night on the real day (before 06:00
+    that is still yesterday's night), the load day itself on any other day."""
+    return tonight() if today == local_today() else today
+
+
 async def load_shelter_demo(session: AsyncSession, data: dict[str, Any], today: date | None = None) -> int:
     """Rooms, beds, residents and holds for each demo shelter that has no rooms yet, a short waiting list and 90
     nights of occupancy history; returns beds added.
@@ -56,7 +62,7 @@ async def load_shelter_demo(session: AsyncSession, data: dict[str, Any], today: 
     places, stays = PlacesService(session, ACTOR), StayService(session, ACTOR)
     real = local_today()
     today = today or real
-    night = tonight() if today == real else today
+    night = demo_night(today)
     now = datetime.now(UTC) if today == real else datetime.combine(today, time(14), local_zone()).astimezone(UTC)
     rng = random.Random(42)
     added = 0
