@@ -20,6 +20,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from benchmarks import (
     bench_foundation,
     bench_inventory,
+    bench_offline_manifest,
+    bench_offline_sync,
     bench_registry,
     bench_reports,
     bench_shelter,
@@ -63,6 +65,8 @@ def benchmarks(postgres: str | None) -> list[tuple[str, Callable[[], dict[str, o
             lambda: bench_vouchers.steady(rates=(50, 75, 100)),
         ),
         ("reports and dashboard / SQLite", lambda: bench_reports.run()),
+        ("offline manifest, 5,000 vouchers / SQLite", lambda: bench_offline_manifest.run()),
+        ("offline sync, 1,000 queued redemptions / SQLite, 1 process", lambda: bench_offline_sync.run()),
     ]
     if postgres:
         runs += [
@@ -89,6 +93,14 @@ def benchmarks(postgres: str | None) -> list[tuple[str, Callable[[], dict[str, o
             (
                 "reports and dashboard / PostgreSQL",
                 lambda: bench_reports.run(fresh_postgres(postgres, "logistics_bench_reports")),
+            ),
+            (
+                "offline manifest, 5,000 vouchers / PostgreSQL",
+                lambda: bench_offline_manifest.run(fresh_postgres(postgres, "logistics_bench_manifest")),
+            ),
+            (
+                "offline sync, 1,000 queued redemptions / PostgreSQL, 2 processes",
+                lambda: bench_offline_sync.run(fresh_postgres(postgres, "logistics_bench_offline_sync"), workers=2),
             ),
         ]
     return runs

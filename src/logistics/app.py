@@ -65,7 +65,9 @@ from logistics.vouchers import start as _vouchers_start  # noqa: F401 — regist
 from logistics.vouchers.api import COMPONENTS as API_COMPONENTS
 from logistics.vouchers.api import VoucherApi
 from logistics.vouchers.api_docs import LocalSwaggerRenderPlugin
+from logistics.vouchers.conflict_controllers import ConflictController
 from logistics.vouchers.controllers import VoucherController
+from logistics.vouchers.manifest_api import ManifestApi
 from logistics.vouchers.point_controllers import DeviceController, ReconciliationController
 from logistics.vouchers.programme_controllers import ProgrammeController
 from logistics.vouchers.public import public_voucher
@@ -136,10 +138,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
             AttendanceController,
             ActivityController,
             VoucherApi,
+            ManifestApi,
             VoucherController,
             ProgrammeController,
             DeviceController,
             ReconciliationController,
+            ConflictController,
             public_voucher,
             RollCallController,
             HistoryController,

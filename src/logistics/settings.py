@@ -85,6 +85,8 @@ class Settings:
     #: The FEPŻ report: the programme whose vouchers are EU food aid (its code), and the children's age bands.
     fepz_programme: str = "FEPZ"
     fepz_child_bands: str = "0-15,16-17"
+    #: How long after its last manifest a scanning page still decides scans offline (then it refuses to decide).
+    offline_hours: int = 8
     templates_dir: Path = PROJECT_ROOT / "templates"
     static_dir: Path = PROJECT_ROOT / "static"
     seeds_dir: Path = PROJECT_ROOT / "seeds"
@@ -127,6 +129,9 @@ def load_settings() -> Settings:
         parse_age_bands(child_bands)
     except ValueError as error:
         raise ValueError(f"LOGISTICS_FEPZ_CHILD_BANDS: {error}") from None
+    offline_hours = _env("OFFLINE_HOURS", "8").strip()
+    if not offline_hours.isdigit() or not 1 <= int(offline_hours) <= 72:
+        raise ValueError(f"LOGISTICS_OFFLINE_HOURS must be a whole number of hours from 1 to 72, not {offline_hours!r}")
     return Settings(
         database_url=_env("DATABASE_URL", f"sqlite+aiosqlite:///{var_dir / 'logistics.db'}"),
         secret_key=_secret_key(var_dir),
@@ -157,6 +162,7 @@ def load_settings() -> Settings:
         ),
         fepz_programme=_env("FEPZ_PROGRAMME", "FEPZ").strip().upper(),
         fepz_child_bands=child_bands,
+        offline_hours=int(offline_hours),
     )
 
 

@@ -69,6 +69,19 @@ class RedemptionIn(msgspec.Struct, forbid_unknown_fields=True):
         ),
     ]
     lines: Annotated[list[RedemptionLineIn], msgspec.Meta(max_length=50)] | None = None  # omitted: all remaining
+    offline_at: (
+        Annotated[
+            datetime,
+            msgspec.Meta(
+                description="An offline scan being synced: when it was confirmed on the device (ISO 8601 with a time "
+                "zone). The goods have left: the redemption is always recorded (201) at that time, with the stock "
+                "issued as of then — as a conflict (`conflict`) when the voucher could not give it at that moment. "
+                "`lines` are required. More than 5 minutes ahead of the server's clock, older than the offline "
+                "session's hours plus 24 h, or without a zone: 422 bad_offline_at, nothing recorded."
+            ),
+        ]
+        | None
+    ) = None
 
 
 # --- responses -------------------------------------------------------------------------------------------------
@@ -103,11 +116,16 @@ class HandedOut(msgspec.Struct):
 class RedemptionOut(msgspec.Struct):
     id: UUID
     request_id: str
-    at: datetime
+    at: datetime  # an offline redemption: the time of the scan (`offline_at`)
     point: UUID
-    lines: list[HandedOut]
+    lines: list[HandedOut]  # everything handed out, including the part over what the voucher still had
     undone: bool
     voucher: VoucherOut
+    #: An offline redemption the voucher could not give at that moment, and why: already_redeemed,
+    #: over_remaining, revoked, expired, not_yet_valid, wrong_point, not_enough_stock (no stock movement
+    #: written); None when there is none. A coordinator resolves it on /vouchers/conflicts.
+    conflict: str | None
+    offline: bool  # recorded from an offline scan (`offline_at`)
 
 
 class MissingOut(msgspec.Struct):
@@ -161,6 +179,8 @@ def redemption_out(outcome: Outcome) -> RedemptionOut:
         lines=[HandedOut(item=goods, quantity=number(quantity)) for goods, quantity in outcome.handed_out()],
         undone=redemption.undone_at is not None,
         voucher=voucher_out(outcome.voucher),
+        conflict=redemption.conflict or None,
+        offline=redemption.offline_received_at is not None,
     )
 
 
@@ -248,6 +268,11 @@ class VoucherApi(Controller):
             200: ResponseSpec(
                 RedemptionOut, description="The same request_id again: the first redemption; nothing changed."
             ),
+            201: ResponseSpec(
+                RedemptionOut,
+                description="Recorded. With `offline_at`, also when the voucher could not give it then: `conflict` "
+                "says why.",
+            ),
             **_errors(
                 {
                     400: "The body is not JSON, or nests too deeply (body_too_deep).",
@@ -257,7 +282,8 @@ class VoucherApi(Controller):
                     410: "revoked, expired.",
                     413: "The body is too large.",
                     422: "malformed_code, over_remaining, bad_quantity, not_on_voucher, nothing_to_hand_out, "
-                    "bad_request_id, request_id_reused; or a body that does not fit the schema (with `field`).",
+                    "bad_request_id, request_id_reused, bad_offline_at (`offline_at` in the future or too old); or a "
+                    "body that does not fit the schema (with `field`).",
                 }
             ),
         },
@@ -268,11 +294,20 @@ class VoucherApi(Controller):
         data: Annotated[RedemptionIn, Body(schema_extra={"additionalProperties": False})],  # unknown fields: 422
     ) -> Response[RedemptionOut]:
         """Hand out the lines (everything remaining when `lines` is omitted) and issue the stock from the point.
-        201 with the redemption; the same `request_id` again: 200 with the same body and nothing changed."""
+        201 with the redemption; the same `request_id` again: 200 with the same body and nothing changed.
+
+        With `offline_at` (a scan decided offline, synced now): what the lines say was handed out then is recorded
+        at that time whatever the voucher says now — a voucher redeemed meanwhile, revoked, expired, not valid at
+        the point, or too little stock in the ledger makes it a conflict (`conflict`), not a refusal."""
         wants: dict[UUID, Decimal] | None = None
         if data.lines is not None:
             wants = {}
             for line in data.lines:
                 wants[line.item] = wants.get(line.item, Decimal(0)) + Decimal(line.quantity)
-        outcome = await redemptions.redeem(data.code, data.point, data.request_id, wants)
+        if data.offline_at is not None:
+            outcome = await redemptions.redeem_offline(
+                data.code, data.point, data.request_id, wants or {}, data.offline_at
+            )
+        else:
+            outcome = await redemptions.redeem(data.code, data.point, data.request_id, wants)
         return Response(redemption_out(outcome), status_code=201 if outcome.created else 200)

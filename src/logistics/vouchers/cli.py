@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 import click
@@ -201,3 +201,88 @@ def devices_revoke(app: Litestar, device_id: UUID) -> None:
     except DomainError as error:
         raise click.ClickException(error.message) from error
     click.echo("Revoked.")
+
+
+CONFLICTS_HEADER = [
+    "redemption",
+    "conflict",
+    "resolved_at",
+    "resolved_by",
+    "note",
+    "code",
+    "holder",
+    "programme",
+    "point",
+    "at",
+    "by",
+    "offline",
+    "received_at",
+    "undone",
+    "goods",
+    "quantity",
+    "over",
+]
+
+
+@vouchers.command(name="conflicts")
+@click.option("--point", default=None, help="Only this distribution point: its name or id.")
+@click.option("--from", "since", type=click.DateTime(["%Y-%m-%d"]), default=None, help="From this day (YYYY-MM-DD).")
+@click.option("--all", "include_resolved", is_flag=True, help="Resolved conflicts too.")
+@click.option("--format", "output_format", type=click.Choice(["csv"]), default="csv", show_default=True)
+@click.option("--output", default="-", show_default=True, help="File to write; - for standard output.")
+def vouchers_conflicts(
+    app: Litestar, point: str | None, since: Any, include_resolved: bool, output_format: str, output: str
+) -> None:
+    """Conflicts of offline hand-outs (unresolved first; with --all resolved ones too): one CSV row per line handed
+    out by each redemption of the conflict's voucher — the conflicting one has `conflict` filled, the others
+    (the voucher's other hand-outs) leave it empty. Holders as the scan page shows them (first name, initial)."""
+    from logistics.core.actor import Actor
+    from logistics.core.errors import DomainError
+    from logistics.inventory.ledger import number
+    from logistics.sites.services import resolve_site_ids
+    from logistics.vouchers.conflicts import ConflictService
+
+    def when(value: Any) -> str:
+        return value.isoformat() if value else ""
+
+    async def rows(session: AsyncSession) -> bytes:
+        point_id = (await resolve_site_ids(session, [point]))[0] if point else None
+        found = await ConflictService(session, Actor.system(ACTOR_NAME)).find(
+            point_id, since.date() if since else None, include_resolved
+        )
+        lines = []
+        for conflict in found:
+            resolution = [
+                conflict.redemption.conflict,
+                when(conflict.redemption.conflict_resolved_at),
+                conflict.redemption.conflict_resolved_by,
+                conflict.redemption.conflict_note,
+            ]
+            for hand_out in conflict.hand_outs:
+                redemption = hand_out.redemption
+                mine = redemption.id == conflict.redemption.id
+                for line in hand_out.lines:
+                    lines.append(
+                        [
+                            str(conflict.redemption.id) if mine else "",
+                            *(resolution if mine else ["", "", "", ""]),
+                            conflict.code,
+                            conflict.holder,
+                            conflict.programme,
+                            hand_out.point,
+                            when(redemption.at),
+                            hand_out.by,
+                            "yes" if hand_out.offline else "no",
+                            when(redemption.offline_received_at),
+                            "yes" if redemption.undone_at else "no",
+                            line.goods,
+                            number(line.quantity),
+                            number(line.over) if line.over else "",
+                        ]
+                    )
+        return _csv(CONFLICTS_HEADER, lines)
+
+    try:
+        write_output(output, run_with_session(app, rows))
+    except DomainError as error:
+        raise click.ClickException(error.message) from error

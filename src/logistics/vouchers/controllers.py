@@ -196,6 +196,7 @@ class VoucherController(Controller):
             lines=page.lines,
             programme=page.programme,
             redemptions=page.redemptions,
+            over=page.over,
             statuses=STATUSES,
             layouts=LAYOUTS,
             code=codes.format_code(page.voucher.code),

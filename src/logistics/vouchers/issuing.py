@@ -28,6 +28,7 @@ from logistics.db import lock_keys
 from logistics.people.households import threshold_on
 from logistics.people.models import Household
 from logistics.sites.models import Site
+from logistics.vouchers.conflicts import over_redeemed, over_text
 from logistics.vouchers.documents import entitlement, voucher_prints
 from logistics.vouchers.models import (
     Cycle,
@@ -77,6 +78,7 @@ class VoucherPage:
     lines: list[str]
     programme: Programme
     redemptions: list[tuple[Redemption, str]]  # with the point's name, oldest first
+    over: str = ""  # handed out beyond the voucher by offline hand-outs (conflicts), e.g. "1 × Paczka A"
 
 
 @dataclass(frozen=True)
@@ -421,6 +423,7 @@ class VoucherService(Service):
             await entitlement(self.session, voucher),
             await self.programme(voucher.programme_id),
             [(redemption, point) for redemption, point in redemptions.all()],
+            over_text(await over_redeemed(self.session, voucher.id)),
         )
 
     @query

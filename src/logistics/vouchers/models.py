@@ -47,6 +47,18 @@ class VoucherStatus(StrEnum):
     REVOKED = "revoked"
 
 
+class Conflict(StrEnum):
+    """Why an offline redemption should not have been handed out (`Redemption.conflict`)."""
+
+    ALREADY_REDEEMED = "already_redeemed"  # nothing remained on the lines handed out
+    OVER_REMAINING = "over_remaining"  # some remained, less than was handed out
+    REVOKED = "revoked"
+    EXPIRED = "expired"
+    NOT_YET_VALID = "not_yet_valid"
+    WRONG_POINT = "wrong_point"
+    NOT_ENOUGH_STOCK = "not_enough_stock"  # the ledger had less at the point: no stock movement was written
+
+
 class Programme(UUIDv7AuditBase):
     __tablename__ = "programmes"
 
@@ -199,6 +211,15 @@ class Redemption(UUIDv7Base):
             "household_size",
             "movement_id",
         ),
+        # The conflicts (a few among many redemptions), unresolved ones first: a small partial index.
+        Index(
+            "ix_redemptions_conflicts",
+            "conflict_resolved_at",
+            "point_id",
+            "at",
+            sqlite_where=text("conflict <> ''"),
+            postgresql_where=text("conflict <> ''"),
+        ),
     )
 
     request_id: Mapped[str] = mapped_column(String(64), unique=True)
@@ -211,6 +232,16 @@ class Redemption(UUIDv7Base):
     undone_at: Mapped[datetime | None] = mapped_column(DateTimeUTC, default=None)
     undone_by: Mapped[str] = mapped_column(String(64), default="")
     undo_movement_id: Mapped[UUID | None] = mapped_column(ForeignKey("movements.id"), default=None)
+    #: When an offline redemption (a scan decided on the device without the server, `at` being the scan's time)
+    #: reached the server; None for one decided online.
+    offline_received_at: Mapped[datetime | None] = mapped_column(DateTimeUTC, default=None)
+    #: Why the goods should not have been handed out (an offline redemption the voucher could not give at that
+    #: moment: `already_redeemed`, `over_remaining`, `revoked`, `expired`, `not_yet_valid`, `wrong_point`,
+    #: `not_enough_stock`); "" when there is no conflict. A coordinator resolves it with a note.
+    conflict: Mapped[str] = mapped_column(String(20), default="", server_default="")
+    conflict_resolved_at: Mapped[datetime | None] = mapped_column(DateTimeUTC, default=None)
+    conflict_resolved_by: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    conflict_note: Mapped[str] = mapped_column(String(500), default="", server_default="")
     # Copied from the voucher when it is redeemed (`Redemption.for_voucher`), so the reports count a year of
     # redemptions from one index without joining the vouchers; `logistics reports verify` checks them.
     programme_id: Mapped[UUID] = mapped_column(ForeignKey("programmes.id"))
@@ -232,12 +263,24 @@ class Redemption(UUIDv7Base):
 
 
 class RedemptionLine(UUIDv7Base):
+    """What was handed out on one voucher line; `over_quantity` is the part of it beyond what the line still had
+    (an offline hand-out of a voucher redeemed meanwhile): it is not counted in the line's `redeemed`."""
+
     __tablename__ = "redemption_lines"
-    __table_args__ = (CheckConstraint("quantity > 0", name="positive"),)
+    __table_args__ = (
+        CheckConstraint("quantity > 0", name="positive"),
+        CheckConstraint("over_quantity >= 0 AND over_quantity <= quantity", name="over_range"),
+    )
 
     redemption_id: Mapped[UUID] = mapped_column(ForeignKey("redemptions.id", ondelete="CASCADE"), index=True)
     voucher_line_id: Mapped[UUID] = mapped_column(ForeignKey("voucher_lines.id"))
     quantity: Mapped[Decimal] = mapped_column(QUANTITY)
+    over_quantity: Mapped[Decimal] = mapped_column(QUANTITY, default=Decimal(0), server_default="0")
+
+    @property
+    def counted(self) -> Decimal:
+        """The part counted in the voucher line's `redeemed`."""
+        return self.quantity - self.over_quantity
 
 
 class DeviceToken(UUIDv7AuditBase):

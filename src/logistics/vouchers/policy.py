@@ -45,3 +45,5 @@ RECONCILE = policy.rule(
     {Role.COORDINATOR, Role.ADMIN, Role.CASE_WORKER, Role.WAREHOUSE, Role.VOLUNTEER},
     site=point_of,
 )
+#: See the conflicts of offline redemptions at a point (a voucher handed out twice, ...) and resolve one with a note.
+RESOLVE_CONFLICTS = policy.rule("vouchers.resolve_conflicts", {Role.COORDINATOR, Role.ADMIN}, site=point_of)

@@ -2,12 +2,14 @@
 movements took out of stock — item by item, which must agree — with the count per volunteer or device.
 
 Site-limited users (volunteers, warehouse workers) see only their own points: asking for another point's day is
-refused, never answered with their own point's figures."""
+refused, never answered with their own point's figures. The day's conflicts of offline hand-outs are listed with
+every redemption of their vouchers (an offline hand-out is counted on the day of its scan, and so is its stock).
+"""
 
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 from uuid import UUID
@@ -21,6 +23,7 @@ from logistics.core.i18n import gettext as _
 from logistics.core.service import Service, query
 from logistics.inventory.models import Item, Kit, Movement, MovementKind, MovementLine
 from logistics.sites.models import Site, SiteKind
+from logistics.vouchers.conflicts import ConflictView, conflicts_of_day
 from logistics.vouchers.models import Redemption, RedemptionLine, VoucherLine
 from logistics.vouchers.points import distribution_points
 from logistics.vouchers.policy import RECONCILE
@@ -47,6 +50,7 @@ class DayReport:
     undone: int
     items: list[ItemRow]
     by_user: list[tuple[str, int]]
+    conflicts: list[ConflictView] = field(default_factory=list)  # the day's, resolved or not
 
     @property
     def agrees(self) -> bool:
@@ -112,6 +116,7 @@ async def reconcile(session: AsyncSession, point_id: UUID, day: date) -> DayRepo
         len(redemptions) - len(kept),
         item_rows,
         sorted(by_user.items()),
+        await conflicts_of_day(session, point_id, day),
     )
 
 

@@ -5,6 +5,12 @@ records the redemption under the client's request id first (unique: a retried or
 one and returns it, changing nothing), then raises each voucher line's redeemed quantity with a conditional UPDATE
 that cannot pass the entitled quantity (and a CHECK constraint behind it), then issues the stock from the point's
 location first-expiry-first-out — all in one transaction, so a refusal anywhere leaves nothing behind.
+
+`redeem_offline` records what a scanning page handed out while the network was down (decided on the device from
+its point's manifest, sent later with the scan's time): the goods have left, so it is always recorded — at the
+scan's time, with the stock issued as of then — and, when the voucher could not give it at that moment (redeemed
+meanwhile elsewhere, revoked, ...), recorded as a *conflict* for a coordinator to resolve: the part beyond what a
+line still had is kept as the redemption line's `over_quantity`, never in the voucher line's `redeemed`.
 """
 
 from __future__ import annotations
@@ -24,15 +30,17 @@ from logistics import codes
 from logistics.audit import services as audit
 from logistics.core.actor import Actor
 from logistics.core.errors import DomainError, NotFound
-from logistics.core.i18n import day_start, format_date, format_datetime, local_today, ngettext
+from logistics.core.i18n import day_start, format_date, format_datetime, local_time, local_today, ngettext
 from logistics.core.i18n import gettext as _
 from logistics.core.service import Service, query
 from logistics.inventory.ledger import LedgerService, Shortage, number
 from logistics.inventory.models import Item, Kit
 from logistics.inventory.names import item_name, unit_name
+from logistics.settings import get_settings
 from logistics.sites.models import Site, SiteKind
 from logistics.vouchers.issuing import CODE_LENGTH
 from logistics.vouchers.models import (
+    Conflict,
     Programme,
     ProgrammePoint,
     Redemption,
@@ -47,6 +55,10 @@ from logistics.vouchers.programmes import COUNTED_UNITS
 
 UNDO_MINUTES = 5
 QUANTITY_PLACES = 3  # what a quantity column keeps (Numeric(14, 3))
+#: An offline scan's time may be this far ahead of the server's clock (a tablet's clock a little fast) ...
+OFFLINE_AHEAD = timedelta(minutes=5)
+#: ... and this much older than the offline session a page may keep (`offline_hours`): a queue sent the next day.
+OFFLINE_GRACE = timedelta(hours=24)
 
 
 class Refusal(DomainError):
@@ -173,11 +185,14 @@ class RedemptionService(Service):
         return goods
 
     @query
-    async def view(self, voucher: Voucher, programme: str | None = None) -> VoucherView:
-        """The voucher and its lines as loaded (or changed) in this transaction."""
+    async def view(
+        self, voucher: Voucher, programme: str | None = None, goods: dict[UUID, tuple[str, str, bool]] | None = None
+    ) -> VoucherView:
+        """The voucher and its lines as loaded (or changed) in this transaction (`programme` and `goods`: as read
+        already by the caller)."""
         if programme is None:
             programme, _points = await self._programme(voucher)
-        goods = await self._goods(voucher.lines)
+        goods = goods or await self._goods(voucher.lines)
         return VoucherView(
             codes.format_code(voucher.code),
             programme,
@@ -250,16 +265,10 @@ class RedemptionService(Service):
 
         The voucher's row is locked first; the stock is taken last, so the balance rows that every redemption at
         the point shares stay locked (PostgreSQL) for as short a time as possible."""
-        self.require(REDEEM)
-        request_id = request_id.strip()
-        if not 8 <= len(request_id) <= 64:
-            raise Refusal("bad_request_id", _("The request id must have 8 to 64 characters."), 422)
-        today = today or local_today()
-        point = await self.point(point_id)
-        voucher = await self._voucher(code_text, lock=True)
-        earlier = await self._earlier(request_id, voucher)
+        request_id, point, voucher, earlier = await self._begin(code_text, point_id, request_id)
         if earlier is not None:
             return earlier
+        today = today or local_today()
         programme = await self._check(voucher, point, today)
         goods = await self._goods(voucher.lines)
         whole = {goods_id for goods_id, (_name, unit, kit) in goods.items() if kit or unit in COUNTED_UNITS}
@@ -319,11 +328,138 @@ class RedemptionService(Service):
         redemption.movement_id = movement.id
         return Outcome(redemption, view, True)
 
+    async def _begin(
+        self, code_text: str, point_id: UUID, request_id: str
+    ) -> tuple[str, Site, Voucher, Outcome | None]:
+        """What every redemption starts with: the request id checked, the point, the voucher's row locked, and the
+        redemption this request id already made (then nothing else is done)."""
+        self.require(REDEEM)
+        request_id = request_id.strip()
+        if not 8 <= len(request_id) <= 64:
+            raise Refusal("bad_request_id", _("The request id must have 8 to 64 characters."), 422)
+        point = await self.point(point_id)
+        voucher = await self._voucher(code_text, lock=True)
+        return request_id, point, voucher, await self._earlier(request_id, voucher)
+
+    async def redeem_offline(
+        self,
+        code_text: str,
+        point_id: UUID,
+        request_id: str,
+        wants: dict[UUID, Decimal],
+        offline_at: datetime,
+        now: datetime | None = None,
+    ) -> Outcome:
+        """Record what a scanning page handed out offline at `offline_at` (item or kit → quantity), at most once per
+        request id. The goods have left: it is recorded whatever the voucher says now — as a conflict when the
+        voucher could not give it at that moment — and the stock is issued from the point, first-expiry-first-out
+        as of `offline_at` and dated then (unless the ledger has too little: a `not_enough_stock` conflict).
+
+        As `redeem`: the voucher's row is locked first, so two devices syncing the same voucher at once are one
+        after the other — the first counts on the voucher's lines, the second finds them taken (a conflict)."""
+        request_id, point, voucher, earlier = await self._begin(code_text, point_id, request_id)
+        if earlier is not None:
+            return earlier
+        now = now or datetime.now(UTC)
+        if offline_at.tzinfo is None or not (
+            now - timedelta(hours=get_settings().offline_hours) - OFFLINE_GRACE <= offline_at <= now + OFFLINE_AHEAD
+        ):
+            raise Refusal(
+                "bad_offline_at",
+                _("The time of the offline scan is not plausible: check the device's clock and date."),
+                422,
+            )
+        offline_at = offline_at.astimezone(UTC)
+        if not wants:
+            raise Refusal("nothing_to_hand_out", _("Choose at least one thing to hand out."), 422)
+        goods = await self._goods(voucher.lines)
+        whole = {goods_id for goods_id, (_name, unit, kit) in goods.items() if kit or unit in COUNTED_UNITS}
+        plan = self._plan({line.goods_id: line for line in voucher.lines}, wants, whole, offline=True)
+        conflict, programme = await self._conflict(voucher, point, local_time(offline_at).date())
+        redemption = Redemption.for_voucher(
+            voucher,
+            request_id=request_id,
+            point_id=point.id,
+            at=offline_at,
+            offline_received_at=now,
+            user_name=self.actor.username,
+            device_id=self.device_id,
+            lines=[],
+        )
+        counted_any = over_any = False
+        for line, quantity in plan:
+            counted = await self._count(line, quantity)
+            counted_any, over_any = counted_any or counted > 0, over_any or counted < quantity
+            redemption.lines.append(
+                RedemptionLine(voucher_line_id=line.id, quantity=quantity, over_quantity=quantity - counted)
+            )
+        if not conflict and over_any:
+            conflict = Conflict.OVER_REMAINING if counted_any else Conflict.ALREADY_REDEEMED
+        if voucher.status == VoucherStatus.ISSUED and all(line.remaining <= 0 for line in voucher.lines):
+            voucher.status = VoucherStatus.REDEEMED
+        redemption.conflict = conflict
+        self.session.add(redemption)
+        await audit.record(self.session, self.actor, "voucher.redeem_offline", "voucher", voucher.id, ["lines"])
+        try:
+            await self.session.flush()
+        except IntegrityError as error:  # as in `redeem`
+            if "request_id" not in str(error.orig):
+                raise
+            raise Refusal(
+                "request_id_reused", _("This request id was already used for another voucher."), 422
+            ) from error
+        view = await self.view(voucher, programme, goods)
+        try:
+            movement = await LedgerService(self.session, self.actor, as_of=offline_at).hand_out(
+                point.id,
+                [(line.item_id, quantity) for line, quantity in plan if line.item_id],
+                [(line.kit_id, int(quantity)) for line, quantity in plan if line.kit_id],
+                codes.format_code(voucher.code),
+            )
+            redemption.movement_id = movement.id
+        except Shortage:  # the ledger says the shelves had less: it cannot go below zero, a coordinator sees why
+            redemption.conflict = conflict or Conflict.NOT_ENOUGH_STOCK
+        return Outcome(redemption, view, True)
+
+    async def _conflict(self, voucher: Voucher, point: Site, day: date) -> tuple[str, str]:
+        """Why the voucher could not be redeemed at this point on `day` whatever its lines ("" when it could), and
+        the programme's name."""
+        programme, point_ids = await self._programme(voucher)
+        if voucher.status == VoucherStatus.REVOKED:
+            return Conflict.REVOKED, programme
+        if voucher.valid_until < day:
+            return Conflict.EXPIRED, programme
+        if voucher.valid_from > day:
+            return Conflict.NOT_YET_VALID, programme
+        if point_ids and point.id not in point_ids:
+            return Conflict.WRONG_POINT, programme
+        return "", programme
+
+    async def _count(self, line: VoucherLine, quantity: Decimal) -> Decimal:
+        """Raise the line's redeemed quantity by as much of `quantity` as it still has (the voucher's row is
+        locked: the line read is the line as it is); returns that part."""
+        counted = min(quantity, max(line.remaining, Decimal(0)))
+        if counted <= 0:
+            return Decimal(0)
+        redeemed = await self.session.scalar(
+            update(VoucherLine)
+            .where(VoucherLine.id == line.id, VoucherLine.redeemed == line.redeemed)
+            .where(VoucherLine.redeemed + counted <= VoucherLine.entitled)
+            .values(redeemed=VoucherLine.redeemed + counted)
+            .returning(VoucherLine.redeemed)
+            .execution_options(synchronize_session=False)
+        )
+        if redeemed is None:  # cannot happen under the voucher's lock; should it, count nothing rather than fail
+            return Decimal(0)
+        set_committed_value(line, "redeemed", redeemed)
+        return counted
+
     @staticmethod
     def _plan(
-        lines: dict[UUID, VoucherLine], wants: dict[UUID, Decimal] | None, whole: set[UUID]
+        lines: dict[UUID, VoucherLine], wants: dict[UUID, Decimal] | None, whole: set[UUID], offline: bool = False
     ) -> list[tuple[VoucherLine, Decimal]]:
-        """What to hand out: `wants` checked against the lines (`whole`: the goods counted in whole units)."""
+        """What to hand out: `wants` checked against the lines (`whole`: the goods counted in whole units); an
+        offline hand-out (already done) is not held to what remains now."""
         if wants is None:
             plan = [(line, line.remaining) for line in lines.values() if line.remaining > 0]
             if not plan:
@@ -336,7 +472,13 @@ class RedemptionService(Service):
                 raise Refusal("not_on_voucher", _("The voucher does not entitle to this item."), 422)
             if not quantity.is_finite() or quantity < 0:
                 raise Refusal("bad_quantity", _("The quantity cannot be negative."), 422)
-            if quantity > line.remaining:
+            if offline and quantity > line.entitled:  # handed out already, but never more than it ever gave
+                raise Refusal(
+                    "over_remaining",
+                    _("More than the voucher entitles to (%(n)s).", n=number(line.entitled)),
+                    422,
+                )
+            if quantity > line.remaining and not offline:
                 raise Refusal(
                     "over_remaining",
                     _("More than remains on the voucher (%(n)s).", n=number(line.remaining)),
@@ -410,7 +552,7 @@ class RedemptionService(Service):
             await self.session.execute(
                 update(VoucherLine)
                 .where(VoucherLine.id == line.voucher_line_id)
-                .values(redeemed=VoucherLine.redeemed - line.quantity)
+                .values(redeemed=VoucherLine.redeemed - line.counted)  # an over-redeemed part was never counted
                 .execution_options(synchronize_session=False)
             )
         await self.session.execute(
