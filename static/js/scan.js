@@ -4,7 +4,9 @@
 // input#scan-request-id; button#camera-toggle (hidden, data-label-start / data-label-stop, optional
 // data-error-message shown in #flashes when the camera cannot start); video#camera-view (hidden, playsinline,
 // muted); div#scan-result (inside the stable aria-live div#scan-live), whose swapped content may carry
-// data-outcome="ok", "refused" or "undone" (a replayed confirmation that was undone).
+// data-outcome="ok", "refused" or "undone" (a replayed confirmation that was undone). A result decided offline by
+// static/js/scan-offline.js is put in place by that script, which then dispatches "scan:offline-result" on the new
+// #scan-result (bubbling): it gets the same beep and focus handling as an htmx swap.
 //
 // 1. Keeps #scan-code focused for a handheld scanner (it types the code and Enter), without stealing focus from
 //    other controls the user is working with.
@@ -215,6 +217,14 @@
     const marked = swapped.matches("[data-outcome]") ? swapped : swapped.querySelector("[data-outcome]");
     const outcome = marked && marked.getAttribute("data-outcome");
     if (outcome === "ok" || outcome === "refused" || outcome === "undone") feedback(outcome);
+  });
+
+  // A result decided offline (no htmx swap): the same beep, then ready for the next scan.
+  document.addEventListener("scan:offline-result", (event) => {
+    const marked = event.target instanceof Element ? event.target.closest("[data-outcome]") : null;
+    const outcome = marked && marked.getAttribute("data-outcome");
+    if (outcome === "ok" || outcome === "refused" || outcome === "undone") feedback(outcome);
+    setTimeout(() => focusCodeIfIdle(true), 0);
   });
 
   // ---------------------------------------------------------------- camera scanning

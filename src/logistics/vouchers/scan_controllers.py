@@ -3,21 +3,34 @@ hand out in large type or why not, confirm (all, or lower quantities for a parti
 
 Works without JavaScript (full pages); with htmx only the result area is swapped. The confirm form carries a
 request id made when the result was shown, so a double tap or a resent form redeems once.
+
+The page is also a progressive web app that keeps deciding scans when the network is down (static/js/scan-offline.js
+and the service worker static/js/scan-sw.js, served here as /scan/sw.js so that its scope is /scan/). Both it and
+the web app manifest are behind the same guard as the page: a browser whose session expired keeps the worker it
+has (an update that is redirected to the sign-in page fails, and the installed worker stays) until the volunteer
+signs in again.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
+import re
+import threading
 import uuid
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 from uuid import UUID
 
-from litestar import Controller, Request, get, post
+from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath
 
 from logistics.core.errors import DomainError, Forbidden, NotFound
-from logistics.core.i18n import _
+from logistics.core.i18n import _, get_locale
+from logistics.settings import get_settings
+from logistics.vouchers.issuing import CODE_LENGTH
 from logistics.vouchers.policy import REDEEM, policy
 from logistics.vouchers.redeeming import Outcome, RedemptionService, Refusal, VoucherView
 from logistics.web.dependencies import services
@@ -28,6 +41,48 @@ from logistics.web.responses import see_other
 from logistics.web.templating import render
 
 register_nav(lambda: _("Scan vouchers"), "/scan", policy.roles(REDEEM), order=20)
+
+SERVICE_WORKER = "js/scan-sw.js"
+WEB_APP_MANIFEST = "scan.webmanifest"
+_VERSION_LINE = re.compile(r'^const VERSION = "[^"]*";', re.MULTILINE)
+_LISTED = re.compile(r'"/static/([^"?#]+)"')
+
+
+class _ServiceWorker:
+    """The worker's source with VERSION set to a hash of it and of the static files it precaches; hashed again
+    only when one of those files changed (size or modification time)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._signature: tuple[Any, ...] = ()
+        self._source = b""
+
+    def source(self, static_dir: Path) -> bytes:
+        worker = static_dir / SERVICE_WORKER
+        text = worker.read_text(encoding="utf-8")
+        files = [worker, *(static_dir / path for path in sorted(set(_LISTED.findall(text))))]
+        signature = tuple((str(path), *_stat(path)) for path in files)
+        with self._lock:
+            if signature != self._signature:
+                digest = hashlib.sha256()
+                for path in files:
+                    digest.update(str(path.relative_to(static_dir)).encode() + b"\0")
+                    digest.update(path.read_bytes() if path.is_file() else b"(missing)")
+                version = digest.hexdigest()[:16]
+                self._source = _VERSION_LINE.sub(f'const VERSION = "{version}";', text, count=1).encode("utf-8")
+                self._signature = signature
+            return self._source
+
+
+def _stat(path: Path) -> tuple[int, int]:
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        return (-1, -1)
+    return (stat.st_size, stat.st_mtime_ns)
+
+
+_service_worker = _ServiceWorker()
 
 
 class ScanController(Controller):
@@ -68,6 +123,29 @@ class ScanController(Controller):
             code=result.get("code", ""),
             request_id=str(uuid.uuid4()),
             form=result.get("form") or Form(),
+            timezone=get_settings().timezone,
+            offline_hours=get_settings().offline_hours,
+            code_length=CODE_LENGTH,
+        )
+
+    @get("/sw.js", sync_to_thread=True, include_in_schema=False)
+    def service_worker(self) -> Response[bytes]:
+        """The scan page's service worker (scope /scan/), with its cache version set from the files it caches."""
+        return Response(
+            _service_worker.source(Path(get_settings().static_dir)),
+            media_type="text/javascript; charset=utf-8",
+            headers={"Cache-Control": "no-cache"},
+        )
+
+    @get("/app.webmanifest", include_in_schema=False)
+    async def web_app_manifest(self) -> Response[bytes]:
+        """The web app manifest of the scan page (installed, it opens /scan/), named in the user's language."""
+        manifest = json.loads((Path(get_settings().static_dir) / WEB_APP_MANIFEST).read_text(encoding="utf-8"))
+        manifest.update(name=_("Przystań — scanning vouchers"), short_name=_("Scanning"), lang=get_locale())
+        return Response(
+            json.dumps(manifest, ensure_ascii=False).encode("utf-8"),
+            media_type="application/manifest+json",
+            headers={"Cache-Control": "no-cache"},
         )
 
     @get("/{point_id:uuid}")
