@@ -182,6 +182,10 @@ async def test_the_history_lies_in_the_weeks_before_the_load_day(demo):
 
         at = list(await session.scalars(select(Redemption.at)))
         assert max(at) < day_ends
+        # One offline hand-out came back as a conflict, hours after the online one, for the coordinator to resolve.
+        conflicts = list(await session.scalars(select(Redemption).where(Redemption.conflict != "")))
+        assert [(c.conflict, c.conflict_resolved_at is None) for c in conflicts] == [("already_redeemed", True)]
+        assert conflicts[0].offline_received_at is not None and conflicts[0].movement_id is not None
         assert sum(moment < month_starts for moment in at) > 50  # last month's vouchers
         movements = list(await session.scalars(select(Movement.at)))
         weeks = {(day_starts - moment).days // 7 for moment in movements if moment < day_starts}

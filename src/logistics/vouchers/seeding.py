@@ -24,9 +24,9 @@ from logistics.core.i18n import local_today, local_zone
 from logistics.inventory.ledger import LedgerService, ReceiptLine
 from logistics.inventory.models import Item, Kit, Movement
 from logistics.sites.models import Site, SiteKind, SiteKindRow
-from logistics.vouchers.devices import DeviceService
+from logistics.vouchers.devices import DeviceService, device_actor
 from logistics.vouchers.issuing import VoucherService, cycle_of
-from logistics.vouchers.models import Programme, ProgrammeLine, ProgrammePoint, Voucher
+from logistics.vouchers.models import Programme, ProgrammeLine, ProgrammePoint, Redemption, Voucher
 from logistics.vouchers.redeeming import RedemptionService, Refusal
 
 ACTOR = Actor(user_id=None, username="seed", role="admin", sees_all_sites=True)
@@ -97,11 +97,40 @@ async def load_voucher_demo(
     redeemed += await _redeem(session, share, issue_day, today, chooser)
     points = list(await session.scalars(_points_query()))
     devices = DeviceService(session, ACTOR)
-    tokens = []
+    tokens, made = [], {}
     for point in points:
-        _device, token = await devices.create(point.id, data["device"])
+        made[point.id], token = await devices.create(point.id, data["device"])
         tokens.append(f"{point.name}: {token}")
+    await _offline_conflict(session, share, made, today)
     return len(past) + len(issued), redeemed, tokens
+
+
+async def _offline_conflict(
+    session: AsyncSession, share: list[tuple[Voucher, Site]], made: dict[UUID, Any], today: date
+) -> None:
+    """One offline hand-out that came back as a conflict for the coordinators: a point's tablet, without the
+    network a few hours after a voucher was redeemed online, handed the same package out again."""
+    # The load day's now: the real one today, its afternoon on another day (the redemptions are dated that month).
+    now = datetime.now(UTC) if today == local_today() else datetime.combine(today, time(14), local_zone())
+    latest = now.astimezone(UTC) - timedelta(hours=1)
+    for voucher, point in share:
+        first = await session.scalar(
+            select(Redemption).where(Redemption.voucher_id == voucher.id, Redemption.at < latest - timedelta(hours=3))
+        )
+        if first is None or point.id not in made:
+            continue
+        at = min(first.at + timedelta(hours=3), latest)
+        wants = {line.goods_id: line.entitled for line in voucher.lines}
+        device = made[point.id]
+        service = RedemptionService(session, device_actor(device), device.id)
+        try:
+            async with session.begin_nested():
+                await service.redeem_offline(
+                    voucher.code, point.id, f"demo-offline-{voucher.id}", wants, at, now=at + timedelta(minutes=40)
+                )
+        except Refusal:
+            continue
+        return
 
 
 def _points_query() -> Any:
