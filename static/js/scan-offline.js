@@ -786,7 +786,7 @@
     return seq;
   }
 
-  async function confirmOffline(view, form) {
+  async function confirmOffline(view, form, maybeSent = false) {
     const values = {};
     const errors = {};
     const lines = [];
@@ -809,6 +809,7 @@
       offline_at: new Date().toISOString(),
       state: "queued",
       seq: nextSeq(),
+      maybe_sent: maybeSent,
     };
     try {
       await queue(handout);
@@ -824,8 +825,13 @@
   }
 
   function showHandedOut(handout, lines, rest) {
-    const undo = el("button", { type: "button", class: "button secondary wide" }, t("undo"));
-    undo.addEventListener("click", () => undoOffline(handout));
+    // A confirmation the server may have recorded already (its answer was lost) is not undone on the device: the
+    // server would keep it. Once sent, it is undone on the scan page or by a coordinator, as online.
+    let undo = el("p", { class: "small" }, t("undoMaybeSent"));
+    if (!handout.maybe_sent) {
+      undo = el("button", { type: "button", class: "button secondary wide" }, t("undo"));
+      undo.addEventListener("click", () => undoOffline(handout));
+    }
     show(
       "ok",
       el("p", { class: "verdict" }, `✓ ${t("handedOut")} ${t("next")}`),
@@ -902,7 +908,7 @@
       for (const [goods, value] of Object.entries(values.quantities)) {
         if (byGoods.has(goods)) form.append(el("input", { name: `qty-${goods}`, value }));
       }
-      return confirmOffline({ ...view, requestId: values.requestId || randomId() }, form);
+      return confirmOffline({ ...view, requestId: values.requestId || randomId() }, form, true);
     }
     // Not on the list (or the list says no): what the server's form said, as it was typed.
     const lines = [];
@@ -925,6 +931,7 @@
       offline_at: new Date().toISOString(),
       state: "queued",
       seq: nextSeq(),
+      maybe_sent: true,
     };
     try {
       await queue(handout);

@@ -98,6 +98,10 @@ async function navigate(event) {
     if (keepable(path, response)) event.waitUntil(keepPage(path, response.clone()));
     return response;
   } catch (_) {
+    // A slow answer still refreshes the kept page when it comes (its CSRF token, its texts), for the next time.
+    event.waitUntil(
+      network.then((late) => (keepable(path, late) ? keepPage(path, late.clone()) : undefined)).catch(() => {}),
+    );
     const cached = await cachedPage(path);
     if (cached) return cached;
     return network; // nothing kept: wait for the network after all (it may only be slow), or fail as the browser does

@@ -90,6 +90,9 @@ ACTIONS: dict[str, LazyProxy] = {
     "voucher.scan": _l("Voucher scanned"),
     "voucher.redeem": _l("Voucher redeemed"),
     "voucher.undo": _l("Redemption undone"),
+    "voucher.redeem_offline": _l("Voucher redeemed offline (synced)"),
+    "voucher.conflict_resolved": _l("Offline conflict resolved"),
+    "point.manifest": _l("Point's voucher list downloaded for offline scanning"),
     "device.create": _l("Scanner device added"),
     "device.revoke": _l("Scanner device revoked"),
     # activities

@@ -70,6 +70,7 @@ class Missing:
     item: str
     wanted: Decimal
     available: Decimal
+    item_id: UUID
 
     @property
     def short(self) -> Decimal:
@@ -184,7 +185,7 @@ class LedgerService(StockService):
                 available = await self.session.scalar(
                     select(Balance.quantity).where(Balance.location_id == location_id, Balance.lot_id == lot_id)
                 )
-                raise Shortage([Missing(item.local_name, -delta, available or Decimal(0))])
+                raise Shortage([Missing(item.local_name, -delta, available or Decimal(0), item_id)])
         self.session.add(
             MovementLine(
                 movement_id=movement.id, location_id=location_id, item_id=item_id, lot_id=lot_id, quantity=delta
@@ -307,7 +308,7 @@ class LedgerService(StockService):
                 plans[item_id].append((lot_id, take))
                 left[item_id] -= take
         missing = [
-            Missing((await self.item(item_id)).local_name, wants[item_id], wants[item_id] - short)
+            Missing((await self.item(item_id)).local_name, wants[item_id], wants[item_id] - short, item_id)
             for item_id, short in left.items()
             if short > 0
         ]

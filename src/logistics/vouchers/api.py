@@ -76,8 +76,9 @@ class RedemptionIn(msgspec.Struct, forbid_unknown_fields=True):
                 description="An offline scan being synced: when it was confirmed on the device (ISO 8601 with a time "
                 "zone). The goods have left: the redemption is always recorded (201) at that time, with the stock "
                 "issued as of then — as a conflict (`conflict`) when the voucher could not give it at that moment. "
-                "`lines` are required. More than 5 minutes ahead of the server's clock, older than the offline "
-                "session's hours plus 24 h, or without a zone: 422 bad_offline_at, nothing recorded."
+                "`lines` are required. More than 5 minutes ahead of the server's clock: recorded as of its arrival, "
+                "conflict `clock`; older than the offline session's hours plus 24 h: conflict `late`; without a "
+                "zone: 422 bad_offline_at, nothing recorded."
             ),
         ]
         | None
@@ -282,7 +283,7 @@ class VoucherApi(Controller):
                     410: "revoked, expired.",
                     413: "The body is too large.",
                     422: "malformed_code, over_remaining, bad_quantity, not_on_voucher, nothing_to_hand_out, "
-                    "bad_request_id, request_id_reused, bad_offline_at (`offline_at` in the future or too old); or a "
+                    "bad_request_id, request_id_reused, bad_offline_at (`offline_at` without a time zone); or a "
                     "body that does not fit the schema (with `field`).",
                 }
             ),

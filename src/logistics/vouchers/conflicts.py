@@ -29,6 +29,7 @@ from logistics.vouchers.points import distribution_points
 from logistics.vouchers.policy import RESOLVE_CONFLICTS
 
 NOTE_LENGTH = 500
+EARLIEST = date(2000, 1, 1)
 #: The most conflicts a list shows (the unresolved first): more would be a problem to solve elsewhere.
 LIST_LIMIT = 500
 
@@ -40,6 +41,8 @@ REASONS = {
     Conflict.NOT_YET_VALID: _l("not yet valid"),
     Conflict.WRONG_POINT: _l("not valid at this point"),
     Conflict.NOT_ENOUGH_STOCK: _l("not enough stock in the ledger"),
+    Conflict.CLOCK: _l("the device's clock was ahead: recorded when it arrived"),
+    Conflict.LATE: _l("sent long after the scan"),
 }
 
 
@@ -123,8 +126,8 @@ class ConflictService(Service):
             found = found.where(Redemption.conflict_resolved_at.is_(None))
         if point_id is not None:
             found = found.where(Redemption.point_id == point_id)
-        if since is not None:
-            found = found.where(Redemption.at >= day_start(since))
+        if since is not None:  # nothing lies before 2000: an earlier day (0001-01-01) would overflow the zone
+            found = found.where(Redemption.at >= day_start(max(since, EARLIEST)))
         found = found.order_by(Redemption.conflict_resolved_at.is_not(None), Redemption.at.desc()).limit(LIST_LIMIT)
         return await describe(self.session, list(await self.session.scalars(found)))
 

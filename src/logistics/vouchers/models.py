@@ -56,7 +56,9 @@ class Conflict(StrEnum):
     EXPIRED = "expired"
     NOT_YET_VALID = "not_yet_valid"
     WRONG_POINT = "wrong_point"
-    NOT_ENOUGH_STOCK = "not_enough_stock"  # the ledger had less at the point: no stock movement was written
+    NOT_ENOUGH_STOCK = "not_enough_stock"  # the ledger had less at the point: only what it had was issued
+    CLOCK = "clock"  # the device's clock was ahead of the server's: recorded at the time it arrived
+    LATE = "late"  # sent more than `offline_hours` + 24 h after the scan
 
 
 class Programme(UUIDv7AuditBase):

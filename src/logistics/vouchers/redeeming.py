@@ -15,6 +15,7 @@ line still had is kept as the redemption line's `over_quantity`, never in the vo
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -34,7 +35,7 @@ from logistics.core.i18n import day_start, format_date, format_datetime, local_t
 from logistics.core.i18n import gettext as _
 from logistics.core.service import Service, query
 from logistics.inventory.ledger import LedgerService, Shortage, number
-from logistics.inventory.models import Item, Kit
+from logistics.inventory.models import Item, Kit, Movement
 from logistics.inventory.names import item_name, unit_name
 from logistics.settings import get_settings
 from logistics.sites.models import Site, SiteKind
@@ -361,14 +362,17 @@ class RedemptionService(Service):
         if earlier is not None:
             return earlier
         now = now or datetime.now(UTC)
-        if offline_at.tzinfo is None or not (
-            now - timedelta(hours=get_settings().offline_hours) - OFFLINE_GRACE <= offline_at <= now + OFFLINE_AHEAD
-        ):
+        if offline_at.tzinfo is None:
             raise Refusal(
-                "bad_offline_at",
-                _("The time of the offline scan is not plausible: check the device's clock and date."),
-                422,
+                "bad_offline_at", _("The time of the offline scan needs its time zone (e.g. 2026-12-02T10:15Z)."), 422
             )
+        # A hand-out is never lost for its time: a device whose clock ran ahead is recorded as of now, a queue sent
+        # long after the outage at its scan's time — both for a coordinator to look at.
+        clock = ""
+        if offline_at > now + OFFLINE_AHEAD:
+            offline_at, clock = now, Conflict.CLOCK
+        elif offline_at < now - timedelta(hours=get_settings().offline_hours) - OFFLINE_GRACE:
+            clock = Conflict.LATE
         offline_at = offline_at.astimezone(UTC)
         if not wants:
             raise Refusal("nothing_to_hand_out", _("Choose at least one thing to hand out."), 422)
@@ -395,6 +399,7 @@ class RedemptionService(Service):
             )
         if not conflict and over_any:
             conflict = Conflict.OVER_REMAINING if counted_any else Conflict.ALREADY_REDEEMED
+        conflict = conflict or clock
         if voucher.status == VoucherStatus.ISSUED and all(line.remaining <= 0 for line in voucher.lines):
             voucher.status = VoucherStatus.REDEEMED
         redemption.conflict = conflict
@@ -409,16 +414,23 @@ class RedemptionService(Service):
                 "request_id_reused", _("This request id was already used for another voucher."), 422
             ) from error
         view = await self.view(voucher, programme, goods)
+        ledger = LedgerService(self.session, self.actor, as_of=offline_at)
+        items = [(line.item_id, quantity) for line, quantity in plan if line.item_id]
+        kits = [(line.kit_id, int(quantity)) for line, quantity in plan if line.kit_id]
         try:
-            movement = await LedgerService(self.session, self.actor, as_of=offline_at).hand_out(
-                point.id,
-                [(line.item_id, quantity) for line, quantity in plan if line.item_id],
-                [(line.kit_id, int(quantity)) for line, quantity in plan if line.kit_id],
-                codes.format_code(voucher.code),
-            )
-            redemption.movement_id = movement.id
-        except Shortage:  # the ledger says the shelves had less: it cannot go below zero, a coordinator sees why
+            movement: Movement | None = await ledger.hand_out(point.id, items, kits, codes.format_code(voucher.code))
+        except Shortage as shortage:
+            # The ledger says the shelves had less (it cannot go below zero): what it has is issued, the rest is for
+            # a coordinator to explain (a stock count), with the conflict saying so.
             redemption.conflict = conflict or Conflict.NOT_ENOUGH_STOCK
+            totals: dict[UUID, Decimal] = defaultdict(Decimal)
+            for item_id, quantity in items + await ledger.kit_items(kits):
+                totals[item_id] += quantity
+            for missing in shortage.missing:
+                totals[missing.item_id] = missing.available
+            there = [(item_id, quantity) for item_id, quantity in totals.items() if quantity > 0]
+            movement = await ledger.hand_out(point.id, there, [], codes.format_code(voucher.code)) if there else None
+        redemption.movement_id = movement.id if movement else None
         return Outcome(redemption, view, True)
 
     async def _conflict(self, voucher: Voucher, point: Site, day: date) -> tuple[str, str]:
@@ -540,6 +552,24 @@ class RedemptionService(Service):
         # The voucher's row first, as a redemption takes it: its lines are then changed by one of them at a time
         # (two orders of taking the line rows could deadlock on PostgreSQL).
         await self.session.execute(select(Voucher.id).where(Voucher.id == redemption.voucher_id).with_for_update())
+        # Another hand-out of this voucher went over it (an offline conflict): giving this one back would make the
+        # voucher redeemable again while those goods are out. The conflict is resolved first (or undone itself).
+        over = await self.session.scalar(
+            select(Redemption.id)
+            .join(RedemptionLine, RedemptionLine.redemption_id == Redemption.id)
+            .where(
+                Redemption.voucher_id == redemption.voucher_id,
+                Redemption.id != redemption.id,
+                Redemption.undone_at.is_(None),
+                Redemption.conflict_resolved_at.is_(None),
+                RedemptionLine.over_quantity > 0,
+            )
+            .limit(1)
+        )
+        if over is not None:
+            raise DomainError(
+                _("Another hand-out of this voucher is an unresolved offline conflict: resolve or undo it first.")
+            )
         result = await self.session.execute(
             update(Redemption)
             .where(Redemption.id == redemption.id, Redemption.undone_at.is_(None))

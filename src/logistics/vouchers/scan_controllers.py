@@ -40,7 +40,7 @@ from logistics.web.layout import register_nav
 from logistics.web.responses import see_other
 from logistics.web.templating import render
 
-register_nav(lambda: _("Scan vouchers"), "/scan", policy.roles(REDEEM), order=20)
+register_nav(lambda: _("Scan vouchers"), "/scan/", policy.roles(REDEEM), order=20)
 
 SERVICE_WORKER = "js/scan-sw.js"
 WEB_APP_MANIFEST = "scan.webmanifest"
