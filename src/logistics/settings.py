@@ -87,6 +87,10 @@ class Settings:
     fepz_child_bands: str = "0-15,16-17"
     #: How long after its last manifest a scanning page still decides scans offline (then it refuses to decide).
     offline_hours: int = 8
+    #: Value vouchers (grants for urgent needs): what they may be spent on, and the legal bases of the decisions —
+    #: codes, each optionally with its label ("food,fuel,pets=Karma dla zwierząt"); see `vouchers.grants`.
+    spend_categories: str = "food,hygiene,clothing,medicines,fuel,household,school"
+    grant_bases: str = "art39,art40,art41"
     templates_dir: Path = PROJECT_ROOT / "templates"
     static_dir: Path = PROJECT_ROOT / "static"
     seeds_dir: Path = PROJECT_ROOT / "seeds"
@@ -116,6 +120,29 @@ def parse_age_bands(text: str) -> tuple[tuple[int, int], ...]:
     return tuple(bands)
 
 
+#: Never a category a grant may be spent on, whatever the configuration says.
+FORBIDDEN_CATEGORIES = ("alcohol", "alkohol", "tobacco", "tyton", "tytoń", "papierosy", "cigarettes")
+
+
+def parse_choices(text: str, what: str) -> tuple[tuple[str, str], ...]:
+    """A configured list of codes with optional labels: "food,fuel,pets=Karma" → (("food", ""), ("fuel", ""),
+    ("pets", "Karma")); codes of lowercase letters, digits and underscores, at most 20, none twice."""
+    choices: list[tuple[str, str]] = []
+    for part in text.split(","):
+        code, _equals, label = part.strip().partition("=")
+        code = code.strip()
+        if not code:
+            continue
+        if not code.replace("_", "").isalnum() or not code.isascii() or code != code.lower() or len(code) > 20:
+            raise ValueError(f"a {what} code has lowercase letters, digits and _ (at most 20), not {code!r}")
+        if code in {known for known, _label in choices}:
+            raise ValueError(f"the {what} {code!r} is listed twice")
+        choices.append((code, label.strip()[:80]))
+    if not choices:
+        raise ValueError(f"name at least one {what}")
+    return tuple(choices)
+
+
 def load_settings() -> Settings:
     """Read the environment (after a .env file that never overrides it) into Settings."""
     load_dotenv(PROJECT_ROOT / ".env", override=False)
@@ -132,6 +159,16 @@ def load_settings() -> Settings:
     offline_hours = _env("OFFLINE_HOURS", "8").strip()
     if not offline_hours.isdigit() or not 1 <= int(offline_hours) <= 72:
         raise ValueError(f"LOGISTICS_OFFLINE_HOURS must be a whole number of hours from 1 to 72, not {offline_hours!r}")
+    spend_categories = _env("SPEND_CATEGORIES", "food,hygiene,clothing,medicines,fuel,household,school")
+    grant_bases = _env("GRANT_BASES", "art39,art40,art41")
+    try:
+        categories = parse_choices(spend_categories, "category")
+        parse_choices(grant_bases, "legal basis")
+    except ValueError as error:
+        raise ValueError(f"LOGISTICS_SPEND_CATEGORIES / LOGISTICS_GRANT_BASES: {error}") from None
+    for code, label in categories:
+        if any(word in f"{code} {label}".lower() for word in FORBIDDEN_CATEGORIES):
+            raise ValueError(f"LOGISTICS_SPEND_CATEGORIES: a grant is never spent on alcohol or tobacco ({code!r})")
     return Settings(
         database_url=_env("DATABASE_URL", f"sqlite+aiosqlite:///{var_dir / 'logistics.db'}"),
         secret_key=_secret_key(var_dir),
@@ -163,6 +200,8 @@ def load_settings() -> Settings:
         fepz_programme=_env("FEPZ_PROGRAMME", "FEPZ").strip().upper(),
         fepz_child_bands=child_bands,
         offline_hours=int(offline_hours),
+        spend_categories=spend_categories,
+        grant_bases=grant_bases,
     )
 
 

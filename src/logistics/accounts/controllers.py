@@ -34,6 +34,7 @@ ROLE_LABELS = {
     Role.SHELTER_STAFF: _l("Shelter staff"),
     Role.WAREHOUSE: _l("Warehouse"),
     Role.VOLUNTEER: _l("Volunteer"),
+    Role.SHOP: _l("Partner shop staff"),
 }
 
 register_nav(lambda: _("Users"), "/admin/users", policy.roles(MANAGE_USERS), order=90)

@@ -12,6 +12,7 @@ class Role(StrEnum):
     SHELTER_STAFF = "shelter_staff"
     WAREHOUSE = "warehouse"
     VOLUNTEER = "volunteer"
+    SHOP = "shop"  # a partner shop's staff: take value vouchers at the till of their own shop
 
 
 #: Roles that see every site; the others see only the sites they are assigned to. Case workers serve people

@@ -15,6 +15,7 @@ KIND_LABELS = {
     SiteKind.WAREHOUSE: _l("Warehouse"),
     SiteKind.DISTRIBUTION_POINT: _l("Distribution point"),
     SiteKind.ACTIVITY_VENUE: _l("Activity venue"),
+    SiteKind.SHOP: _l("Partner shop"),
 }
 
 #: The shelter kinds in a fixed order: the kinds of facility of art. 48a of the Social Assistance Act first

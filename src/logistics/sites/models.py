@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import date
 from enum import StrEnum
 from uuid import UUID
 
-from sqlalchemy import Boolean, ForeignKey, String, Text
+from sqlalchemy import Boolean, Date, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from logistics.db.base import UUIDv7AuditBase, UUIDv7Base
@@ -21,6 +22,7 @@ class SiteKind(StrEnum):
     WAREHOUSE = "warehouse"
     DISTRIBUTION_POINT = "distribution_point"
     ACTIVITY_VENUE = "activity_venue"
+    SHOP = "shop"  # a partner shop where value vouchers (grants for urgent needs) are spent
 
 
 class Site(UUIDv7AuditBase):
@@ -33,6 +35,11 @@ class Site(UUIDv7AuditBase):
     #: The commune (gmina) the site is in, and who runs it — for the voivode's register of shelter places.
     gmina: Mapped[str] = mapped_column(String(80), default="")
     operator: Mapped[str] = mapped_column(String(160), default="")
+    #: A partner shop's contract with the centre (number, in force from/until) and whom to call there.
+    contract_number: Mapped[str] = mapped_column(String(40), default="", server_default="")
+    contract_from: Mapped[date | None] = mapped_column(Date, default=None)
+    contract_until: Mapped[date | None] = mapped_column(Date, default=None)
+    contact: Mapped[str] = mapped_column(String(200), default="", server_default="")
     is_active: Mapped[bool] = mapped_column(Boolean, default=True, index=True)
     kind_rows: Mapped[list[SiteKindRow]] = relationship(
         back_populates="site", cascade="all, delete-orphan", lazy="selectin", order_by="SiteKindRow.kind"

@@ -26,7 +26,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from logistics.db.base import DateTimeUTC, UUIDv7AuditBase, UUIDv7Base
+from logistics.db.base import DateTimeUTC, Money, UUIDv7AuditBase, UUIDv7Base
 from logistics.inventory.models import QUANTITY
 
 
@@ -45,6 +45,23 @@ class VoucherStatus(StrEnum):
     REDEEMED = "redeemed"  # every line fully redeemed
     EXPIRED = "expired"
     REVOKED = "revoked"
+
+
+class ProgrammeKind(StrEnum):
+    GOODS = "goods"  # vouchers entitle to items and kits, handed out at distribution points
+    VALUE = "value"  # vouchers hold an amount in złoty (a grant for urgent needs), spent at partner shops
+
+
+class AmountBasis(StrEnum):
+    """How a value programme's amount is set for a voucher."""
+
+    HOUSEHOLD = "household"  # `Programme.amount` per household
+    PERSON = "person"  # `Programme.amount` per person of the household
+    SET = "set"  # by the case worker for each grant, up to `Programme.amount`
+
+
+#: Money: złoty with two places (stored as whole grosze), never float.
+MONEY = Money()
 
 
 class Conflict(StrEnum):
@@ -74,6 +91,15 @@ class Programme(UUIDv7AuditBase):
     #: For the income rule: the percentage of the social-assistance criterion (e.g. 265 for FEPŻ).
     income_percent: Mapped[Decimal] = mapped_column(Numeric(6, 2), default=Decimal(100))
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    kind: Mapped[str] = mapped_column(String(10), default=ProgrammeKind.GOODS, server_default=ProgrammeKind.GOODS)
+    #: A value programme's amount in zł: per household, per person, or the most a case worker may set (`amount_basis`).
+    amount: Mapped[Decimal | None] = mapped_column(MONEY, default=None)
+    amount_basis: Mapped[str] = mapped_column(
+        String(10), default=AmountBasis.HOUSEHOLD, server_default=AmountBasis.HOUSEHOLD
+    )
+    category_rows: Mapped[list[ProgrammeCategory]] = relationship(
+        lazy="selectin", cascade="all, delete-orphan", order_by="ProgrammeCategory.category"
+    )
     lines: Mapped[list[ProgrammeLine]] = relationship(
         lazy="selectin", cascade="all, delete-orphan", order_by="ProgrammeLine.position"
     )
@@ -83,6 +109,25 @@ class Programme(UUIDv7AuditBase):
     def point_ids(self) -> set[UUID]:
         """The distribution points where its vouchers may be redeemed; empty: at every point."""
         return {row.site_id for row in self.point_rows}
+
+    @property
+    def is_value(self) -> bool:
+        return self.kind == ProgrammeKind.VALUE
+
+    @property
+    def categories(self) -> list[str]:
+        """A value programme's spending categories (codes of `vouchers.grants.categories()`)."""
+        return [row.category for row in self.category_rows]
+
+
+class ProgrammeCategory(UUIDv7Base):
+    """A category of purchases a value programme's vouchers may be spent on (food, hygiene, ...)."""
+
+    __tablename__ = "programme_categories"
+    __table_args__ = (UniqueConstraint("programme_id", "category"),)
+
+    programme_id: Mapped[UUID] = mapped_column(ForeignKey("programmes.id", ondelete="CASCADE"), index=True)
+    category: Mapped[str] = mapped_column(String(20))
 
 
 class ProgrammeLine(UUIDv7Base):
@@ -137,6 +182,8 @@ class Voucher(UUIDv7AuditBase):
             postgresql_where=text("status <> 'revoked'"),
         ),
         Index("ix_vouchers_status_valid_until", "status", "valid_until", "programme_id"),
+        # A value voucher's balance only goes down to zero, never below (`spent` raised by a conditional UPDATE).
+        CheckConstraint("amount IS NULL OR (amount > 0 AND spent >= 0 AND spent <= amount)", name="spent_range"),
     )
 
     code: Mapped[str] = mapped_column(String(24), unique=True)  # normalized: symbols only, no dashes
@@ -153,7 +200,19 @@ class Voucher(UUIDv7AuditBase):
     revoked_at: Mapped[datetime | None] = mapped_column(DateTimeUTC, default=None)
     revoked_reason: Mapped[str] = mapped_column(String(200), default="")
     replaces_id: Mapped[UUID | None] = mapped_column(ForeignKey("vouchers.id"), default=None)
+    #: A value voucher's amount in zł and how much of it has been spent (None / 0 for a goods voucher).
+    amount: Mapped[Decimal | None] = mapped_column(MONEY, default=None)
+    spent: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0.00"), server_default="0")
     lines: Mapped[list[VoucherLine]] = relationship(lazy="selectin", order_by="VoucherLine.position")
+
+    @property
+    def is_value(self) -> bool:
+        return self.amount is not None
+
+    @property
+    def balance(self) -> Decimal:
+        """What is left to spend on a value voucher."""
+        return (self.amount or Decimal("0.00")) - self.spent
 
     @property
     def family_id(self) -> UUID:
@@ -283,6 +342,74 @@ class RedemptionLine(UUIDv7Base):
     def counted(self) -> Decimal:
         """The part counted in the voucher line's `redeemed`."""
         return self.quantity - self.over_quantity
+
+
+class GrantDecision(UUIDv7AuditBase):
+    """The administrative decision behind a value voucher (a grant for urgent needs, art. 39–41 of the Social
+    Assistance Act): who decided, its number and date, the legal basis and the purpose."""
+
+    __tablename__ = "grant_decisions"
+
+    voucher_id: Mapped[UUID] = mapped_column(ForeignKey("vouchers.id", ondelete="CASCADE"), unique=True)
+    household_id: Mapped[UUID | None] = mapped_column(ForeignKey("households.id", ondelete="SET NULL"), index=True)
+    #: The case worker who decided (username).
+    decided_by: Mapped[str] = mapped_column(String(64))
+    number: Mapped[str] = mapped_column(String(40))
+    decided_on: Mapped[date] = mapped_column(Date)
+    #: A code of `vouchers.grants.legal_bases()` ("art39", ...).
+    legal_basis: Mapped[str] = mapped_column(String(20))
+    #: What the grant is for: a code of `vouchers.grants.categories()` ("food", "fuel", ...), and in words.
+    purpose: Mapped[str] = mapped_column(String(20))
+    purpose_note: Mapped[str] = mapped_column(String(300), default="", server_default="")
+
+
+class Spend(UUIDv7Base):
+    """A purchase paid with a value voucher at a partner shop's till; `request_id` (the till's) makes a retry
+    harmless. An undone spend gives its amount back to the voucher."""
+
+    __tablename__ = "spends"
+    __table_args__ = (
+        CheckConstraint("amount > 0", name="positive"),
+        Index("ix_spends_shop_at", "shop_id", "at"),
+    )
+
+    request_id: Mapped[str] = mapped_column(String(64), unique=True)
+    voucher_id: Mapped[UUID] = mapped_column(ForeignKey("vouchers.id"), index=True)
+    shop_id: Mapped[UUID] = mapped_column(ForeignKey("sites.id"))
+    at: Mapped[datetime] = mapped_column(DateTimeUTC)
+    amount: Mapped[Decimal] = mapped_column(MONEY)
+    #: A code of the programme's categories.
+    category: Mapped[str] = mapped_column(String(20))
+    user_name: Mapped[str] = mapped_column(String(64))
+    #: The till (a device token of the shop), when it was one.
+    device_id: Mapped[UUID | None] = mapped_column(ForeignKey("device_tokens.id"), default=None)
+    programme_id: Mapped[UUID] = mapped_column(ForeignKey("programmes.id"))
+    undone_at: Mapped[datetime | None] = mapped_column(DateTimeUTC, default=None)
+    undone_by: Mapped[str] = mapped_column(String(64), default="", server_default="")
+
+    @property
+    def point_id(self) -> UUID:
+        """The shop, under the name the vouchers' policy finds a site by."""
+        return self.shop_id
+
+
+class SettlementMonth(UUIDv7Base):
+    """A partner shop's month closed for settlement: its spends are frozen (none can be undone) and the total to
+    pay is kept as it was when closed."""
+
+    __tablename__ = "settlement_months"
+    __table_args__ = (UniqueConstraint("shop_id", "month"),)
+
+    shop_id: Mapped[UUID] = mapped_column(ForeignKey("sites.id"))
+    month: Mapped[str] = mapped_column(String(7))  # "2026-12"
+    closed_at: Mapped[datetime] = mapped_column(DateTimeUTC)
+    closed_by: Mapped[str] = mapped_column(String(64))
+    total: Mapped[Decimal] = mapped_column(MONEY)
+    spends: Mapped[int] = mapped_column(Integer)
+
+    @property
+    def point_id(self) -> UUID:
+        return self.shop_id
 
 
 class DeviceToken(UUIDv7AuditBase):

@@ -13,8 +13,8 @@ from logistics.core.roles import Role
 
 
 def point_of(thing: Any) -> UUID:
-    """The distribution point a thing belongs to: a point (a site) itself, or a redemption's, a device's or a day
-    report's `point_id`."""
+    """The distribution point (or partner shop) a thing belongs to: a site itself, or a redemption's, a device's, a
+    day report's, a spend's or a settlement month's `point_id`."""
     point_id: UUID | None = getattr(thing, "point_id", None)
     return point_id if point_id is not None else thing.id
 
@@ -47,3 +47,13 @@ RECONCILE = policy.rule(
 )
 #: See the conflicts of offline redemptions at a point (a voucher handed out twice, ...) and resolve one with a note.
 RESOLVE_CONFLICTS = policy.rule("vouchers.resolve_conflicts", {Role.COORDINATOR, Role.ADMIN}, site=point_of)
+
+#: Take a value voucher at a partner shop's till (its staff at their own shop only; a till's device token acts as its
+#: shop's staff); undo one's own spend within five minutes.
+SPEND = policy.rule("vouchers.spend", {Role.SHOP, Role.COORDINATOR, Role.ADMIN}, site=point_of)
+#: Undo anyone's spend at a shop, however long ago (unless its month is closed for settlement).
+UNDO_ANY_SPEND = policy.rule("vouchers.undo_any_spend", {Role.COORDINATOR, Role.ADMIN}, site=point_of)
+#: A shop's settlement for a month (its spends and the total to pay) — its staff see their own shop's only.
+SETTLEMENT = policy.rule("vouchers.settlement", {Role.SHOP, Role.COORDINATOR, Role.ADMIN}, site=point_of)
+#: Close a shop's month for settlement (its spends can no longer be undone).
+CLOSE_SETTLEMENT = policy.rule("vouchers.close_settlement", {Role.COORDINATOR, Role.ADMIN}, site=point_of)
