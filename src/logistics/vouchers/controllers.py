@@ -1,8 +1,11 @@
 """Vouchers for case workers and coordinators: programmes, a batch for a cycle (preview, then issue), one voucher
-on a household's page, a voucher's page (print, revoke and reissue a lost one, send), and the lists as PDF/CSV."""
+on a household's page — or a grant (a value voucher) with its decision — a voucher's page (print, revoke and
+reissue a lost one, send), and the lists as PDF/CSV."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
@@ -14,12 +17,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from logistics import codes
 from logistics.core.actor import Actor
 from logistics.core.errors import DomainError
-from logistics.core.i18n import _, _l, ngettext
+from logistics.core.i18n import _, _l, format_money, local_today, ngettext
 from logistics.db import WRITES
 from logistics.people.models import Household
+from logistics.vouchers import grants
 from logistics.vouchers.documents import CSV_HEADER
-from logistics.vouchers.issuing import VoucherService
-from logistics.vouchers.models import VoucherStatus
+from logistics.vouchers.issuing import DECISION_DAYS, GrantInput, VoucherService
+from logistics.vouchers.models import AmountBasis, Programme, VoucherStatus
 from logistics.vouchers.policy import ISSUE, REVOKE, SEND, VIEW, policy
 from logistics.vouchers.printing import LAYOUTS
 from logistics.vouchers.prints import PrintService
@@ -41,6 +45,37 @@ STATUSES = {
 }
 
 
+def describe_amount(programme: Programme) -> str:
+    """A value programme's amount and how it is set: "300,00 zł per household", "up to 500,00 zł, set by ..."."""
+    amount = format_money(programme.amount)
+    if programme.amount_basis == AmountBasis.PERSON:
+        return _("%(amount)s per person", amount=amount)
+    if programme.amount_basis == AmountBasis.SET:
+        return _("up to %(amount)s, set by the case worker", amount=amount)
+    return _("%(amount)s per household", amount=amount)
+
+
+def grant_labels() -> dict[str, Any]:
+    """What the grant pages show: the categories' and legal bases' labels, and how an amount is described."""
+    return {
+        "category_names": dict(grants.categories()),
+        "basis_names": dict(grants.legal_bases()),
+        "describe_amount": describe_amount,
+    }
+
+
+def grant_form(programme: Programme, household: Household) -> Form:
+    """The empty form of a grant: today's date, the programme's first category, the first legal basis."""
+    bases = grants.legal_bases()
+    return Form.filled(
+        programme=str(programme.id),
+        household=str(household.id),
+        decided_on=local_today().isoformat(),
+        legal_basis=bases[0][0] if len(bases) == 1 else "",
+        purpose=programme.categories[0] if len(programme.categories) == 1 else "",
+    )
+
+
 async def household_panel(session: AsyncSession, actor: Actor, household: Household) -> dict[str, Any]:
     """On a household's page: each active programme with the verdict and this cycle's voucher; every voucher."""
     panel = await VoucherService(session, actor).household_panel(household)
@@ -49,7 +84,15 @@ async def household_panel(session: AsyncSession, actor: Actor, household: Househ
         "programmes": panel.programmes,
         "vouchers": panel.vouchers,
         "names": panel.names,
+        "decisions": panel.decisions,
         "statuses": STATUSES,
+        "forms": {
+            programme.id: grant_form(programme, household)
+            for programme, _verdict, _current in panel.programmes
+            if programme.is_value
+        },
+        "legal_bases": grants.legal_bases(),
+        **grant_labels(),
     }
 
 
@@ -76,7 +119,7 @@ class VoucherController(Controller):
     async def programmes(self, request: Request[Any, Any, Any], vouchers: NamedDependency[VoucherService]) -> Any:
         """The programmes with this cycle's counts by status."""
         rows = await vouchers.overview()
-        return render(request, "vouchers/programmes.html", rows=rows, statuses=STATUSES)
+        return render(request, "vouchers/programmes.html", rows=rows, statuses=STATUSES, **grant_labels())
 
     # --- batch ------------------------------------------------------------------------------------------------
 
@@ -171,6 +214,52 @@ class VoucherController(Controller):
             return await attempt(request, refusal(error.message), back)
         return see_other(request, f"/vouchers/{voucher.id}", _("The voucher has been issued."))
 
+    @post("/grant", guards=[may(ISSUE)])
+    async def grant(self, request: Request[Any, Any, Any], vouchers: NamedDependency[VoucherService]) -> Any:
+        """From a household's page: a value voucher with the case worker's decision; a refusal shows the form again
+        with the reason next to its field, nothing issued."""
+        form = Form(await request.form())
+        chosen, back = _choices(form), _household_page(form)
+        if chosen is None:
+            return await attempt(request, refusal(_("Choose the programme.")), back)
+        programme, household = await vouchers.programme(chosen[0]), await vouchers.household(chosen[1])
+        form.values |= {"programme": str(programme.id), "household": str(household.id)}
+        today = local_today()
+        number = form.text("number", max_length=40)
+        decided_on = form.date(
+            "decided_on", required=True, earliest=today - timedelta(days=DECISION_DAYS), latest=today
+        )
+        legal_basis = form.choice("legal_basis", [code for code, _label in grants.legal_bases()])
+        purpose = form.choice("purpose", programme.categories)
+        note = form.text("purpose_note", required=False, max_length=300)
+        amount: Decimal | None = None
+        if programme.amount_basis == AmountBasis.SET:
+            amount = form.decimal(
+                "amount",
+                required=True,
+                places=2,
+                minimum=Decimal("0.01"),
+                maximum=programme.amount or grants.MAX_AMOUNT,
+            )
+        if form.valid and decided_on is not None:
+            try:
+                voucher = await vouchers.grant(
+                    programme.id, household.id, GrantInput(number, decided_on, legal_basis, purpose, note, amount)
+                )
+                return see_other(request, f"/vouchers/{voucher.id}", _("The grant has been issued with its decision."))
+            except DomainError as error:
+                form.error(error.field or "programme", error.message)
+        return render(
+            request,
+            "vouchers/grant.html",
+            status_code=422,
+            form=form,
+            programme=programme,
+            household=household,
+            legal_bases=grants.legal_bases(),
+            **grant_labels(),
+        )
+
     @post("/decide", guards=[may(ISSUE)])
     async def decide(self, request: Request[Any, Any, Any], vouchers: NamedDependency[VoucherService]) -> Any:
         """A case worker's decision for a programme decided case by case, with the reason."""
@@ -197,6 +286,9 @@ class VoucherController(Controller):
             programme=page.programme,
             redemptions=page.redemptions,
             over=page.over,
+            decision=page.decision,
+            spends=page.spends,
+            **grant_labels(),
             statuses=STATUSES,
             layouts=LAYOUTS,
             code=codes.format_code(page.voucher.code),

@@ -1,5 +1,6 @@
-"""Vouchers on paper and in lists: what to print on each (household, entitlement, validity, points) and the CSV
-rows handed to other systems. Printing and listing are logged: a voucher carries a household's name."""
+"""Vouchers on paper and in lists: what to print on each (household, entitlement, validity, points — or for a value
+voucher its amount, balance, categories and partner shops) and the CSV rows handed to other systems. Printing and
+listing are logged: a voucher carries a household's name."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from logistics.inventory.ledger import number
 from logistics.inventory.models import Item, Kit
 from logistics.people.models import Household
 from logistics.sites.models import Site, SiteKind, SiteKindRow
+from logistics.vouchers import grants
 from logistics.vouchers.models import Programme, Voucher
 from logistics.vouchers.printing import PointInfo, VoucherPrint
 
@@ -28,13 +30,14 @@ async def _catalogue(session: AsyncSession) -> Catalogue:
 
 
 async def _points(session: AsyncSession, programme: Programme) -> list[PointInfo]:
+    """Where the programme's vouchers are redeemed: its distribution points (goods) or partner shops (value), or
+    every active one of that kind when it names none."""
     query = select(Site).where(Site.is_active.is_(True)).order_by(Site.name)
     if programme.point_ids:
         query = query.where(Site.id.in_(programme.point_ids))
     else:
-        query = query.join(SiteKindRow, SiteKindRow.site_id == Site.id).where(
-            SiteKindRow.kind == SiteKind.DISTRIBUTION_POINT
-        )
+        kind = SiteKind.SHOP if programme.is_value else SiteKind.DISTRIBUTION_POINT
+        query = query.join(SiteKindRow, SiteKindRow.site_id == Site.id).where(SiteKindRow.kind == kind)
     return [PointInfo(site.name, site.address, site.opening_hours) for site in await session.scalars(query)]
 
 
@@ -50,6 +53,11 @@ async def entitlement(session: AsyncSession, voucher: Voucher, catalogue: Catalo
             item = items[line.item_id]
             lines.append(f"{number(line.entitled)} {item.unit_name} {item.local_name}")
     return lines
+
+
+def categories_of(programme: Programme) -> list[str]:
+    """A value programme's spending categories in the current language ("Food", "Hygiene and cleaning")."""
+    return [grants.category_label(code) for code in programme.categories]
 
 
 async def voucher_prints(session: AsyncSession, vouchers: Sequence[Voucher]) -> list[VoucherPrint]:
@@ -71,15 +79,19 @@ async def voucher_prints(session: AsyncSession, vouchers: Sequence[Voucher]) -> 
             points[programme.id] = await _points(session, programme)
         household = households.get(voucher.household_id) if voucher.household_id else None
         head = household.head if household else None
+        programme = programmes[voucher.programme_id]
         prints.append(
             VoucherPrint(
                 code=codes.format_code(voucher.code),
                 household=f"{head.given_name} {head.family_name}".strip() if head else voucher.holder,
-                programme=programmes[voucher.programme_id].name,
+                programme=programme.name,
                 lines=await entitlement(session, voucher, catalogue),
                 valid_from=voucher.valid_from,
                 valid_until=voucher.valid_until,
                 points=points[voucher.programme_id],
+                amount=voucher.amount,
+                balance=voucher.balance if voucher.is_value else None,
+                categories=categories_of(programme) if voucher.is_value else [],
             )
         )
     return prints

@@ -1,6 +1,6 @@
 """Issuing vouchers: eligibility by a programme's rule, one voucher for a household, a batch for every eligible
-household of a cycle (previewed first: who gets one, who is left out and why), revoking and reissuing a lost one,
-and the nightly expiry.
+household of a cycle (previewed first: who gets one, who is left out and why), a grant (a value voucher issued with
+the case worker's decision behind it), revoking and reissuing a lost one, and the nightly expiry.
 
 One voucher per household, programme and cycle is enforced by a partial unique index (revoked vouchers excluded),
 so running a batch twice, or two case workers issuing at once, never issues twice.
@@ -9,7 +9,7 @@ so running a batch twice, or two case workers issuing at once, never issues twic
 from __future__ import annotations
 
 import calendar
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from uuid import UUID
@@ -28,14 +28,18 @@ from logistics.db import lock_keys
 from logistics.people.households import threshold_on
 from logistics.people.models import Household
 from logistics.sites.models import Site
+from logistics.vouchers import grants
 from logistics.vouchers.conflicts import over_redeemed, over_text
 from logistics.vouchers.documents import entitlement, voucher_prints
 from logistics.vouchers.models import (
+    AmountBasis,
     Cycle,
     EligibilityDecision,
+    GrantDecision,
     Programme,
     Redemption,
     Rule,
+    Spend,
     Voucher,
     VoucherLine,
     VoucherStatus,
@@ -47,6 +51,8 @@ CODE_BITS = 80
 CODE_LENGTH = codes.code_length(CODE_BITS)
 DEFAULT_VALID_DAYS = 30  # a one-off programme without an end date
 MONTHS_AHEAD = 12  # a batch may be issued for a month up to a year ahead; further is a typing mistake
+#: How old a grant's decision may be when its voucher is issued: anything older is a typing mistake.
+DECISION_DAYS = 366
 
 
 class AlreadyIssued(DomainError):
@@ -57,6 +63,19 @@ class AlreadyIssued(DomainError):
 class Verdict:
     eligible: bool
     reason: str  # why not (or the decision's reason)
+
+
+@dataclass(frozen=True)
+class GrantInput:
+    """The decision behind a grant: its number and date, the legal basis (a code of `grants.legal_bases()`), the
+    purpose (one of the programme's categories) and, for a programme whose amount the case worker sets, the amount."""
+
+    number: str
+    decided_on: date
+    legal_basis: str
+    purpose: str
+    purpose_note: str = ""
+    amount: Decimal | None = None
 
 
 @dataclass(frozen=True)
@@ -79,6 +98,8 @@ class VoucherPage:
     programme: Programme
     redemptions: list[tuple[Redemption, str]]  # with the point's name, oldest first
     over: str = ""  # handed out beyond the voucher by offline hand-outs (conflicts), e.g. "1 × Paczka A"
+    decision: GrantDecision | None = None  # a value voucher's grant decision
+    spends: list[tuple[Spend, str]] = field(default_factory=list)  # a value voucher's, with the shop's name
 
 
 @dataclass(frozen=True)
@@ -89,6 +110,7 @@ class HouseholdVouchers:
     programmes: list[tuple[Programme, Verdict, Voucher | None]]
     vouchers: list[Voucher]
     names: dict[UUID, str]  # programme id → name
+    decisions: dict[UUID, GrantDecision] = field(default_factory=dict)  # voucher id → its grant decision
 
 
 def cycle_of(programme: Programme, day: date, cycle: str | None = None) -> str:
@@ -184,6 +206,9 @@ class VoucherService(Service):
     async def verdict(self, programme: Programme, household: Household, day: date) -> Verdict:
         if not household.members:
             return Verdict(False, _("The household has no members."))
+        if programme.rule == Rule.DECISION and programme.is_value:
+            # A grant is decided case by case: its own decision, recorded with the voucher, is the eligibility.
+            return Verdict(True, _("Decided with each grant."))
         if programme.rule == Rule.DECISION:
             decision = await self.session.scalar(
                 select(EligibilityDecision).where(
@@ -255,6 +280,16 @@ class VoucherService(Service):
         self.require(ISSUE)
         today = today or local_today()
         programme, household = await self.programme(programme_id), await self.household(household_id)
+        if programme.is_value:
+            raise DomainError(_("A grant is issued with its decision: fill in the decision's number, date and basis."))
+        cycle = await self._issuable(programme, household, cycle, today)
+        voucher = await self._create(programme, household, cycle, today)
+        await audit.record(self.session, self.actor, "voucher.issue", "household", household.id, ["voucher"])
+        return voucher
+
+    async def _issuable(self, programme: Programme, household: Household, cycle: str | None, today: date) -> str:
+        """The cycle a voucher of `programme` would be issued for now; refused when the programme is closed, the
+        household has this cycle's voucher already or is not eligible."""
         if not programme.is_active:
             raise DomainError(_("This programme is closed."))
         cycle = cycle_of(programme, today, cycle)
@@ -263,12 +298,108 @@ class VoucherService(Service):
         verdict = await self.verdict(programme, household, today)
         if not verdict.eligible:
             raise DomainError(_("Not eligible: %(reason)s", reason=verdict.reason))
-        voucher = await self._create(programme, household, cycle, today)
-        await audit.record(self.session, self.actor, "voucher.issue", "household", household.id, ["voucher"])
+        return cycle
+
+    async def grant(
+        self,
+        programme_id: UUID,
+        household_id: UUID,
+        decision: GrantInput,
+        cycle: str | None = None,
+        today: date | None = None,
+    ) -> Voucher:
+        """A value voucher for one household with the case worker's decision behind it, both written together:
+        the amount per household, per person (× the household's size) or as the case worker set it (up to the
+        programme's amount). Refused — leaving neither — when the decision is incomplete, the household is not
+        eligible (the income rule; under the decision rule the grant's decision is the eligibility) or has this
+        cycle's voucher already."""
+        self.require(ISSUE)
+        today = today or local_today()
+        programme, household = await self.programme(programme_id), await self.household(household_id)
+        if not programme.is_value:
+            raise DomainError(_("This programme's vouchers hold goods: issue them without a grant decision."))
+        cycle = await self._issuable(programme, household, cycle, today)
+        self._check_decision(programme, decision, today)
+        amount = self._grant_amount(programme, household, decision.amount)
+        voucher = await self._create(programme, household, cycle, today, amount=amount)
+        self.session.add(
+            GrantDecision(
+                voucher_id=voucher.id,
+                household_id=household.id,
+                decided_by=self.actor.username,
+                number=decision.number.strip(),
+                decided_on=decision.decided_on,
+                legal_basis=decision.legal_basis,
+                purpose=decision.purpose,
+                purpose_note=decision.purpose_note.strip(),
+            )
+        )
+        await self.session.flush()
+        await audit.record(
+            self.session, self.actor, "voucher.grant", "household", household.id, ["voucher", "decision"]
+        )
         return voucher
 
+    @staticmethod
+    def _grant_amount(programme: Programme, household: Household, typed: Decimal | None) -> Decimal:
+        assert programme.amount is not None  # a value programme always has one
+        if programme.amount_basis == AmountBasis.SET:
+            if typed is None:
+                raise DomainError(_("Enter the amount of the grant in zł."), "amount")
+            if not typed.is_finite() or typed != typed.quantize(Decimal("0.01")):
+                raise DomainError(_("Enter the amount in zł with at most two decimal places."), "amount")
+            if not Decimal("0.01") <= typed <= programme.amount:
+                raise DomainError(
+                    _(
+                        "The amount is from %(least)s to %(most)s (the programme's maximum).",
+                        least=format_money(Decimal("0.01")),
+                        most=format_money(programme.amount),
+                    ),
+                    "amount",
+                )
+            return typed
+        if typed is not None:
+            raise DomainError(_("The programme sets this grant's amount; leave it empty."), "amount")
+        if programme.amount_basis == AmountBasis.PERSON:
+            amount = programme.amount * max(household.size, 1)
+            if amount > grants.MAX_AMOUNT:
+                raise DomainError(
+                    _("A voucher holds at most %(most)s.", most=format_money(grants.MAX_AMOUNT)), "amount"
+                )
+            return amount
+        return programme.amount
+
+    @staticmethod
+    def _check_decision(programme: Programme, decision: GrantInput, today: date) -> None:
+        number = decision.number.strip()
+        if not number:
+            raise DomainError(_("Enter the decision's number."), "number")
+        if len(number) > 40:
+            raise DomainError(ngettext("At most %(num)s character.", "At most %(num)s characters.", 40), "number")
+        earliest = today - timedelta(days=DECISION_DAYS)
+        if decision.decided_on > today:
+            raise DomainError(_("The decision cannot be dated in the future."), "decided_on")
+        if decision.decided_on < earliest:
+            raise DomainError(
+                _("The decision is dated from %(earliest)s to today.", earliest=format_date(earliest)), "decided_on"
+            )
+        if decision.legal_basis not in {code for code, _label in grants.legal_bases()}:
+            raise DomainError(_("Choose the legal basis."), "legal_basis")
+        if decision.purpose not in programme.categories:
+            raise DomainError(_("Choose the purpose among the programme's categories."), "purpose")
+        if len(decision.purpose_note.strip()) > 300:
+            raise DomainError(
+                ngettext("At most %(num)s character.", "At most %(num)s characters.", 300), "purpose_note"
+            )
+
     async def _create(
-        self, programme: Programme, household: Household, cycle: str, today: date, replaces: UUID | None = None
+        self,
+        programme: Programme,
+        household: Household,
+        cycle: str,
+        today: date,
+        replaces: UUID | None = None,
+        amount: Decimal | None = None,
     ) -> Voucher:
         valid_from, valid_until = check_cycle(programme, cycle, today)
         for _attempt in range(5):  # a new code on the (astronomically unlikely) clash with an existing one
@@ -283,6 +414,8 @@ class VoucherService(Service):
                 holder=holder_of(household),
                 issued_by=self.actor.username,
                 replaces_id=replaces,
+                amount=amount,
+                spent=Decimal("0.00"),
                 lines=[
                     VoucherLine(
                         position=line.position,
@@ -290,7 +423,7 @@ class VoucherService(Service):
                         kit_id=line.kit_id,
                         entitled=line.quantity * (household.size if line.per_person else 1),
                     )
-                    for line in programme.lines
+                    for line in ([] if amount is not None else programme.lines)
                 ],
             )
             try:
@@ -324,6 +457,12 @@ class VoucherService(Service):
             )
         )
         eligible, excluded = [], []
+        if programme.is_value:
+            refused = _(
+                "Value vouchers are not issued in a batch: each grant needs its own decision. Grant them one by one "
+                "on the household's page."
+            )
+            return BatchPreview(programme, cycle, [], [], len(have), refused)
         try:
             check_cycle(programme, cycle, today)
         except DomainError as error:
@@ -416,6 +555,12 @@ class VoucherService(Service):
             .where(Redemption.voucher_id == voucher.id)
             .order_by(Redemption.at)
         )
+        spends = await self.session.execute(
+            select(Spend, Site.name)
+            .join(Site, Site.id == Spend.shop_id)
+            .where(Spend.voucher_id == voucher.id)
+            .order_by(Spend.at)
+        )
         [printed] = await voucher_prints(self.session, [voucher])
         return VoucherPage(
             voucher,
@@ -424,6 +569,8 @@ class VoucherService(Service):
             await self.programme(voucher.programme_id),
             [(redemption, point) for redemption, point in redemptions.all()],
             over_text(await over_redeemed(self.session, voucher.id)),
+            await self.session.scalar(select(GrantDecision).where(GrantDecision.voucher_id == voucher.id)),
+            [(spend, shop) for spend, shop in spends.all()],
         )
 
     @query
@@ -437,11 +584,26 @@ class VoucherService(Service):
             cycle = cycle_of(programme, today)
             verdict = await self.verdict(programme, household, today)
             programmes.append((programme, verdict, await self.current(programme, household.id, cycle)))
-        vouchers = await self.session.scalars(
-            select(Voucher).where(Voucher.household_id == household.id).order_by(Voucher.created_at.desc())
+        vouchers = list(
+            await self.session.scalars(
+                select(Voucher).where(Voucher.household_id == household.id).order_by(Voucher.created_at.desc())
+            )
         )
         names = {programme.id: programme.name for programme, _verdict, _current in programmes}
-        return HouseholdVouchers(household, programmes, list(vouchers), names)
+        missing = {voucher.programme_id for voucher in vouchers} - set(names)  # of closed programmes
+        if missing:
+            names |= dict(
+                (await self.session.execute(select(Programme.id, Programme.name).where(Programme.id.in_(missing))))
+                .tuples()
+                .all()
+            )
+        decisions = {
+            decision.voucher_id: decision
+            for decision in await self.session.scalars(
+                select(GrantDecision).where(GrantDecision.voucher_id.in_([voucher.id for voucher in vouchers]))
+            )
+        }
+        return HouseholdVouchers(household, programmes, vouchers, names, decisions)
 
     # --- lost vouchers -----------------------------------------------------------------------------------
 
@@ -471,11 +633,35 @@ class VoucherService(Service):
         return voucher
 
     async def reissue(self, voucher_id: UUID, reason: str, today: date | None = None) -> Voucher:
-        """A lost voucher: revoke it and issue a new code with what was not yet redeemed."""
+        """A lost voucher: revoke it and issue a new code with what was not yet redeemed — for a value voucher the
+        balance left (the amount less what was spent), with its grant decision copied to the new voucher."""
         old = await self.revoke(voucher_id, reason)
         if old.household_id is None:
             raise DomainError(_("The household of this voucher no longer exists."))
         programme, household = await self.programme(old.programme_id), await self.household(old.household_id)
+        if old.is_value:  # revoked by a conditional UPDATE: no spend can follow, so its balance is final
+            if old.balance <= 0:
+                raise DomainError(_("Nothing is left to spend on this voucher."))
+            new = await self._create(
+                programme, household, old.cycle, today or local_today(), replaces=old.id, amount=old.balance
+            )
+            decision = await self.session.scalar(select(GrantDecision).where(GrantDecision.voucher_id == old.id))
+            if decision is not None:
+                self.session.add(
+                    GrantDecision(
+                        voucher_id=new.id,
+                        household_id=decision.household_id,
+                        decided_by=decision.decided_by,
+                        number=decision.number,
+                        decided_on=decision.decided_on,
+                        legal_basis=decision.legal_basis,
+                        purpose=decision.purpose,
+                        purpose_note=decision.purpose_note,
+                    )
+                )
+                await self.session.flush()
+            await audit.record(self.session, self.actor, "voucher.reissue", "household", household.id, ["voucher"])
+            return new
         new = await self._create(programme, household, old.cycle, today or local_today(), replaces=old.id)
         remaining = {line.position: line.remaining for line in old.lines}
         for line in list(new.lines):

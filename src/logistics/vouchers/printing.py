@@ -1,4 +1,7 @@
 """Voucher PDFs: one voucher per A4 page, four per A4 page with cut marks, or a strip from an 80 mm receipt roll.
+A goods voucher lists what it entitles to and where to collect it; a value voucher its amount in zł (and the
+balance left, once partly spent), the categories it may be spent on — never alcohol or tobacco — and the partner
+shops with their addresses.
 
 A pure function of the data given: no database. Texts never run off the paper: each voucher's text block is set
 at the largest font scale at which it fits its box (no font below `MIN_PT`), and whatever still does not fit is
@@ -9,13 +12,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date
+from decimal import Decimal
 
 from fpdf import FPDF
 
 from logistics import printing
-from logistics.core.i18n import format_date
+from logistics.core.i18n import format_date, format_money
 from logistics.core.i18n import gettext as _
 
 LAYOUTS = ("a4", "a4x4", "receipt")
@@ -43,6 +47,14 @@ class VoucherPrint:
     valid_from: date
     valid_until: date
     points: list[PointInfo]
+    #: A value voucher's amount in zł and what is left of it (None for a goods voucher), and its categories.
+    amount: Decimal | None = None
+    balance: Decimal | None = None
+    categories: list[str] = field(default_factory=list)
+
+    @property
+    def is_value(self) -> bool:
+        return self.amount is not None
 
 
 @dataclass(frozen=True)
@@ -101,7 +113,7 @@ def _draw_a4(pdf: FPDF, voucher: VoucherPrint, org_name: str) -> None:
     _line(pdf, voucher.code, x, 100, width, 20, "B", "C")
     items = [_Item(voucher.household, 16, "B"), _Item(voucher.programme, 12, gap=1), _validity(voucher, 11, 2)]
     items += _entitlements(voucher, 11)
-    items += _heading(voucher.points, _("Where to collect"), 11)
+    items += _heading(voucher.points, _where(voucher), 11)
     for point in voucher.points:
         items += [
             _Item(point.name, 11, "B", gap=2, indent=3),
@@ -120,7 +132,7 @@ def _draw_quarter(pdf: FPDF, voucher: VoucherPrint, org_name: str, x: float, y: 
     _flow(pdf, _fit(pdf, side, x + CELL_W - pad - side_x, qr), side_x, y + pad)
     _line(pdf, f"{_('Code')}: {voucher.code}", x + pad, y + pad + qr + 2, inner, 11, "B")
     items = _entitlements(voucher, 8)
-    items += _heading(voucher.points, _("Where to collect"), 8)
+    items += _heading(voucher.points, _where(voucher), 8)
     items += [_Item(f"• {point.name}, {point.address}", 7, gap=0.4, indent=1.5) for point in voucher.points]
     _flow(pdf, _fit(pdf, items, inner, CELL_H - pad - top), x + pad, y + top)
 
@@ -129,7 +141,7 @@ def _draw_receipt(pdf: FPDF, voucher: VoucherPrint, org_name: str) -> None:
     x, width, qr, top = RECEIPT_MARGIN, RECEIPT_W - 2 * RECEIPT_MARGIN, 45.0, 73.0
     items = [_Item(voucher.household, 11, "B"), _Item(voucher.programme, 9, gap=0.5), _validity(voucher, 9, 1.5)]
     items += _entitlements(voucher, 9)
-    items += _heading(voucher.points, _("Where to collect"), 9)
+    items += _heading(voucher.points, _where(voucher), 9)
     for point in voucher.points:
         items += [
             _Item(point.name, 9, "B", gap=1.5),
@@ -152,8 +164,22 @@ def _validity(voucher: VoucherPrint, size: float, gap: float) -> _Item:
 
 
 def _entitlements(voucher: VoucherPrint, size: float) -> list[_Item]:
+    """What the voucher gives: its goods lines, or its amount (and balance), categories and the exclusions."""
+    if voucher.amount is not None:
+        items = [_Item(_("Value"), size, "BG", gap=size * 0.35)]
+        items.append(_Item(format_money(voucher.amount), size * 1.6, "B", indent=3))
+        if voucher.balance is not None and voucher.balance != voucher.amount:
+            items.append(_Item(f"{_('Left to spend')}: {format_money(voucher.balance)}", size, "B", indent=3))
+        items += _heading(voucher.categories, _("May be spent on"), size)
+        items.append(_Item(", ".join(voucher.categories), size, indent=3, max_lines=4))
+        items.append(_Item(_("Not for alcohol or tobacco."), size * 0.9, "G", gap=size * 0.2, indent=3))
+        return items
     items = _heading(voucher.lines, _("What it entitles to"), size)
     return items + [_Item(line, size, indent=3) for line in voucher.lines]
+
+
+def _where(voucher: VoucherPrint) -> str:
+    return _("Where to spend") if voucher.is_value else _("Where to collect")
 
 
 def _heading(section: Sequence[object], title: str, size: float) -> list[_Item]:

@@ -3,7 +3,8 @@ list (each logged: a voucher carries a household's name), and the public page an
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from decimal import Decimal
 from uuid import UUID
 
 from sqlalchemy import select
@@ -29,7 +30,11 @@ class PhoneVoucher:
     code: str
     programme: str
     lines: list[str]
-    points: list[PointInfo]
+    points: list[PointInfo]  # distribution points, or a value voucher's partner shops
+    #: A value voucher's amount, the balance left and the categories it may be spent on (None/[] for goods).
+    amount: Decimal | None = None
+    balance: Decimal | None = None
+    categories: list[str] = field(default_factory=list)
 
 
 def _check_layout(layout: str) -> None:
@@ -81,4 +86,7 @@ class PrintService(Service):
             printed.programme,
             await entitlement(self.session, voucher),
             printed.points,
+            printed.amount,
+            printed.balance,
+            printed.categories,
         )

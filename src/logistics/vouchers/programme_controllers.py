@@ -1,4 +1,6 @@
-"""The programme form for administrators and coordinators (up to eight kit or item lines)."""
+"""The programme form for administrators and coordinators: a goods programme (up to eight kit or item lines, at
+distribution points) or a value programme (an amount in zł, how it is set, the spending categories, at partner
+shops)."""
 
 from __future__ import annotations
 
@@ -13,7 +15,8 @@ from litestar.params import FromPath
 
 from logistics.core.errors import DomainError
 from logistics.core.i18n import _, _l, local_today
-from logistics.vouchers.models import Programme
+from logistics.vouchers import grants
+from logistics.vouchers.models import AmountBasis, Programme, ProgrammeKind
 from logistics.vouchers.policy import MANAGE_PROGRAMMES
 from logistics.vouchers.programmes import (
     HIGHEST_PERCENT,
@@ -37,6 +40,15 @@ RULES = {
     "income": _l("income per person up to a percentage of the criterion"),
     "decision": _l("a case worker's decision"),
 }
+KINDS = {
+    ProgrammeKind.GOODS: _l("goods (kits and items at distribution points)"),
+    ProgrammeKind.VALUE: _l("value (an amount in zł spent at partner shops)"),
+}
+BASES = {
+    AmountBasis.HOUSEHOLD: _l("per household"),
+    AmountBasis.PERSON: _l("per person of the household"),
+    AmountBasis.SET: _l("set by the case worker, up to the amount"),
+}
 
 
 def _filled(programme: Programme) -> Form:
@@ -49,7 +61,11 @@ def _filled(programme: Programme) -> Form:
         "valid_days": str(programme.valid_days or ""),
         "valid_until": programme.valid_until.isoformat() if programme.valid_until else "",
         "active": programme.is_active,
-        "points": [str(site_id) for site_id in programme.point_ids],
+        "kind": programme.kind,
+        "amount": str(programme.amount) if programme.amount is not None else "",
+        "amount_basis": programme.amount_basis,
+        "categories": programme.categories,
+        "shops" if programme.is_value else "points": [str(site_id) for site_id in programme.point_ids],
     }
     for n, line in enumerate(programme.lines):
         values[f"goods-{n}"] = f"kit:{line.kit_id}" if line.kit_id else f"item:{line.item_id}"
@@ -74,7 +90,29 @@ def _read(form: Form, whole: set[str], last_day: date | None) -> ProgrammeInput 
     earliest, latest = last_day_window(local_today())
     valid_until = form.date("valid_until", earliest=min(earliest, last_day or earliest), latest=latest)
     active = form.boolean("active")
-    points = form.uuids("points")
+    kind = form.choice("kind", list(KINDS), required=False) or ProgrammeKind.GOODS
+    value = kind == ProgrammeKind.VALUE
+    amount = form.decimal("amount", places=2, minimum=Decimal("0.01"), maximum=grants.MAX_AMOUNT)
+    basis = form.choice("amount_basis", list(BASES), required=False) or AmountBasis.HOUSEHOLD
+    categories = form.choices("categories", [code for code, _label in grants.categories()])
+    points, shops = form.uuids("points"), form.uuids("shops")
+    if value:
+        if amount is None and "amount" not in form.errors:
+            form.error("amount", _("Enter the amount in zł."))
+        if not categories and "categories" not in form.errors:
+            form.error("categories", _("Choose at least one category the voucher may be spent on."))
+        if points:
+            form.error("points", _("A value programme is spent at partner shops: untick the distribution points."))
+    else:
+        if amount is not None:
+            form.error("amount", _("A goods programme has no amount: leave it empty, or make it a value programme."))
+        if categories:
+            form.error(
+                "categories",
+                _("A goods programme has no spending categories: untick them, or make it a value programme."),
+            )
+        if shops:
+            form.error("shops", _("A goods programme is handed out at distribution points: untick the shops."))
     lines = []
     for n in range(LINES):
         goods = form.raw(f"goods-{n}")
@@ -85,10 +123,30 @@ def _read(form: Form, whole: set[str], last_day: date | None) -> ProgrammeInput 
             lines.append(LineInput(goods, quantity, per_person))
         elif goods:
             form.error(f"quantity-{n}", _("Enter the quantity."))
+    if value and lines:
+        form.error(
+            "lines",
+            _("A value programme holds an amount, not goods: remove the kits and items, or make it a goods programme."),
+        )
     if not form.valid:
         return None
     percent = Decimal(100) if percent is None else percent  # not asked for by the decision rule
-    return ProgrammeInput(code, name, cycle, rule, percent, valid_days, valid_until, active, lines, points)
+    return ProgrammeInput(
+        code,
+        name,
+        cycle,
+        rule,
+        percent,
+        valid_days,
+        valid_until,
+        active,
+        lines,
+        shops if value else points,
+        kind,
+        amount if value else None,
+        basis,
+        categories if value else [],
+    )
 
 
 class ProgrammeController(Controller):
@@ -114,6 +172,13 @@ class ProgrammeController(Controller):
             goods=[(f"kit:{kit.id}", f"▣ {kit.name}") for kit in options.kits]
             + [(f"item:{item.id}", f"{item.name} ({item.unit})") for item in options.items],
             point_options=[(str(site.id), site.name) for site in options.points],
+            shop_options=[
+                (str(site.id), f"{site.name}, {site.address}" if site.address else site.name) for site in options.shops
+            ],
+            kinds=[(str(key), str(label)) for key, label in KINDS.items()],
+            bases=[(str(key), str(label)) for key, label in BASES.items()],
+            category_options=grants.categories(),
+            max_amount=grants.MAX_AMOUNT,
             cycles=[(key, str(label)) for key, label in CYCLES.items()],
             rules=[(key, str(label)) for key, label in RULES.items()],
             lines=range(LINES),
@@ -121,7 +186,10 @@ class ProgrammeController(Controller):
 
     @get("/new")
     async def new(self, request: Request[Any, Any, Any], programmes: NamedDependency[ProgrammeService]) -> Any:
-        form = Form.filled(cycle="monthly", rule="income", income_percent="265", active=True)
+        kind = ProgrammeKind.VALUE if request.query_params.get("kind") == ProgrammeKind.VALUE else ProgrammeKind.GOODS
+        form = Form.filled(
+            kind=kind, cycle="monthly", rule="income", income_percent="265", active=True, amount_basis="household"
+        )
         return await self._page(request, programmes, form, None)
 
     @get("/{programme_id:uuid}/edit")

@@ -1,7 +1,8 @@
 """The page an SMS links to: the voucher's QR on the household's phone, to show at the distribution point.
 
 Public (the 80-bit code in the address is the key); it shows no personal data — only the programme, what the
-voucher entitles to, its validity and where to collect it."""
+voucher entitles to (or a value voucher's amount, balance and categories), its validity and where to collect it (or
+the partner shops where it may be spent)."""
 
 from __future__ import annotations
 
@@ -36,4 +37,7 @@ async def public_voucher(
         programme=shown.programme,
         lines=shown.lines,
         points=shown.points,
+        amount=shown.amount,
+        balance=shown.balance,
+        categories=shown.categories,
     )

@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from logistics import codes
 from logistics.audit import services as audit
 from logistics.core.errors import DomainError
-from logistics.core.i18n import format_date, in_locale
+from logistics.core.i18n import format_date, format_money, in_locale
 from logistics.core.i18n import gettext as _
 from logistics.core.service import Service
 from logistics.mail import mail_configured
@@ -34,7 +34,7 @@ from logistics.vouchers.documents import voucher_prints
 from logistics.vouchers.issuing import VoucherService
 from logistics.vouchers.models import Voucher, VoucherStatus
 from logistics.vouchers.policy import SEND
-from logistics.vouchers.printing import render_vouchers
+from logistics.vouchers.printing import PointInfo, render_vouchers
 
 KEY_PREFIX = "voucher"
 
@@ -44,6 +44,11 @@ def qr_png(text: str) -> bytes:
     out = io.BytesIO()
     image.save(out, format="PNG")
     return out.getvalue()
+
+
+def _shops(shops: list[PointInfo]) -> str:
+    """The partner shops of a value voucher in one line: "Sklep Groszek (ul. Polna 3); Apteka (ul. Lipowa 1)"."""
+    return "; ".join(f"{shop.name} ({shop.address})" if shop.address else shop.name for shop in shops)
 
 
 def _language(person: Person) -> str:
@@ -73,14 +78,28 @@ class SendingService(Service):
             with in_locale(locale):  # the household's language: the messages, the dates, the item names
                 [printed] = await voucher_prints(self.session, [voucher])
                 subject = _("Your voucher: %(programme)s", programme=printed.programme)
-                body = _(
-                    "Your voucher %(code)s (%(programme)s) is valid from %(start)s to %(end)s. Show the QR code "
-                    "in the attachment at the distribution point.",
-                    code=code,
-                    programme=printed.programme,
-                    start=format_date(voucher.valid_from),
-                    end=format_date(voucher.valid_until),
-                )
+                if voucher.is_value:
+                    body = _(
+                        "Your voucher %(code)s (%(programme)s) holds %(balance)s and is valid from %(start)s to "
+                        "%(end)s. It may be spent on: %(categories)s — not on alcohol or tobacco — at: %(shops)s. "
+                        "Show the QR code in the attachment at the shop's till.",
+                        code=code,
+                        programme=printed.programme,
+                        balance=format_money(voucher.balance),
+                        start=format_date(voucher.valid_from),
+                        end=format_date(voucher.valid_until),
+                        categories=", ".join(printed.categories),
+                        shops=_shops(printed.points),
+                    )
+                else:
+                    body = _(
+                        "Your voucher %(code)s (%(programme)s) is valid from %(start)s to %(end)s. Show the QR code "
+                        "in the attachment at the distribution point.",
+                        code=code,
+                        programme=printed.programme,
+                        start=format_date(voucher.valid_from),
+                        end=format_date(voucher.valid_until),
+                    )
             key = f"{KEY_PREFIX}:{voucher.id}:{locale}:{uuid.uuid4().hex}"
             await enqueue(self.session, "email", head.email, subject, body, person_id=head.id, key=key)
         elif channel == "sms":
@@ -90,7 +109,10 @@ class SendingService(Service):
             # The page opens in the household's language (the phone's browser has no choice of ours stored).
             link = f"{base_url}/v/{code}" + ("" if locale == get_settings().default_locale else f"?lang={locale}")
             with in_locale(locale):
-                text = _("Your voucher: %(url)s", url=link)
+                if voucher.is_value:
+                    text = _("Your voucher for %(balance)s: %(url)s", balance=format_money(voucher.balance), url=link)
+                else:
+                    text = _("Your voucher: %(url)s", url=link)
             await enqueue(self.session, "sms", head.phone, "", text, person_id=head.id)
         else:
             raise DomainError(_("This option is not available."), "channel")
