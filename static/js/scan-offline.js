@@ -20,12 +20,21 @@
 // 5. Online again, the queue is sent in order, one at a time (POST data-redemptions-url with offline_at): sent →
 //    the code is dropped (a conflict the server recorded is shown); refused → kept on the page's refused list with
 //    the server's message; 401/403 → kept, "sign in again"; no answer → offline again.
+// 6. A partner shop's till (div#scan-page data-offline="off"): spending needs the network, so none of the above —
+//    no list, no queue, no service worker. When a scan or a confirmation gets no answer (or the browser says it is
+//    offline), #offline-banner says that spending needs the network (texts: "tillOffline"); it goes once the
+//    server answers again.
 (function () {
   "use strict";
 
   const page = document.getElementById("scan-page");
   const textsNode = document.getElementById("scan-texts");
-  if (!page || !textsNode || !window.indexedDB) return;
+  if (!page || !textsNode) return;
+  if (page.dataset.offline === "off") {
+    onlineOnly(page, textsNode);
+    return;
+  }
+  if (!window.indexedDB) return;
 
   const POINT = page.dataset.point;
   const MANIFEST_URL = page.dataset.manifestUrl;
@@ -1063,4 +1072,45 @@
     }, REFRESH_EVERY_MS);
     startWorker();
   })();
+
+  // ---------------------------------------------------------------- a partner shop's till: online only
+
+  function onlineOnly(scanPage, texts) {
+    const TILL_TIMEOUT_MS = 15000; // a spend is decided on the server; a retry with the same request id is harmless
+    const banner = document.getElementById("offline-banner");
+    let message = "";
+    try {
+      message = JSON.parse(texts.textContent || "{}").tillOffline || "";
+    } catch (_) {
+      message = "";
+    }
+    const show = (offline) => {
+      if (!banner) return;
+      banner.hidden = !offline;
+      banner.replaceChildren(offline ? message : "");
+    };
+    const ours = (event) => {
+      const detail = event.detail || {};
+      const target = detail.elt || event.target;
+      return target instanceof Element && scanPage.contains(target);
+    };
+    const failed = (event) => {
+      if (!ours(event)) return;
+      const status = event.detail && event.detail.xhr ? event.detail.xhr.status : 0;
+      if (event.type === "htmx:responseError" && ![0, 502, 503, 504].includes(status)) return; // the server answered
+      show(true);
+    };
+    document.addEventListener("htmx:configRequest", (event) => {
+      if (ours(event) && event.detail) event.detail.timeout = TILL_TIMEOUT_MS; // no answer: say so, do not hang
+    });
+    document.addEventListener("htmx:sendError", failed);
+    document.addEventListener("htmx:timeout", failed);
+    document.addEventListener("htmx:responseError", failed);
+    document.addEventListener("htmx:afterRequest", (event) => {
+      if (ours(event) && event.detail && event.detail.successful) show(false);
+    });
+    window.addEventListener("offline", () => show(true));
+    window.addEventListener("online", () => show(false));
+    if (navigator.onLine === false) show(true);
+  }
 })();

@@ -6,6 +6,7 @@ server error and on any answer the schema does not describe: an undocumented sta
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -23,8 +24,11 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from logistics import codes
+from logistics.core.i18n import local_today
+from logistics.sites.models import Site, SiteKindRow
 from logistics.vouchers.devices import DeviceService
-from logistics.vouchers.issuing import VoucherService
+from logistics.vouchers.issuing import CODE_BITS, VoucherService
+from logistics.vouchers.models import Programme, ProgrammeCategory, Voucher
 
 from ..conftest import PASSWORD
 from ..helpers import db_session
@@ -81,6 +85,33 @@ async def test_the_api_answers_every_request_as_its_schema_says(app, people, aid
         revoked = vouchers.pop()
         await service.revoke(revoked.id, "zgubiony")
         _device, token = await DeviceService(session, ADMIN).create(aid.point.id, "Tablet 1")
+        # A partner shop with a till and value vouchers (grants in zł) spent there.
+        shop = Site(name="Sklep „Społem”", kind_rows=[SiteKindRow(kind="shop")])
+        grant = Programme(
+            code="ZC",
+            name="Zasiłek celowy",
+            cycle="one_off",
+            rule="decision",
+            kind="value",
+            amount=Decimal("100.00"),
+            category_rows=[ProgrammeCategory(category="food")],
+        )
+        session.add_all([shop, grant])
+        await session.flush()
+        value_vouchers = [
+            Voucher(
+                code=codes.normalize(codes.generate(CODE_BITS)),
+                programme_id=grant.id,
+                cycle="once",
+                valid_from=local_today(),
+                valid_until=local_today() + timedelta(days=30),
+                holder="Olena S.",
+                amount=Decimal("100.00"),
+            )
+            for _n in range(3)
+        ]
+        session.add_all(value_vouchers)
+        _till, till_token = await DeviceService(session, ADMIN).create(shop.id, "Kasa 1")
         await session.commit()
     point = str(aid.point.id)
     real_codes = st.sampled_from([codes.format_code(v.code) for v in [*vouchers, revoked]] + [vouchers[0].code])
@@ -96,8 +127,25 @@ async def test_the_api_answers_every_request_as_its_schema_says(app, people, aid
     )
     schema = schemathesis.openapi.from_dict(app.openapi_schema.to_schema()).include(tag="vouchers")
     operations = {op.ok().label: op.ok() for op in schema.get_all_operations()}
-    assert set(operations) == {"GET /api/v1/vouchers/{code}", "POST /api/v1/redemptions"}
+    assert set(operations) == {
+        "GET /api/v1/vouchers/{code}",
+        "POST /api/v1/redemptions",
+        "POST /api/v1/spends/{spend_id}/undo",
+    }
     look_up, redeem = operations["GET /api/v1/vouchers/{code}"], operations["POST /api/v1/redemptions"]
+    undo = operations["POST /api/v1/spends/{spend_id}/undo"]
+    value_codes = st.sampled_from([codes.format_code(v.code) for v in value_vouchers] + [vouchers[0].code])
+    spends = st.fixed_dictionaries(
+        {
+            "code": value_codes,
+            "point": st.sampled_from([str(shop.id), str(shop.id), point]),
+            "request_id": st.sampled_from([f"schema-spend-{n:02}" for n in range(8)]),
+        },
+        optional={
+            "amount": st.sampled_from(["0", "0.01", "30", "45.90", "99.99", "100.01"]),
+            "category": st.sampled_from(["food", "fuel"]),
+        },
+    )
     with serve(app) as url:
         callers = [({"authorization": f"Bearer {token}"}, {}), ({}, _signed_in(url, "wolontariusz"))]
         strategies = [
@@ -115,4 +163,19 @@ async def test_the_api_answers_every_request_as_its_schema_says(app, people, aid
         ]
         for headers, cookies in callers:
             for strategy, negative in strategies:
+                _check(strategy, url, headers, cookies, negative)
+        till = ({"authorization": f"Bearer {till_token}"}, {})
+        at_the_till = [
+            (st.tuples(redeem.as_strategy(), spends).map(lambda pair: _as(pair[0], {"body": pair[1]})), False),
+            (
+                st.tuples(look_up.as_strategy(), value_codes).map(
+                    lambda pair: _as(pair[0], {"path_parameters": {"code": pair[1]}, "query": {"point": str(shop.id)}})
+                ),
+                False,
+            ),
+            (undo.as_strategy(), False),
+            (undo.as_strategy(generation_mode=GenerationMode.NEGATIVE), True),
+        ]
+        for headers, cookies in (till, *callers):
+            for strategy, negative in at_the_till:
                 _check(strategy, url, headers, cookies, negative)

@@ -1,7 +1,11 @@
 """JSON API for scanning devices (documented in the OpenAPI schema at /api/docs).
 
-Authenticated by a device token (`Authorization: Bearer ...`, created per distribution point) or by the signed-in
-user's session. Errors are a JSON body with a machine-readable `error` and a `message` in the language asked for
+Authenticated by a device token (`Authorization: Bearer ...`, created per distribution point or partner shop's
+till) or by the signed-in user's session. The same operations serve both: at a distribution point a goods voucher
+is redeemed for goods; at a partner shop a value voucher (a grant in złoty) is spent — `amount` and `category` —
+and a spend is undone with `POST /api/v1/spends/{id}/undo`.
+
+Errors are a JSON body with a machine-readable `error` and a `message` in the language asked for
 (Accept-Language) — see `Refusal` for the reasons and their status codes. A request that does not fit its schema
 (a wrong type, a missing or an unknown field) is refused with 422 and the `field` at fault.
 """
@@ -28,8 +32,10 @@ from logistics.core.i18n import gettext as _
 from logistics.db import WRITES
 from logistics.inventory.ledger import number
 from logistics.vouchers.devices import scanner_guard
-from logistics.vouchers.models import VoucherStatus
-from logistics.vouchers.redeeming import Outcome, RedemptionService, VoucherView
+from logistics.vouchers.grants import AMOUNT_PATTERN
+from logistics.vouchers.models import Spend, VoucherStatus
+from logistics.vouchers.redeeming import Outcome, RedemptionService, Refusal, VoucherView
+from logistics.vouchers.spending import SpendOutcome, SpendService, ValueView
 from logistics.web.errors import error_response
 from logistics.web.middleware import locale_for_scope
 
@@ -41,7 +47,8 @@ COMPONENTS = Components(
         DEVICE_SCHEME: SecurityScheme(
             type="http",
             scheme="bearer",
-            description="A scanning device's token (`przystan_...`), created by a coordinator for one point.",
+            description="A scanning device's token (`przystan_...`), created by a coordinator for one point or "
+            "one partner shop's till.",
         )
     }
 )
@@ -69,6 +76,28 @@ class RedemptionIn(msgspec.Struct, forbid_unknown_fields=True):
         ),
     ]
     lines: Annotated[list[RedemptionLineIn], msgspec.Meta(max_length=50)] | None = None  # omitted: all remaining
+    amount: (
+        Annotated[
+            str,
+            msgspec.Meta(
+                pattern=AMOUNT_PATTERN,
+                description='A value voucher at a partner shop: the purchase\'s amount in złoty, e.g. "45.90" '
+                "(required there; not with `lines` or `offline_at`).",
+            ),
+        ]
+        | None
+    ) = None
+    category: (
+        Annotated[
+            str,
+            msgspec.Meta(
+                max_length=20,
+                description='A value voucher at a partner shop: what the purchase was, e.g. "food" — one of the '
+                "voucher's `categories` (required with `amount`).",
+            ),
+        ]
+        | None
+    ) = None
     offline_at: (
         Annotated[
             datetime,
@@ -129,6 +158,39 @@ class RedemptionOut(msgspec.Struct):
     offline: bool  # recorded from an offline scan (`offline_at`)
 
 
+class CategoryOut(msgspec.Struct):
+    code: str
+    label: str  # in the caller's language
+
+
+class ValueVoucherOut(msgspec.Struct):
+    """A value voucher (a grant in złoty) at a partner shop: what is left on it and what it may be spent on."""
+
+    code: str
+    programme: str
+    holder: str  # the first name and initial of the household's head, nothing more
+    amount: str  # złoty as decimal strings with two places, e.g. "300.00"
+    spent: str
+    balance: str
+    categories: list[CategoryOut]
+    valid_from: date
+    valid_until: date
+    status: VoucherStatus  # "redeemed": spent in full
+
+
+class SpendOut(msgspec.Struct):
+    """A purchase paid with a value voucher at a partner shop's till."""
+
+    id: UUID
+    request_id: str
+    at: datetime
+    shop: UUID
+    amount: str  # what was spent, e.g. "45.90"
+    category: str
+    undone: bool
+    voucher: ValueVoucherOut  # with the balance after the purchase
+
+
 class MissingOut(msgspec.Struct):
     item: str
     missing: str
@@ -144,6 +206,9 @@ class ErrorOut(msgspec.Struct):
     missing: list[MissingOut] | None = None  # not_enough_stock: what is short, item by item
     point: str | None = None  # already_redeemed: where and when
     at: str | None = None
+    balance: str | None = None  # over_balance: what is left on the voucher, e.g. "54.10"
+    allowed: list[str] | None = None  # category_not_allowed: the categories the voucher may be spent on
+    shops: list[str] | None = None  # wrong_shop: the shops where it is valid
 
 
 def voucher_out(view: VoucherView) -> VoucherOut:
@@ -170,6 +235,34 @@ def voucher_out(view: VoucherView) -> VoucherOut:
     )
 
 
+def value_voucher_out(view: ValueView) -> ValueVoucherOut:
+    return ValueVoucherOut(
+        code=view.code,
+        programme=view.programme,
+        holder=view.holder,
+        amount=str(view.amount),
+        spent=str(view.spent),
+        balance=str(view.balance),
+        categories=[CategoryOut(code=code, label=label) for code, label in view.categories],
+        valid_from=view.valid_from,
+        valid_until=view.valid_until,
+        status=VoucherStatus(view.status),
+    )
+
+
+def spend_out(spend: Spend, view: ValueView) -> SpendOut:
+    return SpendOut(
+        id=spend.id,
+        request_id=spend.request_id,
+        at=spend.at,
+        shop=spend.shop_id,
+        amount=str(spend.amount),
+        category=spend.category,
+        undone=spend.undone_at is not None,
+        voucher=value_voucher_out(view),
+    )
+
+
 def redemption_out(outcome: Outcome) -> RedemptionOut:
     redemption = outcome.redemption
     return RedemptionOut(
@@ -190,7 +283,7 @@ def _errors(described: dict[int, str]) -> dict[int, ResponseSpec]:
     common = {
         400: "The request could not be understood.",
         401: "No valid device token and no session.",
-        403: "The caller does not hand out goods.",
+        403: "The caller does not hand out goods (nor take value vouchers at a shop).",
     }
     return {
         status: ResponseSpec(ErrorOut, description=text, generate_examples=False)
@@ -235,6 +328,21 @@ async def provide_redemptions(
     return RedemptionService(db_session, actor, device_id)
 
 
+async def provide_spending(request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession]) -> SpendService:
+    """The use cases at a partner shop's till for the caller the scanner guard admitted: a till or a user."""
+    actor, device_id = request.state.scanner
+    return SpendService(db_session, actor, device_id)
+
+
+def _field_refusal(kind: str, field: str) -> Refusal:
+    """A body that fits the schema but not the voucher's kind: 422 naming the field, as a schema refusal does."""
+    message = {
+        "missing": _("The field “%(field)s” is missing.", field=field),
+        "unknown": _("The field “%(field)s” cannot be sent with an amount.", field=field),
+    }[kind]
+    return Refusal(f"{kind}_field", message, 422, {"field": field}, field)
+
+
 class VoucherApi(Controller):
     path = "/api/v1"
     guards = [scanner_guard]
@@ -242,49 +350,74 @@ class VoucherApi(Controller):
     tags = ["vouchers"]
     include_in_schema = True
     security = [{DEVICE_SCHEME: []}, {"sessionCookie": []}]
-    dependencies = {"redemptions": Provide(provide_redemptions)}
+    dependencies = {"redemptions": Provide(provide_redemptions), "spending": Provide(provide_spending)}
     exception_handlers = {ValidationException: validation_error}
 
     @get(
         "/vouchers/{code:str}",
         opt=WRITES,  # the scan is audit-logged
-        responses=_errors(
-            {
-                404: "unknown_code; or the point does not exist or is not the caller's.",
-                409: "not_yet_valid, wrong_point, already_redeemed (with `point` and `at`).",
-                410: "revoked, expired.",
-                422: "malformed_code; or a parameter that does not fit the schema (with `field`).",
-            }
-        ),
+        responses={
+            200: ResponseSpec(
+                VoucherOut | ValueVoucherOut,
+                generate_examples=False,
+                description="At a distribution point, a goods voucher with what remains to hand out; at a partner "
+                "shop, a value voucher with its balance and the categories it may be spent on.",
+            ),
+            **_errors(
+                {
+                    404: "unknown_code; or the point (shop) does not exist or is not the caller's.",
+                    409: "not_yet_valid, wrong_point, already_redeemed (with `point` and `at`); value_voucher (a "
+                    "value voucher at a distribution point); at a shop: not_a_value_voucher, wrong_shop (with "
+                    "`shops`), already_spent.",
+                    410: "revoked, expired.",
+                    422: "malformed_code; or a parameter that does not fit the schema (with `field`).",
+                }
+            ),
+        },
     )
     async def voucher(
-        self, redemptions: NamedDependency[RedemptionService], code: FromPath[str], point: FromQuery[UUID]
-    ) -> VoucherOut:
-        """The voucher's state at the point, as on the volunteer's result screen: what remains to hand out."""
+        self,
+        redemptions: NamedDependency[RedemptionService],
+        spending: NamedDependency[SpendService],
+        code: FromPath[str],
+        point: FromQuery[UUID],
+    ) -> VoucherOut | ValueVoucherOut:
+        """The voucher's state at the point, as on the result screen: what remains to hand out — or, at a partner
+        shop (`point` is the shop), the value voucher's balance and categories."""
+        if await spending.is_till(point):
+            return value_voucher_out(await spending.look_up(code, point))
         return voucher_out(await redemptions.look_up(code, point))
 
     @post(
         "/redemptions",
         responses={
             200: ResponseSpec(
-                RedemptionOut, description="The same request_id again: the first redemption; nothing changed."
+                RedemptionOut | SpendOut,
+                generate_examples=False,
+                description="The same request_id again: the first redemption (or spend); nothing changed.",
             ),
             201: ResponseSpec(
-                RedemptionOut,
-                description="Recorded. With `offline_at`, also when the voucher could not give it then: `conflict` "
-                "says why.",
+                RedemptionOut | SpendOut,
+                generate_examples=False,
+                description="Recorded: a redemption of goods (with `offline_at`, also when the voucher could not "
+                "give it then: `conflict` says why); or, with `amount`, a spend at a partner shop with the balance "
+                "left on the voucher.",
             ),
             **_errors(
                 {
                     400: "The body is not JSON, or nests too deeply (body_too_deep).",
-                    404: "unknown_code; or the point does not exist or is not the caller's.",
+                    404: "unknown_code; or the point (with `amount`: the partner shop) does not exist or is not "
+                    "the caller's.",
                     409: "already_redeemed (with `point` and `at`), not_enough_stock (with `missing`), "
-                    "not_yet_valid, wrong_point.",
+                    "not_yet_valid, wrong_point, value_voucher (a value voucher at a distribution point); with "
+                    "`amount`: not_a_value_voucher, wrong_shop (with `shops`), already_spent.",
                     410: "revoked, expired.",
                     413: "The body is too large.",
                     422: "malformed_code, over_remaining, bad_quantity, not_on_voucher, nothing_to_hand_out, "
-                    "bad_request_id, request_id_reused, bad_offline_at (`offline_at` without a time zone); or a "
-                    "body that does not fit the schema (with `field`).",
+                    "bad_request_id, request_id_reused, bad_offline_at (`offline_at` without a time zone); with "
+                    "`amount`: bad_amount, over_balance (with `balance`), category_not_allowed (with `allowed`); "
+                    "or a body that does not fit the schema or the voucher's kind (with `field`: e.g. `amount` "
+                    "missing at a shop, `lines` sent with an amount).",
                 }
             ),
         },
@@ -292,14 +425,32 @@ class VoucherApi(Controller):
     async def redeem(
         self,
         redemptions: NamedDependency[RedemptionService],
+        spending: NamedDependency[SpendService],
         data: Annotated[RedemptionIn, Body(schema_extra={"additionalProperties": False})],  # unknown fields: 422
-    ) -> Response[RedemptionOut]:
+    ) -> Response[RedemptionOut | SpendOut]:
         """Hand out the lines (everything remaining when `lines` is omitted) and issue the stock from the point.
         201 with the redemption; the same `request_id` again: 200 with the same body and nothing changed.
 
         With `offline_at` (a scan decided offline, synced now): what the lines say was handed out then is recorded
         at that time whatever the voucher says now — a voucher redeemed meanwhile, revoked, expired, not valid at
-        the point, or too little stock in the ledger makes it a conflict (`conflict`), not a refusal."""
+        the point, or too little stock in the ledger makes it a conflict (`conflict`), not a refusal.
+
+        At a partner shop (`point` is the shop), a value voucher is spent: `amount` ("45.90") of one `category`
+        comes off its balance, never below zero — 201 with the spend and the balance left; the same `request_id`
+        again: 200 with the same body and nothing changed."""
+        if data.amount is not None or data.category is not None or await spending.is_till(data.point):
+            if data.lines is not None:
+                raise _field_refusal("unknown", "lines")
+            if data.offline_at is not None:
+                raise _field_refusal("unknown", "offline_at")
+            if data.amount is None:
+                raise _field_refusal("missing", "amount")
+            if data.category is None:
+                raise _field_refusal("missing", "category")
+            spent: SpendOutcome = await spending.spend(
+                data.code, data.point, data.request_id, Decimal(data.amount), data.category
+            )
+            return Response(spend_out(spent.spend, spent.view), status_code=201 if spent.created else 200)
         wants: dict[UUID, Decimal] | None = None
         if data.lines is not None:
             wants = {}
@@ -312,3 +463,25 @@ class VoucherApi(Controller):
         else:
             outcome = await redemptions.redeem(data.code, data.point, data.request_id, wants)
         return Response(redemption_out(outcome), status_code=201 if outcome.created else 200)
+
+    @post(
+        "/spends/{spend_id:uuid}/undo",
+        status_code=200,
+        responses={
+            200: ResponseSpec(SpendOut, description="Undone: the amount is back on the voucher (`undone`: true)."),
+            **_errors(
+                {
+                    404: "The spend does not exist or is not at the caller's shop.",
+                    409: "not_yours (another one's spend: only a coordinator undoes it), too_late (more than 5 "
+                    "minutes: ask a coordinator), already_undone, month_closed (the "
+                    "shop's month is closed for settlement).",
+                    422: "A path parameter that does not fit the schema (with `field`).",
+                }
+            ),
+        },
+    )
+    async def undo_spend(self, spending: NamedDependency[SpendService], spend_id: FromPath[UUID]) -> SpendOut:
+        """Undo a purchase at a partner shop's till: within 5 minutes by the one (or the till) who took it, by a
+        coordinator later — never once the shop's month is closed for settlement."""
+        await spending.undo(spend_id)
+        return spend_out(*await spending.spend_of(spend_id))

@@ -1,13 +1,15 @@
-"""Scanning devices: a token per device and distribution point, created by a coordinator, shown once, revocable.
+"""Scanning devices: a token per device and distribution point (or partner shop's till), created by a coordinator,
+shown once, revocable.
 
 The API accepts either the signed-in user's session or `Authorization: Bearer <token>`; only the token's SHA-256
-is stored. A device acts as a volunteer of its one point.
+is stored. A device acts as a volunteer of its one point; a till as the staff of its one shop.
 """
 
 from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Collection
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
@@ -30,9 +32,10 @@ from logistics.core.i18n import gettext as _
 from logistics.core.roles import Role
 from logistics.core.service import Service, query
 from logistics.sites.models import Site, SiteKind
-from logistics.vouchers.models import DeviceToken, Redemption
+from logistics.vouchers.models import DeviceToken, Redemption, Spend
 from logistics.vouchers.points import distribution_points
-from logistics.vouchers.policy import MANAGE_DEVICES, REDEEM
+from logistics.vouchers.policy import MANAGE_DEVICES, REDEEM, SPEND
+from logistics.vouchers.spending import shops_for
 from logistics.web.dependencies import actor_from_request
 
 TOKEN_PREFIX = "przystan_"  # noqa: S105 — not a secret: marks the tokens in logs and configs
@@ -44,12 +47,13 @@ def token_hash(token: str) -> str:
 
 class DeviceService(Service):
     async def create(self, point_id: UUID, name: str) -> tuple[DeviceToken, str]:
-        """A new device of a distribution point; returns the token, which is never shown again."""
+        """A new device of a distribution point or a partner shop's till; returns the token, which is never shown
+        again."""
         self.require(MANAGE_DEVICES)
         if not name.strip():
             raise DomainError(_("Name the device (e.g. Tablet 1)."), "name")
         point = await self.session.get(Site, point_id)
-        if point is None or SiteKind.DISTRIBUTION_POINT not in point.kinds:
+        if point is None or not {SiteKind.DISTRIBUTION_POINT, SiteKind.SHOP} & set(point.kinds):
             raise NotFound(_("This distribution point does not exist."))
         self.require(MANAGE_DEVICES, point)
         token = TOKEN_PREFIX + secrets.token_urlsafe(32)
@@ -79,13 +83,17 @@ class DeviceService(Service):
 
     @query
     async def points(self) -> list[Site]:
-        """The distribution points the user may add devices to."""
+        """The distribution points, then the partner shops, the user may add devices (tills) to."""
         self.require(MANAGE_DEVICES)
-        return await distribution_points(self.session, self.actor, MANAGE_DEVICES)
+        points = await distribution_points(self.session, self.actor, MANAGE_DEVICES)
+        known = {point.id for point in points}
+        shops = await shops_for(self.session, self.actor, MANAGE_DEVICES, active_only=False)
+        return points + [shop for shop in shops if shop.id not in known]
 
     @query
     async def list(self) -> list[tuple[DeviceToken, str, datetime | None]]:
-        """Each device with its point's name and when it last redeemed a voucher (a lost tablet shows here)."""
+        """Each device with its point's (or shop's) name and when it last redeemed or took a voucher (a lost tablet
+        shows here)."""
         self.require(MANAGE_DEVICES)
         last_redemption = (
             select(Redemption.device_id, func.max(Redemption.at).label("at"))
@@ -93,14 +101,26 @@ class DeviceService(Service):
             .group_by(Redemption.device_id)
             .subquery()
         )
-        last: ColumnElement[datetime | None] = last_redemption.c.at
+        last_spend = (
+            select(Spend.device_id, func.max(Spend.at).label("at"))
+            .where(Spend.device_id.is_not(None))
+            .group_by(Spend.device_id)
+            .subquery()
+        )
+        redeemed: ColumnElement[datetime | None] = last_redemption.c.at
+        spent: ColumnElement[datetime | None] = last_spend.c.at
         rows = await self.session.execute(
-            select(DeviceToken, Site.name, last)
+            select(DeviceToken, Site.name, redeemed, spent)
             .join(Site, Site.id == DeviceToken.point_id)
             .outerjoin(last_redemption, last_redemption.c.device_id == DeviceToken.id)
+            .outerjoin(last_spend, last_spend.c.device_id == DeviceToken.id)
             .order_by(DeviceToken.created_at)
         )
-        return [(device, point, at) for device, point, at in rows.all() if self.can(MANAGE_DEVICES, device)]
+        return [
+            (device, point, max((at for at in (one, other) if at is not None), default=None))
+            for device, point, one, other in rows.all()
+            if self.can(MANAGE_DEVICES, device)
+        ]
 
 
 async def device_for(session: AsyncSession, token: str) -> DeviceToken | None:
@@ -109,11 +129,14 @@ async def device_for(session: AsyncSession, token: str) -> DeviceToken | None:
     )
 
 
-def device_actor(device: DeviceToken, ip: str = "") -> Actor:
+def device_actor(device: DeviceToken, ip: str = "", kinds: Collection[str] = ()) -> Actor:
+    """The device as an actor: a volunteer of its point — or, for a partner shop's till (`kinds`: its site's kinds,
+    a shop and not a distribution point), the shop's staff."""
+    till = SiteKind.SHOP in kinds and SiteKind.DISTRIBUTION_POINT not in kinds
     return Actor(
         user_id=None,
         username=f"device:{device.name}"[:64],
-        role=Role.VOLUNTEER,
+        role=Role.SHOP if till else Role.VOLUNTEER,
         ip=ip,
         site_ids=frozenset({device.point_id}),
     )
@@ -130,7 +153,8 @@ async def api_caller(connection: ASGIConnection[Any, Any, Any, Any]) -> tuple[Ac
         device = await device_for(session, token)
         if device is None:
             raise NotAuthorizedException(_("This device token is not valid (revoked or mistyped)."))
-        return device_actor(device, ip), device.id
+        site = await session.get(Site, device.point_id)
+        return device_actor(device, ip, site.kinds if site else ()), device.id
     data: dict[str, Any] = connection.scope.get("session") or {}  # type: ignore[assignment]
     try:
         user = await session.get(User, UUID(str(data.get("user_id"))))
@@ -143,12 +167,13 @@ async def api_caller(connection: ASGIConnection[Any, Any, Any, Any]) -> tuple[Ac
 
 
 async def scanner_guard(connection: ASGIConnection[Any, Any, Any, Any], _handler: BaseRouteHandler) -> None:
-    """Admit a device or a signed-in user who hands out goods; the caller is kept in the connection's state."""
+    """Admit a device or a signed-in user who hands out goods or takes value vouchers at a shop's till; the caller
+    is kept in the connection's state."""
     actor, device_id = await api_caller(connection)
-    if not policy.can(actor, REDEEM):
+    if not (policy.can(actor, REDEEM) or policy.can(actor, SPEND)):
         raise PermissionDeniedException(_("You do not have access to this page."))
     connection.state.scanner = (actor, device_id)
 
 
 scanner_guard.action = REDEEM  # type: ignore[attr-defined]
-scanner_guard.roles = policy.roles_for(REDEEM)  # type: ignore[attr-defined]
+scanner_guard.roles = policy.roles_for(REDEEM) | policy.roles_for(SPEND)  # type: ignore[attr-defined]

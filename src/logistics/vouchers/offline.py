@@ -33,7 +33,15 @@ from logistics.inventory.models import Item, Kit
 from logistics.inventory.names import item_name, unit_name
 from logistics.settings import get_settings
 from logistics.sites.models import Site
-from logistics.vouchers.models import Programme, ProgrammePoint, Redemption, Voucher, VoucherLine, VoucherStatus
+from logistics.vouchers.models import (
+    Programme,
+    ProgrammeKind,
+    ProgrammePoint,
+    Redemption,
+    Voucher,
+    VoucherLine,
+    VoucherStatus,
+)
 from logistics.vouchers.programmes import COUNTED_UNITS
 from logistics.vouchers.redeeming import RedemptionService
 
@@ -229,11 +237,14 @@ class ManifestService(Service):
         )
 
     async def _programmes(self, point_id: UUID) -> tuple[dict[UUID, str], dict[UUID, set[UUID]]]:
-        """The programmes valid at the point (id → name, by name), and those valid only at other points (id → the
-        points)."""
+        """The goods programmes valid at the point (id → name, by name), and those valid only at other points (id →
+        the points)."""
         rows = await self.session.execute(
             select(Programme.id, Programme.name, ProgrammePoint.site_id)
             .outerjoin(ProgrammePoint, ProgrammePoint.programme_id == Programme.id)
+            # Goods programmes only: a value voucher (spent at a partner shop's till, online) is never in a
+            # point's manifest — neither as valid here nor as valid elsewhere.
+            .where(Programme.kind != ProgrammeKind.VALUE)
             .order_by(Programme.name, Programme.id)
         )
         names: dict[UUID, str] = {}

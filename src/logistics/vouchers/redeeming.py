@@ -65,8 +65,15 @@ OFFLINE_GRACE = timedelta(hours=24)
 class Refusal(DomainError):
     """Why a voucher cannot be redeemed here and now; `error` is the machine-readable reason."""
 
-    def __init__(self, error: str, message: str, status_code: int, details: dict[str, Any] | None = None) -> None:
-        super().__init__(message)
+    def __init__(
+        self,
+        error: str,
+        message: str,
+        status_code: int,
+        details: dict[str, Any] | None = None,
+        field: str | None = None,
+    ) -> None:
+        super().__init__(message, field)
         self.error = error
         self.status_code = status_code
         self.details = details or {}
@@ -208,8 +215,19 @@ class RedemptionService(Service):
             ],
         )
 
+    @staticmethod
+    def _goods_only(voucher: Voucher) -> None:
+        """A value voucher (a grant in złoty) is spent at a partner shop's till, never redeemed for goods."""
+        if voucher.is_value:
+            raise Refusal(
+                "value_voucher",
+                _("This is a grant voucher for partner shops: it cannot be redeemed for goods here."),
+                409,
+            )
+
     async def _check(self, voucher: Voucher, point: Site, today: date) -> str:
         """Refuse a voucher that cannot be redeemed at this point today, saying why; returns the programme's name."""
+        self._goods_only(voucher)
         if voucher.status == VoucherStatus.REVOKED:
             raise Refusal("revoked", _("This voucher was revoked; it no longer works."), 410)
         if voucher.status == VoucherStatus.EXPIRED or voucher.valid_until < today:
@@ -340,7 +358,10 @@ class RedemptionService(Service):
             raise Refusal("bad_request_id", _("The request id must have 8 to 64 characters."), 422)
         point = await self.point(point_id)
         voucher = await self._voucher(code_text, lock=True)
-        return request_id, point, voucher, await self._earlier(request_id, voucher)
+        earlier = await self._earlier(request_id, voucher)
+        if earlier is None:
+            self._goods_only(voucher)  # offline too: a value voucher is never in a point's manifest
+        return request_id, point, voucher, earlier
 
     async def redeem_offline(
         self,
