@@ -72,6 +72,7 @@ from logistics.vouchers.point_controllers import DeviceController, Reconciliatio
 from logistics.vouchers.programme_controllers import ProgrammeController
 from logistics.vouchers.public import public_voucher
 from logistics.vouchers.scan_controllers import ScanController
+from logistics.vouchers.settlement_controllers import SettlementController
 from logistics.web.api_body import refuse_hostile_input
 from logistics.web.dependencies import APP_DEPENDENCIES
 from logistics.web.errors import handle_domain_error, handle_http_exception, handle_server_error
@@ -144,6 +145,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             DeviceController,
             ReconciliationController,
             ConflictController,
+            SettlementController,
             public_voucher,
             RollCallController,
             HistoryController,

@@ -1,4 +1,4 @@
-"""`logistics vouchers issue|list` and `logistics devices create|list|revoke`."""
+"""`logistics vouchers issue|list|conflicts|settlement` and `logistics devices create|list|revoke`."""
 
 from __future__ import annotations
 
@@ -286,3 +286,56 @@ def vouchers_conflicts(
         write_output(output, run_with_session(app, rows))
     except DomainError as error:
         raise click.ClickException(error.message) from error
+
+
+@vouchers.command(name="settlement")
+@click.option("--shop", required=True, help="The partner shop: its site id (or its exact name).")
+@click.option("--month", required=True, help="The month, YYYY-MM (e.g. 2026-12), in the centre's time zone.")
+@click.option("--format", "output_format", type=click.Choice(["csv", "xlsx", "pdf"]), default="pdf", show_default=True)
+@click.option("--language", type=click.Choice(["pl", "uk", "en"]), default="pl", show_default=True)
+@click.option("--output", default="-", show_default=True, help="File to write; - for standard output.")
+def vouchers_settlement(app: Litestar, shop: str, month: str, output_format: str, language: str, output: str) -> None:
+    """A partner shop's settlement statement for a month: the purchases paid with value vouchers (voucher, date and
+    time, amount, category, till) and the total to pay, closed or provisional. CSV columns: voucher, date, time,
+    amount (45.90), category, till; then a totals row."""
+    from sqlalchemy import select
+
+    from logistics.core.actor import Actor
+    from logistics.core.errors import DomainError
+    from logistics.core.i18n import in_locale
+    from logistics.db import write_intent
+    from logistics.sites.models import Site
+    from logistics.vouchers.settlement import SettlementService, parse_month
+    from logistics.vouchers.settlement_documents import to_csv, to_pdf, to_xlsx
+
+    with in_locale(language):
+        try:
+            month = parse_month(month)
+        except DomainError as error:
+            raise click.BadParameter(error.message, param_hint="--month") from None
+
+        async def build(session: AsyncSession) -> bytes:
+            try:
+                condition = Site.id == UUID(shop)
+            except ValueError:
+                condition = Site.name == shop
+            shop_id = await session.scalar(select(Site.id).where(condition))
+            if shop_id is None:
+                raise click.BadParameter(f"no partner shop {shop!r}", param_hint="--shop")
+            statement = await SettlementService(session, Actor.system(ACTOR_NAME)).statement(shop_id, month)
+            if output_format == "xlsx":
+                return to_xlsx(statement)
+            if output_format == "pdf":
+                return to_pdf(statement)
+            return to_csv(statement).encode()
+
+        token = write_intent.set(False)  # only reads: no write lock on SQLite
+        try:
+            content = run_with_session(app, build)
+        except DomainError as error:
+            if error.status_code == 404:
+                raise click.BadParameter(error.message, param_hint="--shop") from None
+            raise click.ClickException(error.message) from error
+        finally:
+            write_intent.reset(token)
+        write_output(output, content)
