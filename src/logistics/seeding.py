@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -21,7 +21,7 @@ from logistics.people.models import EligibilityThreshold, Person
 from logistics.settings import get_settings
 from logistics.shelter.seeding import load_shelter_demo
 from logistics.sites.models import Site, SiteKindRow
-from logistics.vouchers.seeding import load_voucher_demo
+from logistics.vouchers.seeding import load_grant_demo, load_voucher_demo
 
 DEMO_PASSWORD = "pomoc-demo-2026"  # noqa: S105 — documented in the README, for the demo only
 
@@ -38,6 +38,7 @@ async def load_demo(
     (the load day in the centre's time zone; another day for tests)."""
     if only_if_empty and await session.scalar(select(func.count()).select_from(User)):
         return "The database already has users; demo data not loaded."
+    today = today or local_today()
     sites_by_name: dict[str, Site] = {}
     created_sites = 0
     for row in _load("sites.json"):
@@ -48,6 +49,9 @@ async def load_demo(
             created_sites += 1
         site.address, site.phone, site.opening_hours = row["address"], row["phone"], row["opening_hours"]
         site.gmina, site.operator = row.get("gmina", ""), row.get("operator", "")
+        site.contact = row.get("contact", "")
+        if "contract" in row and not site.contract_number:  # set once: a later load leaves the contract as it is
+            site.contract_number, site.contract_from, site.contract_until = _contract(row["contract"], today)
         if sorted(k.value for k in site.kinds) != sorted(row["kinds"]):
             site.kind_rows = [SiteKindRow(kind=kind) for kind in sorted(row["kinds"])]
         sites_by_name[site.name] = site
@@ -63,7 +67,6 @@ async def load_demo(
         user.full_name, user.role = row["full_name"], row["role"]
         user.sites = [sites_by_name[name] for name in row.get("sites", [])]
     await session.flush()
-    today = today or local_today()
     thresholds = await _load_thresholds(session)
     added_households = await _load_households(session, today) if households else 0
     beds = await load_shelter_demo(session, _load("shelter.json"), today) if households else 0
@@ -71,16 +74,33 @@ async def load_demo(
     vouchers, redeemed, tokens = (
         await load_voucher_demo(session, _load("programmes.json"), today) if households else (0, 0, [])
     )
+    grants, spends, tills = (
+        await load_grant_demo(session, _load("programmes.json").get("grants"), today) if households else (0, 0, [])
+    )
+    tokens += tills
     activities = await load_activities_demo(session, _load("activities.json"), today) if households else 0
     summary = (
         f"Demo data: {created_sites} sites and {created_users} users added, {thresholds} income criteria, "
         f"{added_households} households, {beds} beds, {items} items, {vouchers} vouchers ({redeemed} redeemed), "
-        f"{activities} activities "
+        f"{grants} grants ({spends} purchases at the partner shops), {activities} activities "
         f"(password for demo users: {DEMO_PASSWORD})."
     )
     if tokens:
         summary += "\nDevice tokens for the scanning API (shown only now):\n" + "\n".join(tokens)
     return summary
+
+
+def _contract(row: dict[str, Any], today: date) -> tuple[str, date, date]:
+    """A partner shop's contract around the load day: from the first day of the month `from_months` away to the
+    last day of the month `until_months` away; its number names the year it began."""
+
+    def month(shift: int) -> date:
+        index = today.year * 12 + today.month - 1 + shift
+        return date(index // 12, index % 12 + 1, 1)
+
+    begins = month(row["from_months"])
+    ends = month(row["until_months"] + 1) - timedelta(days=1)
+    return row["number"].format(year=begins.year), begins, ends
 
 
 async def _load_thresholds(session: AsyncSession) -> int:

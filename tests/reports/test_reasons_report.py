@@ -142,27 +142,29 @@ async def known_data(app: Any, people: Any) -> dict[str, Any]:
         return {name: person.id for name, person in persons.items()}
 
 
-#: Per reason: shelter families, persons; in kind; activities; any form families, persons, persons in the families.
-H1 = [1, 1, 0, 0, 1, 2, 1, 2, 3]
+#: Per reason: shelter families, persons; in kind; activities; grants (none here: see test_grants.py); any form
+#: families, persons, persons in the families.
+H1 = [1, 1, 0, 0, 1, 2, 0, 0, 1, 2, 3]
 EXPECTED_BY_REASON = {
     Reason.POVERTY: H1,
     Reason.HOMELESSNESS: H1,
-    Reason.UNEMPLOYMENT: [0, 0, 1, 2, 0, 0, 1, 2, 2],
-    "": [1, 1, 1, 1, 1, 1, 2, 2, 2],  # G (shelter), H3 (in kind: F; activities: F)
+    Reason.UNEMPLOYMENT: [0, 0, 1, 2, 0, 0, 0, 0, 1, 2, 2],
+    "": [1, 1, 1, 1, 1, 1, 0, 0, 2, 2, 2],  # G (shelter), H3 (in kind: F; activities: F)
 }
-EXPECTED_TOTAL = [2, 2, 2, 3, 2, 3, 4, 6, 7]
-#: Families, persons, persons in these families: shelter, in kind, activities; then any form.
-EXPECTED_BY_FORM = [[2, 2, 4], [2, 3, 3], [2, 3, 4]]
+EXPECTED_TOTAL = [2, 2, 2, 3, 2, 3, 0, 0, 4, 6, 7]
+#: Families, persons, persons in these families: shelter, in kind, activities, grants; then any form.
+EXPECTED_BY_FORM = [[2, 2, 4], [2, 3, 3], [2, 3, 4], [0, 0, 0]]
 EXPECTED_ANY_FORM = [4, 6, 7]
 
 
 def _expected_rows() -> list[list[int]]:
-    return [EXPECTED_BY_REASON.get(reason, [0] * 9) for reason in [*Reason, ""]]
+    return [EXPECTED_BY_REASON.get(reason, [0] * 11) for reason in [*Reason, ""]]
 
 
 def _check(tables: list[Any]) -> None:
-    by_reason, by_form = tables
-    assert len(by_reason.columns) == 10
+    by_reason, by_form, grants = tables
+    assert len(by_reason.columns) == 12
+    assert grants.rows == []  # no grants in this data
     assert [row[1:] for row in by_reason.rows] == _expected_rows()
     assert by_reason.total[1:] == EXPECTED_TOTAL
     assert [row[1:] for row in by_form.rows] == EXPECTED_BY_FORM
@@ -194,10 +196,11 @@ async def test_the_edges_of_the_period(app: Any, people: Any) -> None:
         [november[1].rows[0][0], 2, 2, 3],
         [november[1].rows[1][0], 1, 3, 3],
         [november[1].rows[2][0], 1, 1, 3],
+        [november[1].rows[3][0], 0, 0, 0],
     ]
     assert november[1].total[1:] == [3, 5, 6]  # H1 (3), H2 (2: E), G (1)
     assert september[1].rows[0][1:] == [2, 2, 4]  # H1 (3 members) and K (alone)
-    assert [row[1:] for row in september[1].rows[1:]] == [[0, 0, 0], [0, 0, 0]]
+    assert [row[1:] for row in september[1].rows[1:]] == [[0, 0, 0], [0, 0, 0], [0, 0, 0]]
 
 
 async def test_exports_read_back_the_same_figures_and_erasure_changes_nothing(
@@ -218,7 +221,8 @@ async def test_exports_read_back_the_same_figures_and_erasure_changes_nothing(
 
     csv_before, xlsx_before = await exported()
     for tables, as_number in ((csv_before, int), (xlsx_before, lambda value: value)):
-        by_reason, by_form = tables
+        by_reason, by_form, grants = tables
+        assert len(grants) == 2  # headings and the totals row: no grants here
         assert len(by_reason) == 1 + len(Reason) + 1 + 1  # headings, reasons, not recorded, totals
         assert [[as_number(cell) for cell in row[1:]] for row in by_reason[1:-1]] == _expected_rows()
         assert [as_number(cell) for cell in by_reason[-1][1:]] == EXPECTED_TOTAL

@@ -37,7 +37,7 @@ def _sites_csv(cli) -> list[dict[str, str]]:
 def test_seed_demo_is_idempotent(cli):
     first = cli("seed", "demo")
     assert first.exit_code == 0, first.output
-    assert "8 sites and 6 users added" in first.output
+    assert "10 sites and 7 users added" in first.output
     assert "pomoc-demo-2026" in first.output
     rows = _sites_csv(cli)
     second = cli("seed", "demo")
@@ -63,7 +63,7 @@ def test_seed_demo_again_adds_nothing(demo, cli):
 def test_sites_list_formats(demo, cli):
     rows = _sites_csv(cli)
     assert list(rows[0]) == ["id", "name", "kinds"]
-    assert len(rows) == 8
+    assert len(rows) == 10
     assert {"Magazyn centralny": "warehouse"}.items() <= {r["name"]: r["kinds"] for r in rows}.items()
     table = cli("sites", "list")
     assert table.output.splitlines()[0].split() == ["id", "name", "kinds"]

@@ -26,7 +26,7 @@ from logistics.core.roles import Role
 from logistics.core.service import Service
 from logistics.db import lock_keys
 from logistics.settings import LOCALES, get_settings
-from logistics.sites.models import Site
+from logistics.sites.models import Site, SiteKind
 
 USERNAME_PATTERN = r"[a-z0-9][a-z0-9._-]{1,63}"
 
@@ -156,6 +156,7 @@ class AccountService(Service):
         check_password_rules(data.password)
         self._check_role(data.role)
         sites = await self._sites(data.site_ids)
+        _check_role_sites(data.role, sites)
         user = User(
             username=username,
             full_name=data.full_name,
@@ -184,6 +185,7 @@ class AccountService(Service):
         if user.id == self.actor.user_id and data.role != user.role:
             raise DomainError(_("You cannot change your own role."), "role")
         sites = await self._sites(data.site_ids)
+        _check_role_sites(data.role, sites)
         changed = []
         if user.full_name != data.full_name:
             user.full_name = data.full_name
@@ -239,3 +241,14 @@ class AccountService(Service):
         if len(sites) != len(set(site_ids)):
             raise DomainError(_("One of the chosen sites does not exist."), "sites")
         return sites
+
+
+def _check_role_sites(role: str, sites: list[Site]) -> None:
+    """A partner shop's staff work at partner shops only: at least one, and no other site (a shop role at a
+    shelter would open its residents' records to the shop)."""
+    if role != Role.SHOP:
+        return
+    if not sites:
+        raise DomainError(_("Choose the partner shop this user works at."), "sites")
+    if any(SiteKind.SHOP not in site.kinds for site in sites):
+        raise DomainError(_("Partner shop staff can be assigned to partner shops only."), "sites")

@@ -144,6 +144,14 @@ def format_number(value: int | Decimal | float | None) -> str:
     return _format_number(value, get_locale())
 
 
+def format_figure(value: int | Decimal | float | None) -> str:
+    """A report's figure: as `format_number`, except that an amount in zł (a `Decimal` with two places, as money
+    columns give) keeps both places ("250,50", not "250,5")."""
+    if isinstance(value, Decimal) and value.is_finite() and value.as_tuple().exponent == -2:
+        return numbers.format_decimal(value, format="#,##0.00", locale=Locale.parse(get_locale()))
+    return format_number(value)
+
+
 # Long tables (a warehouse's 3,000 lots) repeat the same dates and quantities: Babel's formatting costs ~7 µs a
 # call, so the results are kept (they depend only on the value, the format and the locale).
 @lru_cache(maxsize=8192)

@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
-from logistics.reports import activities, fepz, in_kind, reasons, register, shelter  # noqa: F401 - they register
+from logistics.reports import (  # noqa: F401 - they register
+    activities,
+    fepz,
+    grants,
+    in_kind,
+    reasons,
+    register,
+    shelter,
+)
 from logistics.reports.core import REPORTS, Definition
 
 #: The order the list of reports shows them in.
-ORDER = ["shelter", "in-kind", "reasons", "fepz", "voivode-register", "activities"]
+ORDER = ["shelter", "in-kind", "reasons", "grants", "fepz", "voivode-register", "activities"]
 
 __all__ = ["ORDER", "REPORTS", "Definition"]

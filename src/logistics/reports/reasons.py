@@ -5,13 +5,15 @@ Who was helped, and how:
 - shelter: a bed assignment holding at least one night of the period (`first_night`/`end_night`, the same nights
   as the `shelter` report's bed-nights);
 - in kind: a voucher redemption in the period that has not been undone — every member of the voucher's household;
-- activities: present (or late) at a session of an activity held in the period.
+- activities: present (or late) at a session of an activity held in the period;
+- grants: a grant for urgent needs (a value voucher) whose decision is dated in the period — every member of the
+  grant's household (a revoked voucher with nothing spent on it does not count, as in the `grants` report).
 
 A family is a household (people.models.Household); a person in no household is a family of one with no reason
 recorded. A family counts under each of its reasons (as the form counts them), so the rows of the first table add
 up to more than its totals row; a person helped in several forms counts once under "any form". Reasons and
 household membership are those recorded now: the registry keeps no history of them (erasure keeps both).
-Grants are not counted: value vouchers do not exist yet (issue 17).
+The third table is the `grants` report's: the grants granted and spent in the period by legal basis and purpose.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import String, case, distinct, func, literal_column, select, union_all
+from sqlalchemy import String, and_, case, distinct, func, literal_column, not_, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from logistics.activities.models import ActivitySession, Attendance, AttendanceStatus, SessionStatus
@@ -29,12 +31,13 @@ from logistics.core.i18n import gettext as _
 from logistics.people.forms import REASON_LABELS
 from logistics.people.models import HouseholdMember, HouseholdReason, Person, Reason
 from logistics.reports.core import Cell, Period, Table, as_date, coalesce_date, report
+from logistics.reports.grants import grants_table
 from logistics.shelter.models import BedAssignment
 from logistics.shelter.occupancy import tonight
-from logistics.vouchers.models import Redemption
+from logistics.vouchers.models import GrantDecision, Redemption, Voucher, VoucherStatus
 
-SHELTER, IN_KIND, ACTIVITIES = "shelter", "in_kind", "activities"
-FORMS = (SHELTER, IN_KIND, ACTIVITIES)
+SHELTER, IN_KIND, ACTIVITIES, GRANTS = "shelter", "in_kind", "activities", "grants"
+FORMS = (SHELTER, IN_KIND, ACTIVITIES, GRANTS)
 NOT_RECORDED = ""  # the reason key of families with none recorded (and of people in no household)
 
 
@@ -63,6 +66,16 @@ def helped(period: Period) -> Any:
         )
     )
 
+    granted = (
+        select(GrantDecision.household_id)
+        .join(Voucher, Voucher.id == GrantDecision.voucher_id)
+        .where(
+            GrantDecision.decided_on >= as_date(period.first),
+            GrantDecision.decided_on <= as_date(period.last),
+            not_(and_(Voucher.status == VoucherStatus.REVOKED, Voucher.spent == 0)),
+        )
+    )
+
     def people(form: str, chosen: Any) -> Any:
         return (
             select(
@@ -77,7 +90,10 @@ def helped(period: Period) -> Any:
     in_kind = select(HouseholdMember.person_id, HouseholdMember.household_id, _form(IN_KIND)).where(
         HouseholdMember.household_id.in_(served)
     )
-    return union_all(people(SHELTER, sheltered), in_kind, people(ACTIVITIES, attended)).subquery("helped")
+    grants = select(HouseholdMember.person_id, HouseholdMember.household_id, _form(GRANTS)).where(
+        HouseholdMember.household_id.in_(granted)
+    )
+    return union_all(people(SHELTER, sheltered), in_kind, people(ACTIVITIES, attended), grants).subquery("helped")
 
 
 def _form(name: str) -> Any:
@@ -86,7 +102,7 @@ def _form(name: str) -> Any:
 
 @dataclass
 class Figures:
-    """Families and persons helped: per form (shelter, in kind, activities) and in any form."""
+    """Families and persons helped: per form (shelter, in kind, activities, grants) and in any form."""
 
     families: dict[str, int] = field(default_factory=dict)  # form → families
     persons: dict[str, int] = field(default_factory=dict)  # form → persons helped
@@ -147,7 +163,12 @@ async def figures(session: AsyncSession, period: Period) -> tuple[dict[str, Figu
 
 
 def form_labels() -> dict[str, str]:
-    return {SHELTER: _("Shelter given"), IN_KIND: _("In-kind aid"), ACTIVITIES: _("Activities")}
+    return {
+        SHELTER: _("Shelter given"),
+        IN_KIND: _("In-kind aid"),
+        ACTIVITIES: _("Activities"),
+        GRANTS: _("Grants for urgent needs"),
+    }
 
 
 @report(
@@ -155,7 +176,8 @@ def form_labels() -> dict[str, str]:
     _l("Reasons for assistance"),
     _l(
         "Persons and families helped in the period by reason for assistance (art. 7 of the Social Assistance Act) "
-        "and by form of help: shelter, in-kind aid, activities."
+        "and by form of help: shelter, in-kind aid, activities, grants for urgent needs; and the grants by legal "
+        "basis and purpose."
     ),
 )
 async def build(session: AsyncSession, period: Period) -> list[Table]:
@@ -182,6 +204,8 @@ async def build(session: AsyncSession, period: Period) -> list[Table]:
         _("In-kind aid: persons"),
         _("Activities: families"),
         _("Activities: persons"),
+        _("Grants: families"),
+        _("Grants: persons"),
         _("Any form: families"),
         _("Any form: persons"),
         _("Any form: persons in these families"),
@@ -210,7 +234,7 @@ async def build(session: AsyncSession, period: Period) -> list[Table]:
         _(
             "Shelter: at least one bed-night in the period. In-kind aid: a voucher redeemed in the period and not "
             "undone (every member of its household). Activities: present at a session held in the period. Grants "
-            "will be counted when value vouchers exist."
+            "for urgent needs: a grant whose decision is dated in the period (every member of its household)."
         ),
     )
-    return [by_reason_table, by_form_table]
+    return [by_reason_table, by_form_table, await grants_table(session, period)]

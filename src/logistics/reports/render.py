@@ -18,7 +18,7 @@ from fpdf.fonts import FontFace
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from logistics.core.i18n import format_datetime, format_number
+from logistics.core.i18n import format_datetime, format_figure
 from logistics.core.i18n import gettext as _
 from logistics.printing import new_pdf, table_headings
 from logistics.reports.core import Cell, Report
@@ -99,7 +99,7 @@ def _shown(value: Cell) -> str:
     if value is None:
         return "—"
     if isinstance(value, int | Decimal):
-        return format_number(value)
+        return format_figure(value)
     return value
 
 

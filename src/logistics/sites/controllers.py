@@ -10,7 +10,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
 
 from logistics.core.errors import DomainError
-from logistics.core.i18n import _
+from logistics.core.i18n import _, local_today
 from logistics.sites.labels import KIND_LABELS
 from logistics.sites.models import Site, SiteKind
 from logistics.sites.policy import MANAGE, VIEW, policy
@@ -39,6 +39,10 @@ def read_site_form(form: Form) -> SiteInput | None:
     gmina = form.text("gmina", required=False, max_length=80)
     operator = form.text("operator", required=False, max_length=160)
     kinds = form.choices("kinds", [kind.value for kind in SiteKind], required=True)
+    contract_number = form.text("contract_number", required=False, max_length=40)
+    contract_from = form.date("contract_from")
+    contract_until = form.date("contract_until")
+    contact = form.text("contact", required=False, max_length=200)
     if not form.valid:
         return None
     return SiteInput(
@@ -49,6 +53,10 @@ def read_site_form(form: Form) -> SiteInput | None:
         kinds=kinds,
         gmina=gmina,
         operator=operator,
+        contract_number=contract_number,
+        contract_from=contract_from,
+        contract_until=contract_until,
+        contact=contact,
     )
 
 
@@ -69,7 +77,9 @@ class SiteController(Controller):
         self, request: Request[Any, Any, Any], sites: NamedDependency[SiteService], site_id: FromPath[UUID]
     ) -> Any:
         site = await sites.get_site(site_id)
-        return render(request, "sites/detail.html", site=site, kind_labels=KIND_LABELS)
+        return render(
+            request, "sites/detail.html", site=site, kind_labels=KIND_LABELS, shop=SiteKind.SHOP, today=local_today()
+        )
 
     @get("/new", guards=[may(MANAGE)])
     async def new_site(self, request: Request[Any, Any, Any]) -> Any:
@@ -92,6 +102,10 @@ class SiteController(Controller):
             gmina=site.gmina,
             operator=site.operator,
             kinds=[k.value for k in site.kinds],
+            contract_number=site.contract_number,
+            contract_from=site.contract_from.isoformat() if site.contract_from else "",
+            contract_until=site.contract_until.isoformat() if site.contract_until else "",
+            contact=site.contact,
         )
         return render(request, "sites/form.html", form=form, site=site, kind_labels=KIND_LABELS)
 

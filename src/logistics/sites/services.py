@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from uuid import UUID
 
 from sqlalchemy import select, update
@@ -26,6 +27,15 @@ class SiteInput:
     kinds: list[str]
     gmina: str = ""
     operator: str = ""
+    #: A partner shop's contract with the centre and whom to call there (only for a site of the kind shop).
+    contract_number: str = ""
+    contract_from: date | None = None
+    contract_until: date | None = None
+    contact: str = ""
+
+
+#: The fields only a partner shop has.
+SHOP_FIELDS = ("contract_number", "contract_from", "contract_until", "contact")
 
 
 class SiteService(Service):
@@ -52,6 +62,8 @@ class SiteService(Service):
     async def create_site(self, data: SiteInput) -> Site:
         self.require(MANAGE)
         await self._check_unique_name(data.name, None)
+        kinds = _valid_kinds(data.kinds)
+        _check_shop_fields(data, kinds)
         site = Site(
             name=data.name,
             address=data.address,
@@ -59,8 +71,9 @@ class SiteService(Service):
             opening_hours=data.opening_hours,
             gmina=data.gmina,
             operator=data.operator,
+            **{name: getattr(data, name) for name in SHOP_FIELDS},
         )
-        site.kind_rows = [SiteKindRow(kind=kind) for kind in _valid_kinds(data.kinds)]
+        site.kind_rows = [SiteKindRow(kind=kind) for kind in kinds]
         self.session.add(site)
         await _flush_unique_name(self.session)
         await audit.record(
@@ -69,7 +82,8 @@ class SiteService(Service):
             "site.create",
             "site",
             site.id,
-            ["name", "address", "phone", "gmina", "operator", "kinds"],
+            ["name", "address", "phone", "gmina", "operator", "kinds"]
+            + [name for name in SHOP_FIELDS if getattr(data, name)],
         )
         return site
 
@@ -78,9 +92,10 @@ class SiteService(Service):
         site = await self.get_site(site_id)
         await self._check_unique_name(data.name, site.id)
         kinds = _valid_kinds(data.kinds)
+        _check_shop_fields(data, kinds)
         changed = [
             name
-            for name in ("name", "address", "phone", "opening_hours", "gmina", "operator")
+            for name in ("name", "address", "phone", "opening_hours", "gmina", "operator", *SHOP_FIELDS)
             if getattr(site, name) != getattr(data, name)
         ]
         for name in changed:
@@ -137,6 +152,19 @@ def _valid_kinds(kinds: list[str]) -> list[str]:
     if any(kind not in allowed for kind in kinds):
         raise DomainError(_("This option is not available."), "kinds")
     return sorted(set(kinds))
+
+
+def _check_shop_fields(data: SiteInput, kinds: list[str]) -> None:
+    """A contract ends on or after the day it begins; only a partner shop has a contract and a contact."""
+    if data.contract_from and data.contract_until and data.contract_until < data.contract_from:
+        raise DomainError(_("The contract cannot end before it begins."), "contract_until")
+    if SiteKind.SHOP not in kinds:
+        given = next((name for name in SHOP_FIELDS if getattr(data, name)), None)
+        if given:
+            raise DomainError(
+                _("Only a partner shop has a contract and a contact: tick the kind Partner shop or leave this empty."),
+                given,
+            )
 
 
 async def resolve_site_ids(session: AsyncSession, names_or_ids: list[str]) -> list[UUID]:

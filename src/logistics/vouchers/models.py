@@ -349,6 +349,10 @@ class GrantDecision(UUIDv7AuditBase):
     Assistance Act): who decided, its number and date, the legal basis and the purpose."""
 
     __tablename__ = "grant_decisions"
+    __table_args__ = (
+        # The grants report: a period's decisions by legal basis and purpose, from the index alone.
+        Index("ix_grant_decisions_decided_on", "decided_on", "legal_basis", "purpose", "voucher_id"),
+    )
 
     voucher_id: Mapped[UUID] = mapped_column(ForeignKey("vouchers.id", ondelete="CASCADE"), unique=True)
     household_id: Mapped[UUID | None] = mapped_column(ForeignKey("households.id", ondelete="SET NULL"), index=True)
@@ -371,6 +375,8 @@ class Spend(UUIDv7Base):
     __table_args__ = (
         CheckConstraint("amount > 0", name="positive"),
         Index("ix_spends_shop_at", "shop_id", "at"),
+        # The grants report and the settlements: a period's spends, covering.
+        Index("ix_spends_at", "at", "undone_at", "voucher_id", "amount"),
     )
 
     request_id: Mapped[str] = mapped_column(String(64), unique=True)

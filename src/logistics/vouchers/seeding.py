@@ -2,6 +2,11 @@
 vouchers for the eligible demo households, part of them redeemed at the distribution points over the past weeks, the
 FEPŻ deliveries that stock the points for them, and a device token per point.
 
+And the grants for urgent needs (`grants` in programmes.json): a value programme valid at the partner shops, a
+till token per shop, this month's grants (each with its decision) for some of the eligible households, part of them
+spent at the shops over the past days — one in full, one purchase undone — and last month's grants, spent at the
+shops, the first shop's month closed for settlement.
+
 Everything is relative to the day the demo is loaded (`today`): this month's vouchers find enough stock at their
 point whatever the day, except the deliberate shortage of programmes.json (`shortage`): one item at one point is
 delivered for only part of the vouchers, so the "not enough stock" refusal can be shown too."""
@@ -18,15 +23,30 @@ from uuid import UUID
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from logistics import codes
 from logistics.core.actor import Actor
 from logistics.core.errors import DomainError
-from logistics.core.i18n import local_today, local_zone
+from logistics.core.i18n import day_start, local_today, local_zone
 from logistics.inventory.ledger import LedgerService, ReceiptLine
 from logistics.inventory.models import Item, Kit, Movement
 from logistics.sites.models import Site, SiteKind, SiteKindRow
 from logistics.vouchers.devices import DeviceService, device_actor
-from logistics.vouchers.issuing import VoucherService, cycle_of
-from logistics.vouchers.models import Programme, ProgrammeLine, ProgrammePoint, Redemption, Voucher
+from logistics.vouchers.issuing import CODE_BITS, VoucherService, cycle_of, holder_of, validity
+from logistics.vouchers.models import (
+    EligibilityDecision,
+    GrantDecision,
+    Programme,
+    ProgrammeCategory,
+    ProgrammeKind,
+    ProgrammeLine,
+    ProgrammePoint,
+    Redemption,
+    Rule,
+    SettlementMonth,
+    Spend,
+    Voucher,
+    VoucherStatus,
+)
 from logistics.vouchers.redeeming import RedemptionService, Refusal
 
 ACTOR = Actor(user_id=None, username="seed", role="admin", sees_all_sites=True)
@@ -157,10 +177,11 @@ async def voucher_points(session: AsyncSession, vouchers: list[Voucher]) -> list
 
 
 async def demo_cycle_vouchers(session: AsyncSession, today: date | None = None) -> list[Voucher]:
-    """This month's demo vouchers (of every programme), oldest first."""
+    """This month's demo vouchers of the goods programmes, oldest first."""
     today = today or local_today()
     vouchers = []
-    for programme in await session.scalars(select(Programme).order_by(Programme.code)):
+    goods = select(Programme).where(Programme.kind == ProgrammeKind.GOODS).order_by(Programme.code)
+    for programme in await session.scalars(goods):
         vouchers += list(
             await session.scalars(
                 select(Voucher)
@@ -266,3 +287,234 @@ async def _redeem(
         redeemed += 1
     await session.flush()
     return redeemed
+
+
+# --- grants for urgent needs: value vouchers spent at the partner shops -----------------------------------------
+
+
+async def load_grant_demo(
+    session: AsyncSession, data: dict[str, Any] | None, today: date | None = None
+) -> tuple[int, int, list[str]]:
+    """Once (when there is no programme of its code): returns the grants issued, the purchases made with them and
+    the shops' till tokens."""
+    if not data or await session.scalar(select(Programme.id).where(Programme.code == data["code"])):
+        return 0, 0, []
+    today = today or local_today()
+    shops = [await session.scalar(select(Site).where(Site.name == name)) for name in data["shops"]]
+    if any(shop is None for shop in shops):
+        return 0, 0, []
+    shop_list: list[Site] = [shop for shop in shops if shop is not None]
+    programme = Programme(
+        code=data["code"],
+        name=data["name"],
+        cycle="monthly",
+        rule=Rule.DECISION,
+        kind=ProgrammeKind.VALUE,
+        amount=Decimal(data["amount"]),
+        amount_basis=data["amount_basis"],
+        category_rows=[ProgrammeCategory(category=code) for code in data["categories"]],
+        point_rows=[ProgrammePoint(site_id=shop.id) for shop in shop_list],
+    )
+    session.add(programme)
+    await session.flush()
+    devices = DeviceService(session, ACTOR)
+    tills, tokens = {}, []
+    for shop in shop_list:
+        tills[shop.id], token = await devices.create(shop.id, data["till"])
+        tokens.append(f"{shop.name}: {token}")
+
+    first = today.replace(day=1)
+    issue_day = max(first, today - timedelta(days=7))
+    past_issue = (first - timedelta(days=1)).replace(day=2)
+    past_last = first - timedelta(days=1)
+    # The households: some of this month's eligible ones (they have this month's FEPŻ parcel), drawn once.
+    eligible: list[UUID] = [
+        household_id
+        for household_id in await session.scalars(
+            select(Voucher.household_id)
+            .join(Programme, Programme.id == Voucher.programme_id)
+            .where(
+                Programme.code == data["eligible_from"],
+                Voucher.cycle == f"{today:%Y-%m}",
+                Voucher.household_id.is_not(None),
+            )
+            .order_by(Voucher.created_at, Voucher.id)
+        )
+        if household_id is not None
+    ]
+    chooser = random.Random(17)
+    plan: list[list[tuple[int, str, str]]] = data["this_month"]
+    past_plan: list[list[tuple[int, str, str]]] = data["last_month"]
+    chosen = chooser.sample(eligible, min(len(eligible), len(plan) + len(past_plan)))
+    grants = _Grants(session, programme, data, tills, today)
+    # Last month's first, so that the decisions' numbers go up with their dates.
+    for household_id, spends in zip(chosen[len(plan) :], past_plan, strict=False):
+        voucher = await grants.grant(household_id, past_issue)
+        await grants.spend(voucher, spends, past_issue, past_last, chooser)
+    for household_id, spends in zip(chosen, plan, strict=False):
+        voucher = await grants.grant(household_id, issue_day)
+        await grants.spend(voucher, spends, issue_day, today, chooser)
+    await session.flush()
+    await _close_month(session, shop_list[0], past_issue, grants.now(first), data["closed_by"])
+    return grants.issued, grants.spends, tokens
+
+
+class _Grants:
+    """Issues the demo's grants (voucher, eligibility decision and grant decision) and their purchases, as the
+    services would have recorded them on those days."""
+
+    def __init__(
+        self,
+        session: AsyncSession,
+        programme: Programme,
+        data: dict[str, Any],
+        tills: dict[UUID, Any],
+        today: date,
+    ) -> None:
+        self.session, self.programme, self.data, self.tills, self.today = session, programme, data, tills, today
+        self.shops = list(tills)
+        self.number = int(data["first_number"])
+        self.issued = self.spends = 0
+
+    def current(self) -> datetime:
+        """The load day's now: the real one today, its afternoon on another day."""
+        if self.today == local_today():
+            return datetime.now(UTC)
+        return datetime.combine(self.today, time(14), local_zone()).astimezone(UTC)
+
+    def now(self, day: date) -> datetime:
+        """10:00 on `day`, or a little before the load day's now when that is earlier (never before `day`)."""
+        moment = datetime.combine(day, time(10), local_zone()).astimezone(UTC)
+        latest = self.current() - timedelta(minutes=10)
+        return max(day_start(day).astimezone(UTC) + timedelta(minutes=1), min(moment, latest))
+
+    async def grant(self, household_id: UUID, day: date) -> Voucher:
+        household = await VoucherService(self.session, ACTOR).household(household_id)
+        case_worker = self.data["case_worker"]
+        cycle = f"{day:%Y-%m}"
+        valid_from, valid_until = validity(self.programme, cycle, day)
+        amount = Decimal(self.data["amount"])
+        voucher = Voucher(
+            code=codes.normalize(codes.generate(CODE_BITS)),
+            programme_id=self.programme.id,
+            household_id=household.id,
+            cycle=cycle,
+            valid_from=valid_from,
+            valid_until=valid_until,
+            household_size=household.size,
+            holder=holder_of(household),
+            issued_by=case_worker,
+            amount=amount,
+            spent=Decimal("0.00"),
+        )
+        self.session.add(voucher)
+        decided_on = day - timedelta(days=2 + self.issued % 3)
+        existing = await self.session.scalar(
+            select(EligibilityDecision).where(
+                EligibilityDecision.programme_id == self.programme.id,
+                EligibilityDecision.household_id == household.id,
+            )
+        )
+        if existing is None:
+            self.session.add(
+                EligibilityDecision(
+                    programme_id=self.programme.id,
+                    household_id=household.id,
+                    eligible=True,
+                    reason=self.data["reason"],
+                    decided_by=case_worker,
+                )
+            )
+        await self.session.flush()
+        self.session.add(
+            GrantDecision(
+                voucher_id=voucher.id,
+                household_id=household.id,
+                decided_by=case_worker,
+                number=f"{self.data['number_prefix']}.{self.number}.{decided_on.year}",
+                decided_on=decided_on,
+                legal_basis=self.data["legal_basis"],
+                purpose=self.data["purpose"],
+                purpose_note=self.data["purpose_note"],
+            )
+        )
+        self.number += 1
+        self.issued += 1
+        return voucher
+
+    async def spend(
+        self,
+        voucher: Voucher,
+        spends: list[tuple[int, str, str]],
+        first: date,
+        last: date,
+        chooser: random.Random,
+    ) -> None:
+        """The voucher's purchases (shop index, amount, category; an amount ending in "!" undone a few minutes
+        later), on days from `first` to `last` in order, at the shops' opening hours and never after now."""
+        span = max(0, (last - first).days)
+        days = sorted(first + timedelta(days=chooser.randint(0, span)) for _spend in spends)
+        real = self.current() if last == self.today else None
+        for number, ((shop_index, amount_text, category), day) in enumerate(zip(spends, days, strict=True)):
+            undone = amount_text.endswith("!")
+            amount = Decimal(amount_text.rstrip("!"))
+            hour = time(chooser.randint(8, 18), chooser.randint(0, 59))
+            at_utc = datetime.combine(day, hour, local_zone()).astimezone(UTC)
+            if real is not None and day == last and at_utc > real - timedelta(minutes=15):
+                if day > first:  # not yet that hour on the load day: the day before
+                    at_utc = datetime.combine(day - timedelta(days=1), hour, local_zone()).astimezone(UTC)
+                else:  # issued on the load day: a while before now
+                    at_utc = max(
+                        day_start(day).astimezone(UTC) + timedelta(minutes=number + 1),
+                        real - timedelta(minutes=chooser.randint(15, 90)),
+                    )
+            shop = self.shops[shop_index]
+            till = self.tills[shop]
+            by_till = shop_index != 0 or number % 2 == 0  # the first shop's staff also take some signed in
+            self.session.add(
+                Spend(
+                    request_id=f"demo-spend-{voucher.id}-{number}",
+                    voucher_id=voucher.id,
+                    shop_id=shop,
+                    at=at_utc,
+                    amount=amount,
+                    category=category,
+                    user_name=f"device:{till.name}" if by_till else self.data["shop_user"],
+                    device_id=till.id if by_till else None,
+                    programme_id=voucher.programme_id,
+                    undone_at=at_utc + timedelta(minutes=3) if undone else None,
+                    undone_by=self.data["shop_user"] if undone else "",
+                )
+            )
+            if not undone:
+                voucher.spent += amount
+            self.spends += 1
+        assert voucher.amount is not None
+        assert voucher.spent <= voucher.amount
+        if voucher.spent == voucher.amount:
+            voucher.status = VoucherStatus.REDEEMED
+        elif voucher.valid_until < self.today:
+            voucher.status = VoucherStatus.EXPIRED  # as the nightly expiry left it
+
+
+async def _close_month(session: AsyncSession, shop: Site, day: date, closed_at: datetime, closed_by: str) -> None:
+    """The shop's month of `day` closed for settlement: its spends not undone, counted and summed."""
+    zone = local_zone()
+    start = datetime.combine(day.replace(day=1), time(0), zone)
+    stop = datetime.combine((day.replace(day=28) + timedelta(days=4)).replace(day=1), time(0), zone)
+    spends = list(
+        await session.scalars(
+            select(Spend).where(Spend.shop_id == shop.id, Spend.at >= start, Spend.at < stop, Spend.undone_at.is_(None))
+        )
+    )
+    session.add(
+        SettlementMonth(
+            shop_id=shop.id,
+            month=f"{day:%Y-%m}",
+            closed_at=closed_at,
+            closed_by=closed_by,
+            total=sum((spend.amount for spend in spends), Decimal("0.00")),
+            spends=len(spends),
+        )
+    )
+    await session.flush()

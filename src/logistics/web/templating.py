@@ -54,6 +54,7 @@ def create_environment(settings: Settings) -> Environment:
         time=i18n.format_time,
         weekday=i18n.format_weekday,
         number=i18n.format_number,
+        figure=i18n.format_figure,
         money=i18n.format_money,
     )
     return env

@@ -112,6 +112,7 @@ def schema_upgrades() -> None:
     )
     with op.batch_alter_table('grant_decisions', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_grant_decisions_household_id'), ['household_id'], unique=False)
+        batch_op.create_index('ix_grant_decisions_decided_on', ['decided_on', 'legal_basis', 'purpose', 'voucher_id'], unique=False)
 
     op.create_table('spends',
     sa.Column('id', sa.GUID(length=16), nullable=False),
@@ -137,6 +138,7 @@ def schema_upgrades() -> None:
     )
     with op.batch_alter_table('spends', schema=None) as batch_op:
         batch_op.create_index('ix_spends_shop_at', ['shop_id', 'at'], unique=False)
+        batch_op.create_index('ix_spends_at', ['at', 'undone_at', 'voucher_id', 'amount'], unique=False)
         batch_op.create_index(batch_op.f('ix_spends_voucher_id'), ['voucher_id'], unique=False)
 
     with op.batch_alter_table('programmes', schema=None) as batch_op:
@@ -192,11 +194,13 @@ def schema_downgrades() -> None:
 
     with op.batch_alter_table('spends', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_spends_voucher_id'))
+        batch_op.drop_index('ix_spends_at')
         batch_op.drop_index('ix_spends_shop_at')
 
     op.drop_table('spends')
     with op.batch_alter_table('grant_decisions', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_grant_decisions_household_id'))
+        batch_op.drop_index('ix_grant_decisions_decided_on')
 
     op.drop_table('grant_decisions')
     op.drop_table('settlement_months')
