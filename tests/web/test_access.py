@@ -9,7 +9,8 @@ The scenario is the demo centre (`logistics seed demo`) plus a few things the de
 activity, a stocktake at a point, throwaway users and sites for the routes that change them). Every site-limited
 user (shelter staff, warehouse, volunteer) works at the same "own" sites — the night shelter, the central
 warehouse, the parish distribution point and the activity centre — and not at the "other" ones (the women's
-shelter, the school's distribution point, the second venue).
+shelter, the school's distribution point, the second venue). Shop staff (the demo's `sklep`) work at the first
+partner shop and not at the second: the till's routes, and every scanning route for them, are probed at the shops.
 
 Requests are plain: a GET, or a POST with only the CSRF token. What is checked is access, not behaviour: an allowed
 request may be refused as invalid (422) or redirect, but it is never 401/403/404 and never a 5xx. GETs run first,
@@ -22,7 +23,7 @@ from __future__ import annotations
 import asyncio
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -34,6 +35,7 @@ from sqlalchemy import select
 from logistics.accounts.models import User
 from logistics.activities.models import Activity, ActivitySession, SignUp
 from logistics.core.actor import Actor
+from logistics.core.i18n import day_start, local_today
 from logistics.inventory.models import Balance, Item, Kit, Movement, MovementLine, Transfer
 from logistics.inventory.stocktake import StocktakeService
 from logistics.notifications.models import OutboxMessage
@@ -41,14 +43,15 @@ from logistics.people.models import EligibilityThreshold, Household, HouseholdMe
 from logistics.seeding import DEMO_PASSWORD
 from logistics.shelter.models import Bed, Room, Stay, WaitingRequest
 from logistics.sites.models import Site, SiteKindRow
-from logistics.vouchers.models import DeviceToken, Programme, Redemption, Voucher
+from logistics.vouchers.models import DeviceToken, Programme, Redemption, Spend, Voucher
 
 from ..conftest import csrf_token
 from ..helpers import db_session
 
 A, C, W, S, H, V = "admin", "coordinator", "case_worker", "shelter_staff", "warehouse", "volunteer"
-ROLES = (A, C, W, S, H, V)
-USERNAMES = {A: "admin", C: "coordinator", W: "caseworker", S: "shelter", H: "warehouse", V: "volunteer"}
+P = "shop"  # a partner shop's staff (the demo's `sklep`, at the first shop only)
+ROLES = (A, C, W, S, H, V, P)
+USERNAMES = {A: "admin", C: "coordinator", W: "caseworker", S: "shelter", H: "warehouse", V: "volunteer", P: "sklep"}
 PUBLIC = "public"
 
 
@@ -61,7 +64,8 @@ def allow(*roles: str, site: tuple[str, ...] | str = ()) -> dict[str, str]:
 EVERYONE = allow(*ROLES)
 STOCK = allow(A, C, site=H)  # warehouse staff at their warehouse (and any site they are assigned to)
 CATALOGUE = allow(A, C, H)  # the catalogue is the centre's, not a site's
-SCAN = allow(A, C, site=(H, V))
+SCAN = allow(A, C, site=(H, V, P))  # shop staff: the till at their shop (probed with the shops, see SHOP_PATHS)
+TILL = allow(A, C, site=P)  # a partner shop's till, its spends and its settlement
 SHELTER_BOARD = allow(A, C, W, site=S)
 DESK = allow(C, site=S)
 ACTIVITY_READ = allow(A, C, W, S, site=V)
@@ -116,7 +120,7 @@ TABLE: dict[str, dict[str, str] | str] = {
     "GET /sites": EVERYONE,
     "GET /sites/new": allow(A),
     "POST /sites/new": allow(A),
-    "GET /sites/{site_id:uuid}": allow(A, C, W, site=(S, H, V)),
+    "GET /sites/{site_id:uuid}": allow(A, C, W, site=(S, H, V, P)),
     "GET /sites/{site_id:uuid}/edit": allow(A),
     "POST /sites/{site_id:uuid}/edit": allow(A),
     "POST /sites/{site_id:uuid}/active": allow(A),
@@ -225,6 +229,7 @@ TABLE: dict[str, dict[str, str] | str] = {
     "GET /vouchers": allow(A, C, W),
     "POST /vouchers/decide": allow(A, C, W),
     "POST /vouchers/issue": allow(A, C, W),
+    "POST /vouchers/grant": allow(A, C, W),
     "GET /vouchers/{voucher_id:uuid}": allow(A, C, W),
     "GET /vouchers/{voucher_id:uuid}/voucher.pdf": allow(A, C, W),
     "POST /vouchers/{voucher_id:uuid}/reissue": allow(A, C, W),
@@ -246,16 +251,22 @@ TABLE: dict[str, dict[str, str] | str] = {
     "GET /vouchers/reconciliation/reconciliation.csv": allow(A, C, W, site=(H, V)),
     "GET /vouchers/conflicts": allow(A, C),
     "POST /vouchers/conflicts/{redemption_id:uuid}/resolve": allow(A, C),
-    "GET /scan": allow(A, C, H, V),
+    "GET /scan": allow(A, C, H, V, P),
     "GET /scan/{point_id:uuid}": SCAN,
     "POST /scan/{point_id:uuid}/look": SCAN,
-    "POST /scan/{point_id:uuid}/redeem": SCAN,
-    "POST /scan/{point_id:uuid}/undo/{redemption_id:uuid}": SCAN,
-    "GET /scan/sw.js": allow(A, C, H, V),
-    "GET /scan/app.webmanifest": allow(A, C, H, V),
+    "POST /scan/{point_id:uuid}/redeem": {**SCAN, P: "refused"},
+    "POST /scan/{point_id:uuid}/undo/{redemption_id:uuid}": {**SCAN, P: "refused"},
+    "POST /scan/{point_id:uuid}/spend": TILL,
+    "POST /scan/{point_id:uuid}/spends/{spend_id:uuid}/undo": TILL,
+    "GET /scan/sw.js": allow(A, C, H, V, P),
+    "GET /scan/app.webmanifest": allow(A, C, H, V, P),
     "GET /api/v1/vouchers/{code:str}": SCAN,
-    "GET /api/v1/points/{point_id:uuid}/manifest": SCAN,
-    "POST /api/v1/redemptions": allow(A, C, H, V),
+    "GET /api/v1/points/{point_id:uuid}/manifest": {**SCAN, P: "refused"},  # no offline list for a till
+    "POST /api/v1/redemptions": allow(A, C, H, V, P),
+    "POST /api/v1/spends/{spend_id:uuid}/undo": TILL,
+    "GET /vouchers/settlements": allow(A, C, P),
+    "GET /vouchers/settlements/{shop_id:uuid}/{month:str}": TILL,
+    "POST /vouchers/settlements/{shop_id:uuid}/{month:str}/close": allow(A, C),
     # --- activities ---
     "GET /activities": allow(A, C, W, S, V),
     "GET /activities/today": allow(A, C, W, S, V),
@@ -289,6 +300,8 @@ SITE_QUERIES = {
 #: Routes that end, erase, deactivate or sign out: run after every other request, in this order.
 LAST = [
     "POST /scan/{point_id:uuid}/undo/{redemption_id:uuid}",
+    "POST /scan/{point_id:uuid}/spends/{spend_id:uuid}/undo",
+    "POST /api/v1/spends/{spend_id:uuid}/undo",
     "POST /stock/stocktakes/{stocktake_id:uuid}/confirm",
     "POST /stock/stocktakes/{stocktake_id:uuid}/cancel",
     "POST /stock/transfers/{transfer_id:uuid}/cancel",
@@ -447,8 +460,11 @@ async def _scenario(app: Any) -> Things:
                 await one(select(Redemption.id).where(Redemption.point_id == school.id)),
             ),
             "device_id": (await one(select(DeviceToken.id).where(DeviceToken.point_id == parish.id)), None),
-            "voucher_id": (await one(select(Voucher.id).where(Voucher.status == "issued")), None),
-            "code": (await one(select(Voucher.code).where(Voucher.status == "issued")), None),
+            "voucher_id": (
+                await one(select(Voucher.id).where(Voucher.status == "issued", Voucher.amount.is_(None))),
+                None,
+            ),
+            "code": (await one(select(Voucher.code).where(Voucher.status == "issued", Voucher.amount.is_(None))), None),
             "programme_id": (await one(select(Programme.id)), None),
             "item_id": (await one(select(Item.id)), None),
             "kit_id": (await one(select(Kit.id)), None),
@@ -480,18 +496,44 @@ async def _scenario(app: Any) -> Things:
             await one(signed_up_person_at(second_venue)),
         )
         values["person_any"] = (await one(select(Person.id).order_by(Person.id)), None)
+        # Partner shops: the shop user works at the first only; this month's purchases at each can be undone.
+        shop = sites["Sklep spożywczy „Społem” nr 12"]
+        other_shop = sites["Market „Pod Lipami”"]
+        this_month = day_start(local_today().replace(day=1))
+        values["shop_id"] = (str(shop.id), str(other_shop.id))
+
+        def spend_at(site: Site) -> Any:
+            return (
+                select(Spend.id)
+                .where(Spend.shop_id == site.id, Spend.undone_at.is_(None), Spend.at >= this_month)
+                .order_by(Spend.at.desc())
+            )
+
+        values["spend_id"] = (await one(spend_at(shop)), await one(spend_at(other_shop)))
+        last_month = (local_today().replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
+        values["month"] = (last_month, None)
     return Things(values)
 
 
 PARAM = re.compile(r"\{(\w+):\w+\}")
 
 
-def _url(key: str, things: Things, variant: int) -> str | None:
-    """The route's URL for the own (0) or other (1) site's things; None when there is no other-site variant."""
+def _url(key: str, things: Things, variant: int, role: str = "") -> str | None:
+    """The route's URL for the own (0) or other (1) site's things; None when there is no other-site variant. The
+    till's routes, and every scanning route for shop staff, are probed at the shops instead of the points."""
     path = key.split(" ", 1)[1]
     aliases = {}
+    if (
+        path.startswith("/scan/")
+        and ("/spend" in path or role == P)
+        or path.startswith("/api/v1/points/")
+        and role == P
+    ):
+        aliases["point_id"] = "shop_id"
     if path.startswith("/sites/") and key != "GET /sites/{site_id:uuid}":
         aliases["site_id"] = "spare_site_id"  # edited and deactivated: a site nobody works at
+    if key == "GET /sites/{site_id:uuid}" and role == P:
+        aliases["site_id"] = "shop_id"
     if path.endswith("/receipt.pdf"):
         aliases["movement_id"] = "receipt_id"
     if path.startswith("/households/"):
@@ -565,7 +607,6 @@ async def test_every_route_every_role_own_site_other_site_and_anonymous(app, cli
     for key in _order(list(TABLE)):
         expected = TABLE[key]
         own_url = _url(key, things, 0)
-        other_url = _url(key, things, 1)
         assert own_url is not None
         client.cookies = anonymous
         response = await _request(client, key, own_url)
@@ -583,12 +624,19 @@ async def test_every_route_every_role_own_site_other_site_and_anonymous(app, cli
             wrong.append(f"{key} anonymous: {response.status_code}, expected the sign-in page")
         assert isinstance(expected, dict)
         # the refused first, then the allowed: a refused request must not be what changed the state
-        for role in sorted(ROLES, key=lambda r: {"no": 0, "site": 1, "ok": 2}[expected[r]]):
+        for role in sorted(ROLES, key=lambda r: {"no": 0, "refused": 0, "site": 1, "ok": 2}[expected[r]]):
             rule, cookies = expected[role], browsers[role]
+            own_url, other_url = _url(key, things, 0, role), _url(key, things, 1, role)
+            assert own_url is not None
             if rule == "no":
                 status = await answer(cookies, key, own_url)
                 if status != 403:
                     wrong.append(f"{key} {role}: {status}, expected 403")
+                continue
+            if rule == "refused":  # allowed the route, never this kind of site: no such thing there (403/404)
+                status = await answer(cookies, key, own_url)
+                if status not in {403, 404}:
+                    wrong.append(f"{key} {role}: {status}, expected 403/404")
                 continue
             if rule == "site" and other_url is not None:
                 status = await answer(cookies, key, other_url)
