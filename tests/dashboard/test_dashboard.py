@@ -177,3 +177,34 @@ async def test_the_history_page_draws_the_90_nights_with_axes_values_and_a_table
     assert rows == [
         (f"{night - timedelta(days=back):%d.%m}", str(occupied), "6") for back, occupied in ((3, 4), (2, 3), (1, 2))
     ]
+
+
+async def test_a_grant_voucher_is_not_counted_as_goods_still_due_at_the_points(client, app, centre):
+    """A value voucher (a grant spent at partner shops) issued this month changes no distribution figure."""
+    from logistics import codes
+    from logistics.vouchers.issuing import CODE_BITS
+    from logistics.vouchers.models import Programme, Voucher
+
+    async with db_session(app) as session:
+        programme = Programme(code="ZC", name="Zasiłek celowy", kind="value", amount=Decimal("300.00"), rule="decision")
+        session.add(programme)
+        await session.flush()
+        session.add(
+            Voucher(
+                code=codes.normalize(codes.generate(CODE_BITS)),
+                programme_id=programme.id,
+                household_id=None,
+                cycle=f"{local_today():%Y-%m}",
+                valid_from=local_today(),
+                valid_until=local_today() + timedelta(days=20),
+                amount=Decimal("300.00"),
+            )
+        )
+        await session.commit()
+    await login(client, "coordinator")
+    await post_form(client, "/language", {"locale": "en", "next": "/"})
+    html = (await client.get("/")).text
+    aid = centre["aid"]
+    assert 'data-programme="ZC"' not in html
+    assert cells(html, "data-point", str(aid.point.id))["remaining"] == "0.5"
+    assert cells(html, "data-point", str(aid.other_point.id))["remaining"] == "0.5"

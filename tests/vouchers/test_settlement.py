@@ -36,7 +36,14 @@ from logistics.db import make_alchemy_config
 from logistics.sites.models import Site, SiteKindRow
 from logistics.vouchers.grants import category_label
 from logistics.vouchers.models import DeviceToken, Programme, SettlementMonth, Spend, Voucher
-from logistics.vouchers.settlement import SettlementService, current_month, month_closed, month_of, next_month
+from logistics.vouchers.settlement import (
+    SettlementService,
+    current_month,
+    masked_code,
+    month_closed,
+    month_of,
+    next_month,
+)
 from logistics.vouchers.settlement_documents import to_pdf
 
 from ..conftest import PASSWORD, TEST_DB, login
@@ -391,6 +398,12 @@ async def test_a_shops_staff_see_their_own_shop_only_and_cannot_close(app, shops
     assert "Sklep Zielony" not in listing.text
     own = await client.get(f"/vouchers/settlements/{shops.shop.id}/{MONTH}")
     assert own.status_code == 200 and "33,63" in own.text and "/close" not in own.text
+    async with db_session(app) as session:
+        code = await session.scalar(
+            select(Voucher.code).join(Spend, Spend.voucher_id == Voucher.id).where(Spend.shop_id == shops.shop.id)
+        )
+    assert code is not None  # the shop's staff see only the code's last group: a code is what spends a voucher
+    assert codes.format_code(code) not in own.text and masked_code(code) in own.text
     for path in (
         f"/vouchers/settlements/{shops.other.id}/{MONTH}",
         f"/vouchers/settlements/{shops.other.id}/{MONTH}.csv",
@@ -639,3 +652,21 @@ def test_the_month_helpers() -> None:
 
     assert previous_month("2026-01") == "2025-12" and previous_month("2026-03") == "2026-02"
     assert current_month() == local_today().strftime("%Y-%m")
+
+
+async def test_closing_freezes_the_total_shown_or_nothing(app, shops, client):
+    """The confirmation carries the total the coordinator saw: a purchase undone (or added) since is caught."""
+    async with db_session(app) as session:
+        await _spends(session, shops, [(local(2025, 11, 10, 10), "20.00")])
+        await session.commit()
+    await login(client, "admin")
+    page = await client.get(f"/vouchers/settlements/{shops.shop.id}/{MONTH}")
+    assert 'name="expected_total" value="20.00"' in page.text
+    stale = await post_form(client, f"/vouchers/settlements/{shops.shop.id}/{MONTH}/close", {"expected_total": "15.00"})
+    assert stale.status_code == 422 and 'id="month-error"' in stale.text and "20,00" in stale.text
+    assert await count(app, SettlementMonth) == 0
+    shown = await post_form(client, f"/vouchers/settlements/{shops.shop.id}/{MONTH}/close", {"expected_total": "20.00"})
+    assert shown.status_code == 303
+    async with db_session(app) as session:
+        closed = await session.scalar(select(SettlementMonth))
+        assert closed is not None and closed.total == Decimal("20.00")

@@ -357,6 +357,41 @@ async def test_undo_in_a_closed_month_is_refused(app, till):
     assert all(s.undone_at is None for s in await _spends(app))
 
 
+async def test_undo_on_a_revoked_voucher_gives_the_amount_to_its_replacement_or_is_refused(app, till):
+    """A lost voucher's balance went to its replacement: an undo on the old code gives the amount back there (the
+    grant stays whole), and without a replacement (revoked only) it is refused — never put on a dead code."""
+    spend = await _spent(app, till, cashier(till))
+    other = await value_voucher(app, till)
+    other_spend = await _spent_on(app, till, other, "30.00")
+    async with db_session(app) as session:
+        vouchers = VoucherService(session, ADMIN)
+        replacement = await vouchers.reissue(till.voucher.id, "zgubiony")
+        await vouchers.revoke(other.id, "unieważniony")
+        await session.commit()
+    assert replacement.amount == Decimal("60.00")
+    async with db_session(app) as session:
+        await SpendService(session, COORDINATOR).undo(spend.id)
+        await session.commit()
+    old, new = await _stored(app, till.voucher), await _stored(app, replacement)
+    assert (old.spent, old.status) == (Decimal("0.00"), "revoked")
+    assert (new.amount, new.spent, new.status) == (Decimal("100.00"), Decimal("0.00"), "issued")
+    async with db_session(app) as session:
+        with pytest.raises(Refusal) as revoked:
+            await SpendService(session, COORDINATOR).undo(other_spend.id)
+        await session.rollback()
+    assert (revoked.value.error, revoked.value.status_code) == ("revoked", 409)
+    assert (await _stored(app, other)).spent == Decimal("30.00")
+
+
+async def _spent_on(app, till, voucher, amount) -> Spend:
+    async with db_session(app) as session:
+        outcome = await SpendService(session, cashier(till)).spend(
+            voucher.code, till.shop.id, _rid(), Decimal(amount), "food"
+        )
+        await session.commit()
+        return outcome.spend
+
+
 async def test_a_retry_with_the_same_request_id_changes_nothing(app, till):
     async with db_session(app) as session:
         service = SpendService(session, cashier(till))
@@ -365,13 +400,11 @@ async def test_a_retry_with_the_same_request_id_changes_nothing(app, till):
     async with db_session(app) as session:
         service = SpendService(session, cashier(till))
         again = await service.spend(till.voucher.code, till.shop.id, "same-request-1", Decimal("45.90"), "food")
-        # Even with another amount: it is the same request, answered as it was.
-        other = await service.spend(till.voucher.code, till.shop.id, "same-request-1", Decimal("5"), "hygiene")
         another = await value_voucher(app, till)
         with pytest.raises(Refusal) as reused:
             await service.spend(another.code, till.shop.id, "same-request-1", Decimal("5"), "food")
         await session.commit()
-    assert not again.created and again.spend.id == first.spend.id and other.spend.id == first.spend.id
+    assert not again.created and again.spend.id == first.spend.id
     assert again.view.balance == Decimal("54.10")
     assert reused.value.error == "request_id_reused"
     assert await count(app, Spend) == 1 and (await _stored(app, till.voucher)).spent == Decimal("45.90")
@@ -560,3 +593,101 @@ async def test_a_goods_voucher_on_the_till_page_and_a_coordinator_choosing_the_s
     client.cookies.clear()
     await login(client, "volunteer")
     assert (await client.get(f"/scan/{till.shop.id}")).status_code in {403, 404}
+
+
+# --- found by review: request ids, contracts, a month closed while a purchase waits, tills by their token ---------
+
+
+async def test_a_request_id_of_another_purchase_is_refused_not_answered_with_it(app, till):
+    rid = _rid()
+    async with db_session(app) as session:
+        await SpendService(session, cashier(till)).spend(till.voucher.code, till.shop.id, rid, Decimal("40.00"), "food")
+        await session.commit()
+    for actor, shop, amount, category in (
+        (cashier(till), till.shop, Decimal("10.00"), "food"),  # another amount
+        (cashier(till), till.shop, Decimal("40.00"), "hygiene"),  # another category
+        (cashier(till, "kasjerka2", till.other_shop), till.other_shop, Decimal("40.00"), "food"),  # another shop
+    ):
+        async with db_session(app) as session:
+            with pytest.raises(Refusal) as reused:
+                await SpendService(session, actor).spend(till.voucher.code, shop.id, rid, amount, category)
+            await session.rollback()
+        assert (reused.value.error, reused.value.status_code) == ("request_id_reused", 422)
+    # the same purchase again is the first one, unchanged
+    async with db_session(app) as session:
+        again = await SpendService(session, cashier(till)).spend(
+            till.voucher.code, till.shop.id, rid, Decimal("40.0"), "food"
+        )
+        await session.commit()
+    assert again.created is False
+    assert (await _stored(app, till.voucher)).spent == Decimal("40.00")
+    assert len(await _spends(app)) == 1
+
+
+@pytest.mark.parametrize(
+    ("field", "offset", "error"),
+    [("contract_until", -1, "contract_ended"), ("contract_from", 1, "contract_not_started")],
+)
+async def test_a_shop_outside_its_contract_takes_no_voucher(app, till, field, offset, error):
+    async with db_session(app) as session:
+        shop = await session.get(Site, till.shop.id)
+        assert shop is not None
+        setattr(shop, field, local_today() + timedelta(days=offset))
+        await session.commit()
+    async with db_session(app) as session:
+        with pytest.raises(Refusal) as refused:
+            await SpendService(session, cashier(till)).spend(
+                till.voucher.code, till.shop.id, _rid(), Decimal("10.00"), "food"
+            )
+        await session.rollback()
+    assert (refused.value.error, refused.value.status_code) == (error, 409)
+    assert (await _stored(app, till.voucher)).spent == Decimal("0.00")
+    assert await _spends(app) == []
+
+
+async def test_no_purchase_in_a_month_already_closed(app, till):
+    async with db_session(app) as session:
+        session.add(
+            SettlementMonth(
+                shop_id=till.shop.id,
+                month=month_of(datetime.now(UTC)),
+                closed_at=datetime.now(UTC),
+                closed_by="koordynatorka",
+                total=Decimal("0.00"),
+                spends=0,
+            )
+        )
+        await session.commit()
+    async with db_session(app) as session:
+        with pytest.raises(Refusal) as closed:
+            await SpendService(session, cashier(till)).spend(
+                till.voucher.code, till.shop.id, _rid(), Decimal("10.00"), "food"
+            )
+        await session.rollback()
+    assert (closed.value.error, closed.value.status_code) == ("month_closed", 409)
+    assert (await _stored(app, till.voucher)).spent == Decimal("0.00")
+    assert await _spends(app) == []
+
+
+async def test_a_till_undoes_its_own_purchases_by_its_token_not_by_its_name(app, till):
+    async with db_session(app) as session:
+        devices = DeviceService(session, Actor.system("test"))
+        first, _token = await devices.create(till.shop.id, "Kasa 1")
+        second, _token = await devices.create(till.shop.id, "Kasa 1")  # the same name, another till
+        await session.commit()
+    till_actor = Actor(user_id=None, username="device:Kasa 1", role="shop", site_ids=frozenset({till.shop.id}))
+    async with db_session(app) as session:
+        outcome = await SpendService(session, till_actor, first.id).spend(
+            till.voucher.code, till.shop.id, _rid(), Decimal("25.00"), "food"
+        )
+        await session.commit()
+    async with db_session(app) as session:
+        with pytest.raises(Refusal) as not_yours:
+            await SpendService(session, till_actor, second.id).undo(outcome.spend.id)
+        await session.rollback()
+    assert not_yours.value.error == "not_yours"
+    assert (await _stored(app, till.voucher)).spent == Decimal("25.00")
+    async with db_session(app) as session:
+        await SpendService(session, till_actor, first.id).undo(outcome.spend.id)
+        await session.commit()
+    assert (await _stored(app, till.voucher)).spent == Decimal("0.00")

@@ -523,12 +523,8 @@ def _url(key: str, things: Things, variant: int, role: str = "") -> str | None:
     till's routes, and every scanning route for shop staff, are probed at the shops instead of the points."""
     path = key.split(" ", 1)[1]
     aliases = {}
-    if (
-        path.startswith("/scan/")
-        and ("/spend" in path or role == P)
-        or path.startswith("/api/v1/points/")
-        and role == P
-    ):
+    scanning = path.startswith("/scan/") and ("/spend" in path or role == P)
+    if scanning or (path.startswith("/api/v1/points/") and role == P):
         aliases["point_id"] = "shop_id"
     if path.startswith("/sites/") and key != "GET /sites/{site_id:uuid}":
         aliases["site_id"] = "spare_site_id"  # edited and deactivated: a site nobody works at

@@ -49,7 +49,7 @@ from logistics.shelter.occupancy import Figures, occupancy, tonight
 from logistics.shelter.rollcall import review_days
 from logistics.sites.models import Site, SiteKind, SiteKindRow
 from logistics.vouchers.issuing import cycle_of
-from logistics.vouchers.models import Programme, Redemption, Voucher, VoucherLine, VoucherStatus
+from logistics.vouchers.models import Programme, ProgrammeKind, Redemption, Voucher, VoucherLine, VoucherStatus
 
 #: Tonight is compared with this many nights before it.
 COMPARED_NIGHTS = 14
@@ -307,7 +307,11 @@ class DashboardService(Service):
         self.require(VIEW_DASHBOARD)
         today = today or local_today()
         programmes = list(
-            await self.session.scalars(select(Programme).where(Programme.is_active.is_(True)).order_by(Programme.code))
+            await self.session.scalars(
+                select(Programme)
+                .where(Programme.is_active.is_(True), Programme.kind == ProgrammeKind.GOODS)
+                .order_by(Programme.code)
+            )
         )
         cycles = {programme.id: cycle_of(programme, today) for programme in programmes}
         counts: dict[UUID, dict[str, int]] = defaultdict(lambda: defaultdict(int))
@@ -415,7 +419,8 @@ class DashboardService(Service):
                 kit_lines[kit_id].append((item_id, quantity))
         # One count per programme in one pass over ix_vouchers_status_valid_until (a GROUP BY would have SQLite walk
         # every voucher in programme order instead); every programme, active or not, whose vouchers remain.
-        every = list(await self.session.scalars(select(Programme)))
+        # Goods programmes only: a value voucher (a grant spent at partner shops) is nothing a point hands out.
+        every = list(await self.session.scalars(select(Programme).where(Programme.kind == ProgrammeKind.GOODS)))
         counted = (
             (
                 await self.session.execute(

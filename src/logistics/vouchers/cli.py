@@ -301,7 +301,7 @@ def vouchers_settlement(app: Litestar, shop: str, month: str, output_format: str
     from sqlalchemy import select
 
     from logistics.core.actor import Actor
-    from logistics.core.errors import DomainError
+    from logistics.core.errors import DomainError, NotFound
     from logistics.core.i18n import in_locale
     from logistics.db import write_intent
     from logistics.sites.models import Site
@@ -322,7 +322,10 @@ def vouchers_settlement(app: Litestar, shop: str, month: str, output_format: str
             shop_id = await session.scalar(select(Site.id).where(condition))
             if shop_id is None:
                 raise click.BadParameter(f"no partner shop {shop!r}", param_hint="--shop")
-            statement = await SettlementService(session, Actor.system(ACTOR_NAME)).statement(shop_id, month)
+            try:
+                statement = await SettlementService(session, Actor.system(ACTOR_NAME)).statement(shop_id, month)
+            except NotFound:  # a site, but not a partner shop
+                raise click.BadParameter(f"no partner shop {shop!r}", param_hint="--shop") from None
             if output_format == "xlsx":
                 return to_xlsx(statement)
             if output_format == "pdf":

@@ -26,9 +26,10 @@ from logistics import codes
 from logistics.accounts.models import User
 from logistics.audit import services as audit
 from logistics.core.errors import DomainError, NotFound
-from logistics.core.i18n import day_start, format_date, format_datetime, local_time, local_today
+from logistics.core.i18n import day_start, format_date, format_datetime, format_money, local_time, local_today
 from logistics.core.i18n import gettext as _
 from logistics.core.policy import can
+from logistics.core.roles import Role
 from logistics.core.service import Service, query
 from logistics.sites.models import Site, SiteKind, SiteKindRow
 from logistics.vouchers.grants import category_label
@@ -40,15 +41,22 @@ ZERO = Decimal("0.00")
 EARLIEST_YEAR, LATEST_YEAR = 2000, 2100
 
 
+def masked_code(code: str) -> str:
+    """A voucher's code with all but its last group hidden ("••••-••••-••••-XS7S-T")."""
+    groups = codes.format_code(code).split("-")
+    return "-".join(["••••"] * (len(groups) - 2) + groups[-2:])
+
+
 def month_of(at: datetime) -> str:
     """The settlement month of a moment: its month in the centre's time zone ("2026-12")."""
     return local_time(at).strftime("%Y-%m")
 
 
-async def lock_shop(session: AsyncSession, shop_id: UUID) -> None:
+async def lock_shop(session: AsyncSession, shop_id: UUID, share: bool = False) -> None:
     """Lock the shop's row until the transaction ends (PostgreSQL; SQLite's writers never overlap): closing a month
-    and undoing a spend at the shop take it first, so an undo never slips in under a month being closed."""
-    await session.execute(select(Site.id).where(Site.id == shop_id).with_for_update())
+    takes it exclusively, an undo too, and a spend shared (`share`: tills do not wait for each other), so neither an
+    undo nor a purchase slips in under a month being closed."""
+    await session.execute(select(Site.id).where(Site.id == shop_id).with_for_update(read=share))
 
 
 async def month_closed(session: AsyncSession, shop_id: UUID, at: datetime) -> bool:
@@ -308,10 +316,13 @@ class SettlementService(Service):
             .where(Spend.shop_id == shop.id, Spend.at >= start, Spend.at < end)
             .order_by(Spend.at, Spend.id)
         )
+        # A code is what spends a voucher: a shop's own staff see only its last group (enough to match a receipt);
+        # the centre's accounts see it whole.
+        masked = self.actor.role == Role.SHOP
         lines = [
             StatementLine(
                 spend.id,
-                codes.format_code(code),
+                masked_code(code) if masked else codes.format_code(code),
                 local_time(spend.at),
                 spend.amount,
                 spend.category,
@@ -328,7 +339,9 @@ class SettlementService(Service):
         )
         return Statement(shop, month, lines, sum(kept, start=ZERO), len(kept), closed, end <= datetime.now(UTC))
 
-    async def close(self, shop_id: UUID, month: str, now: datetime | None = None) -> SettlementMonth:
+    async def close(
+        self, shop_id: UUID, month: str, now: datetime | None = None, expected_total: Decimal | None = None
+    ) -> SettlementMonth:
         """Close a shop's month that has ended: its total and count are kept as they are now and none of its
         spends can be undone any more. The current month (or a later one) is refused, and so is a second close."""
         self.require(CLOSE_SETTLEMENT)
@@ -355,12 +368,21 @@ class SettlementService(Service):
                 )
             )
         ).one()
+        total = total if total is not None else ZERO
+        if expected_total is not None and total != expected_total:
+            raise DomainError(
+                _(
+                    "The total changed while the statement was open (now %(total)s): check it and close again.",
+                    total=format_money(total),
+                ),
+                "month",
+            )
         closed = SettlementMonth(
             shop_id=shop.id,
             month=month,
             closed_at=now,
             closed_by=self.actor.username,
-            total=total if total is not None else ZERO,
+            total=total,
             spends=int(count),
         )
         self.session.add(closed)

@@ -4,6 +4,7 @@ only; another shop's statement is not found."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
@@ -131,8 +132,11 @@ class SettlementController(Controller):
     ) -> Any:
         """Close the month: its total is frozen and its spends can no longer be undone. A month not over yet is
         refused next to the month; a month closed already is refused with a message."""
+        submitted = Form(await request.form())
+        # The total the coordinator was shown: closing freezes that total or nothing (an undo in between is caught).
+        expected = submitted.decimal("expected_total", places=2, minimum=Decimal(0))
         try:
-            closed = await settlement.close(shop_id, month)
+            closed = await settlement.close(shop_id, month, expected_total=expected)
         except (NotFound, Forbidden):
             raise
         except DomainError as error:

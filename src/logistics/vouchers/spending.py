@@ -193,6 +193,24 @@ class SpendService(Service):
                 409,
                 {"shops": names},
             )
+        if shop.contract_until is not None and shop.contract_until < today:
+            raise Refusal(
+                "contract_ended",
+                _(
+                    "The centre's contract with this shop ended on %(day)s: vouchers cannot be taken here.",
+                    day=format_date(shop.contract_until),
+                ),
+                409,
+            )
+        if shop.contract_from is not None and shop.contract_from > today:
+            raise Refusal(
+                "contract_not_started",
+                _(
+                    "The centre's contract with this shop is in force from %(day)s: vouchers cannot be taken yet.",
+                    day=format_date(shop.contract_from),
+                ),
+                409,
+            )
         if voucher.status == VoucherStatus.REDEEMED or voucher.balance <= 0:
             raise Refusal("already_spent", _("This voucher has been spent in full: nothing is left on it."), 409)
         return programme
@@ -279,12 +297,20 @@ class SpendService(Service):
             raise Refusal("bad_request_id", _("The request id must have 8 to 64 characters."), 422)
         shop = await self.shop(shop_id)
         voucher = await self._voucher(code_text, lock=True)
-        earlier = await self._earlier(request_id, voucher)
+        earlier = await self._earlier(request_id, voucher, shop.id, amount, category)
         if earlier is not None:
             return earlier
         programme = await self._check(voucher, shop, today or local_today())
         amount = self._amount(amount)
         self._category(programme, category)
+        # The shop's row shared (tills do not wait for each other; closing a month takes it exclusively), then the
+        # time: a purchase never lands in a month that was closed while it waited.
+        await settlement.lock_shop(self.session, shop.id, share=True)
+        at = datetime.now(UTC)
+        if await settlement.month_closed(self.session, shop.id, at):
+            raise Refusal(
+                "month_closed", _("This month is closed for settlement with the shop: no more purchases in it."), 409
+            )
         if amount > voucher.balance:
             raise self._over_balance(voucher.balance)
         spent = await self.session.scalar(
@@ -304,7 +330,7 @@ class SpendService(Service):
             request_id=request_id,
             voucher_id=voucher.id,
             shop_id=shop.id,
-            at=datetime.now(UTC),
+            at=at,
             amount=amount,
             category=category,
             user_name=self.actor.username,
@@ -324,12 +350,27 @@ class SpendService(Service):
             ) from error
         return SpendOutcome(record, self.view(voucher, programme), True)
 
-    async def _earlier(self, request_id: str, voucher: Voucher) -> SpendOutcome | None:
+    async def _earlier(
+        self,
+        request_id: str,
+        voucher: Voucher,
+        shop_id: UUID,
+        amount: Decimal | None = None,
+        category: str | None = None,
+    ) -> SpendOutcome | None:
+        """The spend this request id already made — only when it is the same purchase (voucher, shop and, when
+        given, amount and category); a request id another purchase used is refused, never answered with it."""
         earlier = await self.session.scalar(select(Spend).where(Spend.request_id == request_id))
         if earlier is None:
             return None
         if earlier.voucher_id != voucher.id:
             raise Refusal("request_id_reused", _("This request id was already used for another voucher."), 422)
+        if (
+            earlier.shop_id != shop_id
+            or (amount is not None and earlier.amount != amount)
+            or (category is not None and earlier.category != category)
+        ):
+            raise Refusal("request_id_reused", _("This request id was already used for another purchase."), 422)
         return SpendOutcome(earlier, self.view(voucher, await self._programme(voucher)), False)
 
     @query
@@ -339,8 +380,8 @@ class SpendService(Service):
         request_id = request_id.strip()
         if not 8 <= len(request_id) <= 64:
             return None
-        await self.shop(shop_id)
-        return await self._earlier(request_id, await self._voucher(code_text))
+        shop = await self.shop(shop_id)
+        return await self._earlier(request_id, await self._voucher(code_text), shop.id)
 
     @query
     async def spend_of(self, spend_id: UUID) -> tuple[Spend, ValueView]:
@@ -362,12 +403,38 @@ class SpendService(Service):
             raise NotFound(_("This purchase does not exist."))
         now = now or datetime.now(UTC)
         if not self.can(UNDO_ANY_SPEND, spend):
-            if spend.user_name != self.actor.username:
+            # A till's own purchases by its device token (two tills may share a name), a person's by their name.
+            own = (
+                spend.device_id == self.device_id
+                if self.device_id is not None
+                else spend.device_id is None and spend.user_name == self.actor.username
+            )
+            if not own:
                 raise Refusal("not_yours", _("Only the one who took it at the till or a coordinator can undo it."), 409)
             if now - spend.at > timedelta(minutes=UNDO_MINUTES):
                 raise Refusal("too_late", _("It is too late to undo (more than 5 minutes): ask a coordinator."), 409)
         # The voucher's row first, as a spend takes it; then the shop's, as closing a month does.
-        await self.session.execute(select(Voucher.id).where(Voucher.id == spend.voucher_id).with_for_update())
+        status = await self.session.scalar(
+            select(Voucher.status).where(Voucher.id == spend.voucher_id).with_for_update()
+        )
+        # A lost voucher's balance went to its replacement when it was reissued: the amount given back goes there
+        # too (found and locked after the old one, in the order of the reissues), never onto the dead code.
+        given_back_to = spend.voucher_id
+        while status == VoucherStatus.REVOKED:
+            row = (
+                await self.session.execute(
+                    select(Voucher.id, Voucher.status)
+                    .where(Voucher.replaces_id == given_back_to)
+                    .order_by(Voucher.created_at.desc())
+                    .limit(1)
+                    .with_for_update()
+                )
+            ).first()
+            if row is None:
+                raise Refusal(
+                    "revoked", _("This voucher was revoked: its purchases can no longer be undone at the till."), 409
+                )
+            given_back_to, status = row
         await settlement.lock_shop(self.session, spend.shop_id)
         if await settlement.month_closed(self.session, spend.shop_id, spend.at):
             raise Refusal(
@@ -389,9 +456,16 @@ class SpendService(Service):
             .values(spent=Voucher.spent - spend.amount)
             .execution_options(synchronize_session=False)
         )
+        if given_back_to != spend.voucher_id:  # the replacement holds the amount given back
+            await self.session.execute(
+                update(Voucher)
+                .where(Voucher.id == given_back_to)
+                .values(amount=Voucher.amount + spend.amount)
+                .execution_options(synchronize_session=False)
+            )
         await self.session.execute(
             update(Voucher)
-            .where(Voucher.id == spend.voucher_id, Voucher.status == VoucherStatus.REDEEMED)
+            .where(Voucher.id == given_back_to, Voucher.status == VoucherStatus.REDEEMED)
             .values(status=VoucherStatus.ISSUED)
             .execution_options(synchronize_session=False)
         )
