@@ -71,7 +71,10 @@ async def scan(page: Page, code: str) -> None:
 
 async def hand_out_offline(page: Page, code: str) -> None:
     await scan(page, code)
-    valid = page.locator("#scan-result.offline[data-outcome='ok']")
+    # The new result, with its confirmation (the previous one, e.g. an undone hand-out, may still be on the page).
+    valid = page.locator(
+        "#scan-result.offline[data-outcome='ok']", has=page.locator("button:has-text('Potwierdź: wydano')")
+    )
     await valid.wait_for()
     assert "Anna K." in await valid.inner_text() and "3 osoby" in await valid.inner_text()
     assert "Bez sieci — czeka na wysłanie" in await valid.inner_text()
