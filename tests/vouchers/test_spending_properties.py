@@ -3,7 +3,9 @@ id, also for another voucher), undos (by the cashier within 5 minutes, too late,
 month closed for settlement, in any order, through the services on the test database. After every step no value
 voucher's balance is below zero (nor above its amount), each voucher's spent amount is exactly the sum of its
 spends that were not undone, a voucher is "redeemed" exactly when nothing is left, and a refused step or a retry
-changes nothing at all."""
+changes nothing at all. Each spend and undo succeeds exactly when a model of the rules says it should (an amount
+within what is left in an allowed category; one's own undo within 5 minutes or a coordinator's; nothing once the
+month is closed) — so a broken rule fails the test, not only a broken balance."""
 
 from __future__ import annotations
 
@@ -94,6 +96,12 @@ def test_random_spends_and_undos_keep_every_balance_exact_and_never_below_zero(s
             self.vouchers: list[tuple[Any, str, Decimal]] = []
             self.requests: list[tuple[str, str, Decimal, str, int]] = []  # request id, code, amount, category, who
             self.spends: list[tuple[Any, int]] = []  # spend id, who
+            # The model the services must agree with: what is left on each voucher, each spend's voucher and
+            # amount, the spends undone, and whether the shop's month is closed.
+            self.left: dict[Any, Decimal] = {}
+            self.spent_on: dict[Any, tuple[Any, Decimal]] = {}
+            self.undone: set[Any] = set()
+            self.closed = False
 
         def run(self, work: Any) -> Any:
             async def go() -> Any:
@@ -111,22 +119,27 @@ def test_random_spends_and_undos_keep_every_balance_exact_and_never_below_zero(s
         @initialize()
         def begin(self) -> None:
             self.vouchers = loop.run_until_complete(start())
+            self.left = {voucher_id: amount for voucher_id, _code, amount in self.vouchers}
 
         @rule(pick=st.integers(0, 10), cents=CENTS, category=CATEGORIES, who=st.integers(0, 1))
         def spend(self, pick: int, cents: int, category: str, who: int) -> None:
-            _id, code, _amount = self.vouchers[pick % len(self.vouchers)]
+            voucher_id, code, _amount = self.vouchers[pick % len(self.vouchers)]
             amount = Decimal(cents) / 100
+            expected = 0 < amount <= self.left[voucher_id] and category != "fuel" and not self.closed
             request_id = f"spend-{uuid.uuid4()}"
             before = loop.run_until_complete(state())
             outcome = self.run(
                 lambda s: SpendService(s, cashiers[who]).spend(code, shop_id, request_id, amount, category)
             )
+            assert isinstance(outcome, DomainError) != expected, (amount, category, self.left[voucher_id])
             if isinstance(outcome, DomainError):
                 assert loop.run_until_complete(state()) == before  # a refusal leaves nothing behind
                 return
-            assert outcome.created and amount > 0 and category != "fuel"
+            assert outcome.created
             self.requests.append((request_id, code, amount, category, who))
             self.spends.append((outcome.spend.id, who))
+            self.spent_on[outcome.spend.id] = (voucher_id, amount)
+            self.left[voucher_id] -= amount
 
         @rule(pick=st.integers(0, 20), elsewhere=st.booleans())
         def retry(self, pick: int, elsewhere: bool) -> None:
@@ -147,13 +160,20 @@ def test_random_spends_and_undos_keep_every_balance_exact_and_never_below_zero(s
             """By a cashier (theirs within 5 minutes only) or a coordinator (any time)."""
             if not self.spends:
                 return
-            spend_id, _spent_by = self.spends[pick % len(self.spends)]
+            spend_id, spent_by = self.spends[pick % len(self.spends)]
             actor = COORDINATOR if who == 2 else cashiers[who]
             now = datetime.now(UTC) + timedelta(minutes=minutes)
+            allowed = who == 2 or (who == spent_by and minutes <= 4)  # a cashier: their own, within 5 minutes
+            expected = allowed and spend_id not in self.undone and not self.closed
             before = loop.run_until_complete(state())
             outcome = self.run(lambda s: SpendService(s, actor).undo(spend_id, now=now))
+            assert isinstance(outcome, DomainError) != expected, (who, spent_by, minutes, self.closed)
             if isinstance(outcome, DomainError):
                 assert loop.run_until_complete(state()) == before
+                return
+            voucher_id, amount = self.spent_on[spend_id]
+            self.undone.add(spend_id)
+            self.left[voucher_id] += amount
 
         @rule(now=st.integers(0, 9))
         def close_month(self, now: int) -> None:
@@ -179,6 +199,7 @@ def test_random_spends_and_undos_keep_every_balance_exact_and_never_below_zero(s
                 )
 
             self.run(work)
+            self.closed = True
 
         @invariant()
         def exact(self) -> None:
