@@ -129,6 +129,21 @@ class Outcome:
         return [(goods[line.voucher_line_id], line.quantity) for line in self.redemption.lines]
 
 
+async def find_voucher(session: AsyncSession, code_text: str, lock: bool = False) -> Voucher:
+    """The voucher of a typed or scanned code, with its lines; a malformed or unknown code is refused. With `lock`
+    (redeeming, spending) its row stays locked until the transaction ends (PostgreSQL; SQLite's write transactions
+    never overlap): a second scanner, a double tap or a retry racing its original waits for the first one, then
+    reads what it did."""
+    if not codes.is_well_formed(code_text, CODE_LENGTH):
+        raise Refusal("malformed_code", _("This is not a valid voucher code: check it and type it again."), 422)
+    # Read afresh even when this session has it (with its lines): a refused redemption rolled back its savepoint.
+    query = select(Voucher).where(Voucher.code == codes.normalize(code_text)).execution_options(populate_existing=True)
+    voucher = await session.scalar(query.with_for_update(of=Voucher) if lock else query)
+    if voucher is None:
+        raise Refusal("unknown_code", _("There is no voucher with this code."), 404)
+    return voucher
+
+
 class RedemptionService(Service):
     def __init__(self, session: AsyncSession, actor: Actor, device_id: UUID | None = None) -> None:
         super().__init__(session, actor)
@@ -150,18 +165,7 @@ class RedemptionService(Service):
         return site
 
     async def _voucher(self, code_text: str, lock: bool = False) -> Voucher:
-        """The voucher with its lines. With `lock` (redeeming) its row stays locked until the transaction ends
-        (PostgreSQL; SQLite's write transactions never overlap): a second scanner, a double tap or a retry racing
-        its original waits for the first one, then reads what it did."""
-        if not codes.is_well_formed(code_text, CODE_LENGTH):
-            raise Refusal("malformed_code", _("This is not a valid voucher code: check it and type it again."), 422)
-        # Read afresh even when this session has it (with its lines): a refused redemption rolled back its savepoint.
-        query = select(Voucher).where(Voucher.code == codes.normalize(code_text))
-        query = query.execution_options(populate_existing=True)
-        voucher = await self.session.scalar(query.with_for_update(of=Voucher) if lock else query)
-        if voucher is None:
-            raise Refusal("unknown_code", _("There is no voucher with this code."), 404)
-        return voucher
+        return await find_voucher(self.session, code_text, lock)
 
     async def _programme(self, voucher: Voucher) -> tuple[str, set[UUID]]:
         """The programme's name and the points it is valid at (none: every point)."""

@@ -14,6 +14,7 @@ from litestar.params import FromPath
 
 from logistics.core.errors import DomainError, Forbidden, NotFound
 from logistics.core.i18n import _
+from logistics.sites.models import Site
 from logistics.vouchers.policy import CLOSE_SETTLEMENT, SETTLEMENT, policy
 from logistics.vouchers.settlement import SettlementService, Statement, current_month, next_month, parse_month
 from logistics.vouchers.settlement_documents import to_csv, to_pdf, to_xlsx
@@ -38,6 +39,13 @@ def previous_month(month: str) -> str:
 
 def statement_path(shop_id: UUID, month: str) -> str:
     return f"{PAGE}/{shop_id}/{month}"
+
+
+def _no_statement(request: Request[Any, Any, Any], shop: Site, month: str, error: DomainError) -> Any:
+    """The statement page without a statement: the month that is not one, refused next to its field (422)."""
+    form = Form.filled(month=month)
+    form.error(error.field or "month", error.message)
+    return render(request, "vouchers/settlement.html", status_code=422, statement=None, shop=shop, form=form, path="")
 
 
 class SettlementController(Controller):
@@ -109,11 +117,7 @@ class SettlementController(Controller):
         except DomainError as error:
             if extension:
                 raise
-            form = Form.filled(month=month)
-            form.error(error.field or "month", error.message)
-            return render(
-                request, "vouchers/settlement.html", status_code=422, statement=None, shop=shop, form=form, path=""
-            )
+            return _no_statement(request, shop, month, error)
         if extension == "csv":
             return _download(to_csv(found), f"{found.slug}.csv", "text/csv; charset=utf-8")
         if extension == "xlsx":
@@ -146,12 +150,7 @@ class SettlementController(Controller):
             try:
                 found = await settlement.statement(shop_id, month)
             except DomainError:  # the month itself is not a month: the statement cannot be shown
-                shop = await settlement.shop(shop_id)
-                form = Form.filled(month=month)
-                form.error("month", error.message)
-                return render(
-                    request, "vouchers/settlement.html", status_code=422, statement=None, shop=shop, form=form, path=""
-                )
+                return _no_statement(request, await settlement.shop(shop_id), month, error)
             form = Form.filled(month=found.month)
             form.error("month", error.message)
             return await self._page(request, found, form, status_code=422)

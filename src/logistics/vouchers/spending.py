@@ -30,12 +30,12 @@ from logistics.core.i18n import day_start, format_date, format_money, local_toda
 from logistics.core.i18n import gettext as _
 from logistics.core.policy import can
 from logistics.core.service import Service, query
-from logistics.sites.models import Site, SiteKind, SiteKindRow
+from logistics.sites.models import Site, SiteKind
 from logistics.vouchers import grants, settlement
-from logistics.vouchers.issuing import CODE_LENGTH
 from logistics.vouchers.models import Programme, Spend, Voucher, VoucherStatus
+from logistics.vouchers.points import sites_of_kind
 from logistics.vouchers.policy import REDEEM, SPEND, UNDO_ANY_SPEND
-from logistics.vouchers.redeeming import UNDO_MINUTES, Refusal
+from logistics.vouchers.redeeming import UNDO_MINUTES, Refusal, find_voucher
 
 #: A spend's amount: złoty with at most two decimals.
 AMOUNT_PLACES = 2
@@ -75,15 +75,7 @@ class ShopToday:
 
 async def shops_for(session: AsyncSession, actor: Actor, action: str, *, active_only: bool = True) -> list[Site]:
     """The partner shops where `actor` may do `action`, by name."""
-    query_ = (
-        select(Site)
-        .join(SiteKindRow, SiteKindRow.site_id == Site.id)
-        .where(SiteKindRow.kind == SiteKind.SHOP)
-        .order_by(Site.name)
-    )
-    if active_only:
-        query_ = query_.where(Site.is_active.is_(True))
-    return [site for site in await session.scalars(query_) if can(actor, action, site)]
+    return await sites_of_kind(session, actor, action, SiteKind.SHOP, active_only=active_only)
 
 
 def serves_as_till(site: Site, actor: Actor) -> bool:
@@ -93,10 +85,6 @@ def serves_as_till(site: Site, actor: Actor) -> bool:
     if SiteKind.SHOP not in site.kinds:
         return False
     return not (SiteKind.DISTRIBUTION_POINT in site.kinds and can(actor, REDEEM, site))
-
-
-def _money(value: Decimal) -> str:
-    return format_money(value)
 
 
 class SpendService(Service):
@@ -130,16 +118,7 @@ class SpendService(Service):
     # --- reading a voucher ------------------------------------------------------------------------------------
 
     async def _voucher(self, code_text: str, lock: bool = False) -> Voucher:
-        """The voucher by its code; with `lock` its row stays locked until the transaction ends (PostgreSQL;
-        SQLite's write transactions never overlap)."""
-        if not codes.is_well_formed(code_text, CODE_LENGTH):
-            raise Refusal("malformed_code", _("This is not a valid voucher code: check it and type it again."), 422)
-        query_ = select(Voucher).where(Voucher.code == codes.normalize(code_text))
-        query_ = query_.execution_options(populate_existing=True)
-        voucher = await self.session.scalar(query_.with_for_update(of=Voucher) if lock else query_)
-        if voucher is None:
-            raise Refusal("unknown_code", _("There is no voucher with this code."), 404)
-        return voucher
+        return await find_voucher(self.session, code_text, lock)
 
     async def _programme(self, voucher: Voucher) -> Programme:
         programme = await self.session.get(Programme, voucher.programme_id)
@@ -237,7 +216,7 @@ class SpendService(Service):
         if amount > grants.MAX_AMOUNT:
             raise Refusal(
                 "bad_amount",
-                _("The amount cannot be above %(amount)s.", amount=_money(grants.MAX_AMOUNT)),
+                _("The amount cannot be above %(amount)s.", amount=format_money(grants.MAX_AMOUNT)),
                 422,
                 {"field": "amount"},
                 "amount",
@@ -264,7 +243,7 @@ class SpendService(Service):
             return Refusal("already_spent", _("This voucher has been spent in full: nothing is left on it."), 409)
         return Refusal(
             "over_balance",
-            _("More than the balance: %(balance)s is left on the voucher.", balance=_money(balance)),
+            _("More than the balance: %(balance)s is left on the voucher.", balance=format_money(balance)),
             422,
             {"field": "amount", "balance": str(balance)},
             "amount",
