@@ -33,6 +33,8 @@ from logistics.dashboard import start as _dashboard_start  # noqa: F401 — the 
 from logistics.dashboard.controllers import DashboardController
 from logistics.db import make_alchemy_config
 from logistics.db.transaction import TransactionMiddleware
+from logistics.directory import start as _directory_start  # noqa: F401 — registers its start-page panel
+from logistics.directory.controllers import DirectoryController, public_directory
 from logistics.health.controllers import healthz, readyz
 from logistics.inventory import start as _inventory_start  # noqa: F401 — registers its start-page panel
 from logistics.inventory.catalogue_controllers import CatalogueController
@@ -45,6 +47,10 @@ from logistics.notifications.controllers import MessagesController
 from logistics.people import start as _people_start  # noqa: F401 — registers its start-page panel
 from logistics.people.controllers import PeopleController
 from logistics.people.household_controllers import HouseholdController, ThresholdController
+from logistics.referrals import privacy as _referral_privacy  # noqa: F401 — registers the referrals' RODO provider
+from logistics.referrals import start as _referrals_start  # noqa: F401 — registers its start-page panel
+from logistics.referrals.controllers import ReferralController
+from logistics.referrals.public import PublicReferralController
 from logistics.reports.controllers import ReportsController
 from logistics.scheduler import JobRunner, create_scheduler
 from logistics.settings import Settings, get_settings
@@ -153,6 +159,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
             WaitingController,
             occupancy_api,
             public_free_places,
+            DirectoryController,
+            public_directory,
+            ReferralController,
+            PublicReferralController,
             ReportsController,
             AuditController,
             MessagesController,

@@ -79,6 +79,11 @@ class CLIPlugin(CLIPluginProtocol):
         from logistics.reports.cli import reports
 
         cli.add_command(reports)
+        from logistics.directory.cli import services
+        from logistics.referrals.cli import referrals
+
+        cli.add_command(services)
+        cli.add_command(referrals)
 
 
 @click.command(name="serve")

@@ -40,6 +40,7 @@ JOB_MODULES = (
     "logistics.inventory.jobs",
     "logistics.vouchers.jobs",
     "logistics.activities.jobs",
+    "logistics.referrals.jobs",
     "logistics.notifications.jobs",
 )
 

@@ -74,6 +74,7 @@ class Settings:
     login_lockout_minutes: int
     retention_years: int
     public_free_places: bool
+    public_directory: bool
     absence_nights: int
     board_refresh_seconds: int
     stock_alert_days: int
@@ -182,6 +183,7 @@ def load_settings() -> Settings:
         login_lockout_minutes=_env_int("LOGIN_LOCKOUT_MINUTES", 15),
         retention_years=_env_int("RETENTION_YEARS", 5),
         public_free_places=_env_bool("PUBLIC_FREE_PLACES", False),
+        public_directory=_env_bool("PUBLIC_DIRECTORY", False),
         absence_nights=_env_int("ABSENCE_NIGHTS", 3),
         board_refresh_seconds=max(_env_int("BOARD_REFRESH_SECONDS", 20), 1),
         stock_alert_days=max(_env_int("STOCK_ALERT_DAYS", 14), 0),

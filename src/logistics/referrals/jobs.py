@@ -1,0 +1,1 @@
+"""STUB — helper B replaces this module (the overdue job)."""
