@@ -2,8 +2,8 @@
 
 Everyone who advises people reads it (case workers, coordinators, shelter staff, volunteers at the points and the
 administrators); coordinators (and administrators) keep it (add, change, archive, verify, import and export, the
-places); case workers and shelter staff suggest changes, which coordinators make or set aside. Warehouse and shop staff do not use it.
-The public page (no log-in) exists only when LOGISTICS_PUBLIC_DIRECTORY is on.
+places); case workers and shelter staff suggest changes, which coordinators make or set aside. Warehouse and shop
+staff do not use it. The public page (no log-in) exists only when LOGISTICS_PUBLIC_DIRECTORY is on.
 """
 
 from __future__ import annotations
