@@ -16,8 +16,10 @@ from logistics.accounts.passwords import hash_password_now
 from logistics.activities.seeding import load_activities_demo
 from logistics.core.actor import Actor
 from logistics.core.i18n import local_today
+from logistics.directory.seeding import load_directory_demo
 from logistics.inventory.seeding import load_catalogue_demo
 from logistics.people.models import EligibilityThreshold, Person
+from logistics.referrals.seeding import load_referrals_demo
 from logistics.settings import get_settings
 from logistics.shelter.seeding import load_shelter_demo
 from logistics.sites.models import Site, SiteKindRow
@@ -34,8 +36,8 @@ def _load(name: str) -> Any:
 async def load_demo(
     session: AsyncSession, *, only_if_empty: bool = False, households: bool = True, today: date | None = None
 ) -> str:
-    """Load the demo; its history (stock, stays, roll calls, vouchers, sessions) lies in the weeks before `today`
-    (the load day in the centre's time zone; another day for tests)."""
+    """Load the demo; its history (stock, stays, roll calls, vouchers, sessions, referrals) lies in the weeks
+    before `today` (the load day in the centre's time zone; another day for tests)."""
     if only_if_empty and await session.scalar(select(func.count()).select_from(User)):
         return "The database already has users; demo data not loaded."
     today = today or local_today()
@@ -79,10 +81,15 @@ async def load_demo(
     )
     tokens += tills
     activities = await load_activities_demo(session, _load("activities.json"), today) if households else 0
+    services, places = (
+        await load_directory_demo(session, get_settings().seeds_dir / "demo", today) if households else (0, 0)
+    )
+    referrals = await load_referrals_demo(session, today) if households else 0
     summary = (
         f"Demo data: {created_sites} sites and {created_users} users added, {thresholds} income criteria, "
         f"{added_households} households, {beds} beds, {items} items, {vouchers} vouchers ({redeemed} redeemed), "
-        f"{grants} grants ({spends} purchases at the partner shops), {activities} activities "
+        f"{grants} grants ({spends} purchases at the partner shops), {activities} activities, "
+        f"{services} services in the directory ({places} places), {referrals} referrals "
         f"(password for demo users: {DEMO_PASSWORD})."
     )
     if tokens:

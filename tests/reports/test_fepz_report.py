@@ -53,7 +53,7 @@ PRODUCTS = [
 
 async def test_every_figure_of_known_aid(app, people):
     await build_known(app)
-    people_table, products = await english_report(app, build)
+    people_table, products, _referrals = await english_report(app, build)
     assert people_table.columns == COLUMNS
     assert people_table.rows == [POINT_1, POINT_2]
     assert people_table.total == TOTAL  # the Kowalscy at both points: once; their two redemptions: two packages
@@ -67,7 +67,7 @@ async def test_the_childrens_bands_follow_the_setting(app, people, monkeypatch):
     await build_known(app)
     monkeypatch.setenv("LOGISTICS_FEPZ_CHILD_BANDS", "0-14,15-16")
     get_settings.cache_clear()
-    people_table, _products = await english_report(app, build)
+    people_table, _products, _referrals = await english_report(app, build)
     assert people_table.columns[2:4] == ["Children 0–14", "Children 15–16"]
     # Anna (15) and Jan (16) now in the second band; Maria (17) in none.
     assert [row[2:4] for row in people_table.rows] == [[0, 2], [0, 2]]
@@ -97,12 +97,12 @@ async def test_another_programme_code_from_the_setting(app, people, monkeypatch)
     await build_known(app)
     monkeypatch.setenv("LOGISTICS_FEPZ_PROGRAMME", "odz")
     get_settings.cache_clear()
-    people_table, products = await english_report(app, build)
+    people_table, products, _referrals = await english_report(app, build)
     assert people_table.rows == [["Punkt 1", 4, 1, 1, 1, 0, 2, 2, 0, 1, 1, 1, KG("1.200")]]
     assert products.rows == [["Kurtka zimowa", "pcs", 1, KG("1.2"), KG("1.200")]]
     monkeypatch.setenv("LOGISTICS_FEPZ_PROGRAMME", "NONE")
     get_settings.cache_clear()
-    people_table, products = await english_report(app, build)
+    people_table, products, _referrals = await english_report(app, build)
     assert (people_table.rows, products.rows) == ([], [])
     assert "NONE" in people_table.note
 
@@ -139,12 +139,12 @@ async def test_the_page_and_the_exports_for_a_coordinator(app, client, people):
     assert "Herbata 50 torebek" in page.text
     csv = await client.get(f"/reports/fepz/export.csv?{query}")
     assert csv.status_code == 200
-    people_rows, product_rows = csv_tables(csv.text)
+    people_rows, product_rows, _referral_rows = csv_tables(csv.text)  # referrals: test_fepz_referrals.py
     assert people_rows == [COLUMNS, *_strings([POINT_1, POINT_2, TOTAL])]
     assert product_rows[1:] == [*_strings(PRODUCTS), ["Total", "", "", "", "5.760"]]
     xlsx = await client.get(f"/reports/fepz/export.xlsx?{query}")
     assert xlsx.status_code == 200
-    people_sheet, product_sheet = xlsx_tables(xlsx.content)
+    people_sheet, product_sheet, _referral_sheet = xlsx_tables(xlsx.content)
     assert people_sheet[0] == COLUMNS
     assert [[*row[:-1], Decimal(str(row[-1]))] for row in people_sheet[1:]] == [POINT_1, POINT_2, TOTAL]
     assert [row[:3] for row in product_sheet[1:-1]] == [row[:3] for row in PRODUCTS]

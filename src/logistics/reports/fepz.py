@@ -7,6 +7,10 @@ packages, and once in the total. Age is counted by year of birth: period.last.ye
 person changes nothing); the children's bands are `LOGISTICS_FEPZ_CHILD_BANDS` (default 0-15,16-17). Homeless:
 the household's reason "homelessness" or a shelter stay overlapping the period. Foreign origin: a citizenship
 category other than PL (and known). Kilograms: quantity issued × the item's net weight.
+
+Referrals: the food-aid referrals (kind food_aid) issued in the period, per partner organisation (the directory's
+service referred to): how many, the people they refer (the household sizes copied at issue; cancelled referrals
+aside), how many the partner confirmed and how many are still open (open or overdue) or were cancelled.
 """
 
 from __future__ import annotations
@@ -18,11 +22,13 @@ from uuid import UUID
 from sqlalchemy import and_, case, exists, func, literal, or_, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from logistics.core.i18n import _l, day_start
+from logistics.core.i18n import _l, day_start, localized
 from logistics.core.i18n import gettext as _
+from logistics.directory.models import Service
 from logistics.inventory.models import Item, MovementLine
 from logistics.inventory.names import item_name, unit_name
 from logistics.people.models import Household, HouseholdMember, HouseholdReason, Person, Reason, Sex
+from logistics.referrals.models import Referral, ReferralKind, ReferralStatus
 from logistics.reports.core import Cell, Period, Table, fetch_many, report
 from logistics.reports.in_kind import NO_WEIGHT, kilograms, redemptions
 from logistics.settings import get_settings, parse_age_bands
@@ -75,6 +81,55 @@ def _figures(rows: list[Any], by_point: bool) -> dict[Any, list[int]]:
     """point (None for the total) → [people, *categories]."""
     skip = 1 if by_point else 0
     return {(row[0] if by_point else None): [int(value or 0) for value in row[skip:]] for row in rows}
+
+
+def _referrals(period: Period) -> Any:
+    """Per partner (the service referred to): institution, name (pl, en, uk), referrals, people, confirmed, still
+    open, cancelled — the food-aid referrals issued in the period (an index on kind and issue day)."""
+
+    def count(*statuses: ReferralStatus) -> Any:
+        return func.sum(case((Referral.status.in_([status.value for status in statuses]), 1), else_=0))
+
+    cancelled = Referral.status == ReferralStatus.CANCELLED.value
+    return (
+        select(
+            Service.institution,
+            Service.name,
+            Service.name_en,
+            Service.name_uk,
+            func.count(),
+            func.sum(case((cancelled, 0), else_=Referral.household_size)),
+            count(ReferralStatus.CONFIRMED),
+            count(ReferralStatus.OPEN, ReferralStatus.OVERDUE),
+            count(ReferralStatus.CANCELLED),
+        )
+        .join(Service, Service.id == Referral.service_id)
+        .where(
+            Referral.kind == ReferralKind.FOOD_AID.value,
+            Referral.issued_on >= period.first,
+            Referral.issued_on <= period.last,
+        )
+        .group_by(Service.id, Service.institution, Service.name, Service.name_en, Service.name_uk)
+    )
+
+
+def _referral_table(rows: list[Any]) -> Table:
+    partners: list[list[Cell]] = sorted(
+        ([f"{row[0]} — {localized(row, 'name')}", *(int(value or 0) for value in row[4:])] for row in rows),
+        key=lambda partner: str(partner[0]).lower(),
+    )
+    total: list[Cell] = [_("Total"), *(sum(int(partner[n] or 0) for partner in partners) for n in range(1, 6))]
+    return Table(
+        _("FEPŻ referrals, by partner organisation"),
+        [_("Partner organisation"), _("Referrals"), _("People"), _("Confirmed"), _("Still open"), _("Cancelled")],
+        partners,
+        total,
+        _(
+            "Food-aid referrals issued in the period, by the partner organisation's service referred to. People: "
+            "the household sizes of the referrals, cancelled ones aside. Confirmed: the partner confirmed the "
+            "person came. Still open: not confirmed yet (overdue ones too)."
+        ),
+    )
 
 
 @report(
@@ -149,7 +204,16 @@ async def build(session: AsyncSession, period: Period) -> list[Table]:
     per_point_counts = select(
         per_family.c.point, func.sum(per_family.c.count), func.sum(case((is_household, 1), else_=0))
     ).group_by(per_family.c.point)
-    point_counts, household_count, point_people, all_people, issued_rows, item_rows, site_names = await fetch_many(
+    (
+        point_counts,
+        household_count,
+        point_people,
+        all_people,
+        issued_rows,
+        item_rows,
+        site_names,
+        referral_rows,
+    ) = await fetch_many(
         session,
         per_point_counts,
         select(func.count())
@@ -160,6 +224,7 @@ async def build(session: AsyncSession, period: Period) -> list[Table]:
         issued,
         select(Item.id, Item.name, Item.name_en, Item.name_uk, Item.unit, Item.net_weight_kg),
         select(Site.id, Site.name),
+        _referrals(period),
     )
     packages = {row[0]: int(row[1]) for row in point_counts}
     families = {row[0]: int(row[2]) for row in point_counts}
@@ -240,4 +305,5 @@ async def build(session: AsyncSession, period: Period) -> list[Table]:
             [_("Total"), None, None, None, total_kg],
             product_note,
         ),
+        _referral_table(referral_rows),
     ]
