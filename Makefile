@@ -83,7 +83,7 @@ bench: setup-test
 ## translations-update: extract messages and merge them into the catalogs (run after changing UI text)
 translations-update: $(VENV)/.installed
 	$(BIN)/pybabel extract -F babel.cfg -k _ -k _l -k gettext -k ngettext:1,2 -o src/logistics/translations/messages.pot --no-location --sort-output --omit-header --no-wrap --project=Przystan .
-	$(BIN)/pybabel update -i src/logistics/translations/messages.pot -d src/logistics/translations -D messages --ignore-obsolete --no-wrap
+	$(BIN)/pybabel update -i src/logistics/translations/messages.pot -d src/logistics/translations -D messages --ignore-obsolete --no-wrap --no-fuzzy-matching
 
 clean:
 	rm -rf $(VENV) node_modules static/vendor

@@ -144,7 +144,7 @@ class JobRunner:
 
     async def run(self, name: str, *, force: bool = False) -> JobRun | None:
         """Run the job if this runner wins its lease (or unconditionally with force); return the run record."""
-        job = REGISTRY[name]
+        job = load_jobs()[name]  # the registry is complete however the runner was reached
         now = now_utc()
         if not force and not await self.claim(job, now):
             return None

@@ -36,10 +36,12 @@ from logistics.accounts.models import User
 from logistics.activities.models import Activity, ActivitySession, SignUp
 from logistics.core.actor import Actor
 from logistics.core.i18n import day_start, local_today
+from logistics.directory.models import Service, ServiceSuggestion
 from logistics.inventory.models import Balance, Item, Kit, Movement, MovementLine, Transfer
 from logistics.inventory.stocktake import StocktakeService
 from logistics.notifications.models import OutboxMessage
 from logistics.people.models import EligibilityThreshold, Household, HouseholdMember, Person
+from logistics.referrals.models import Referral, new_code
 from logistics.seeding import DEMO_PASSWORD
 from logistics.shelter.models import Bed, Room, Stay, WaitingRequest
 from logistics.sites.models import Site, SiteKindRow
@@ -72,6 +74,9 @@ ACTIVITY_READ = allow(A, C, W, S, site=V)
 ACTIVITY_MANAGE = allow(A, C, W, S)
 REGISTRY_WRITE = allow(W)
 REGISTRY_READ = allow(C, W)
+DIRECTORY_READ = allow(A, C, W, S, V)  # the directory is the centre's, not a site's
+DIRECTORY_EDIT = allow(A, C)
+REFERRALS_READ = allow(C, W, site=S)  # shelter staff: the referrals of their own shelters
 
 TABLE: dict[str, dict[str, str] | str] = {
     # --- the shell, accounts, public pages ---
@@ -85,6 +90,7 @@ TABLE: dict[str, dict[str, str] | str] = {
     "GET /healthz": PUBLIC,
     "GET /readyz": PUBLIC,
     "GET /public/free-places": PUBLIC,
+    "GET /public/services": PUBLIC,
     "GET /v/{code:str}": PUBLIC,
     "GET /static/{file_path:path}": PUBLIC,
     "GET /api/docs": EVERYONE,
@@ -289,6 +295,42 @@ TABLE: dict[str, dict[str, str] | str] = {
     "GET /activities/sessions/{session_id:uuid}/attendance": ACTIVITY_READ,
     "POST /activities/sessions/{session_id:uuid}/attendance": ACTIVITY_READ,
     "POST /activities/sessions/{session_id:uuid}/close": ACTIVITY_READ,
+    # --- the directory of services ---
+    "GET /directory": DIRECTORY_READ,
+    "GET /directory/print": DIRECTORY_READ,
+    "GET /directory/{service_id:uuid}": DIRECTORY_READ,
+    "GET /directory/new": DIRECTORY_EDIT,
+    "POST /directory/new": DIRECTORY_EDIT,
+    "GET /directory/{service_id:uuid}/edit": DIRECTORY_EDIT,
+    "POST /directory/{service_id:uuid}/edit": DIRECTORY_EDIT,
+    "POST /directory/{service_id:uuid}/verify": DIRECTORY_EDIT,
+    "POST /directory/{service_id:uuid}/restore": DIRECTORY_EDIT,
+    "POST /directory/{service_id:uuid}/archive": DIRECTORY_EDIT,
+    "GET /directory/archived": DIRECTORY_EDIT,
+    "GET /directory/to-verify": DIRECTORY_EDIT,
+    "GET /directory/suggestions": DIRECTORY_EDIT,
+    "POST /directory/suggestions/{suggestion_id:uuid}/resolve": DIRECTORY_EDIT,
+    "GET /directory/import": DIRECTORY_EDIT,
+    "POST /directory/import": DIRECTORY_EDIT,
+    "POST /directory/places": DIRECTORY_EDIT,
+    "GET /directory/export.csv": DIRECTORY_EDIT,
+    "GET /directory/suggest": allow(W, S),
+    "POST /directory/suggest": allow(W, S),
+    # --- referrals (and the receiving institution's confirmation, public: the code is the key) ---
+    "GET /referrals": allow(C, W, S),
+    "GET /referrals/new": allow(W, S),
+    "POST /referrals/new": allow(W, S),
+    "GET /referrals/new/people": allow(W, S),
+    "GET /referrals/new/services": allow(W, S),
+    "GET /referrals/{referral_id:uuid}": REFERRALS_READ,
+    "GET /referrals/{referral_id:uuid}/letter.pdf": REFERRALS_READ,
+    "POST /referrals/{referral_id:uuid}/undo": REFERRALS_READ,
+    "POST /referrals/{referral_id:uuid}/cancel": allow(W, site=S),
+    "GET /referrals/people/{person_id:uuid}": REFERRALS_READ,
+    "GET /r": PUBLIC,
+    "POST /r": PUBLIC,
+    "GET /r/{code:str}": PUBLIC,
+    "POST /r/{code:str}": PUBLIC,
 }
 
 #: Query strings that pick a site on routes whose path has none: the probe asks for the other site's data.
@@ -299,6 +341,8 @@ SITE_QUERIES = {
 
 #: Routes that end, erase, deactivate or sign out: run after every other request, in this order.
 LAST = [
+    "POST /referrals/{referral_id:uuid}/cancel",
+    "POST /directory/{service_id:uuid}/archive",
     "POST /scan/{point_id:uuid}/undo/{redemption_id:uuid}",
     "POST /scan/{point_id:uuid}/spends/{spend_id:uuid}/undo",
     "POST /api/v1/spends/{spend_id:uuid}/undo",
@@ -512,6 +556,33 @@ async def _scenario(app: Any) -> Things:
         values["spend_id"] = (await one(spend_at(shop)), await one(spend_at(other_shop)))
         last_month = (local_today().replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
         values["month"] = (last_month, None)
+        # The directory and referrals: an entry, a suggestion, and a referral from each shelter (the own one's code
+        # for the public confirmation page).
+        service = await session.scalar(select(Service).where(Service.active.is_(True)).order_by(Service.id).limit(1))
+        assert service is not None
+        suggestion = ServiceSuggestion(service_id=service.id, text="Nowe godziny otwarcia", suggested_by="test")
+        session.add(suggestion)
+        referrals = []
+        for site in (night, women):
+            person = UUID(await one(person_at(site)))
+            referral = Referral(
+                code=new_code(),
+                kind="shelter",
+                person_id=person,
+                holder="Test T.",
+                service_id=service.id,
+                site_id=site.id,
+                reason="Test",
+                issued_on=local_today(),
+                expected_by=local_today() + timedelta(days=7),
+            )
+            session.add(referral)
+            referrals.append(referral)
+        await session.commit()
+        values["service_id"] = (str(service.id), None)
+        values["suggestion_id"] = (str(suggestion.id), None)
+        values["referral_id"] = (str(referrals[0].id), str(referrals[1].id))
+        values["referral_code"] = (referrals[0].code, None)
     return Things(values)
 
 
@@ -532,6 +603,8 @@ def _url(key: str, things: Things, variant: int, role: str = "") -> str | None:
         aliases["site_id"] = "shop_id"
     if path.endswith("/receipt.pdf"):
         aliases["movement_id"] = "receipt_id"
+    if path.startswith("/r/"):
+        aliases["code"] = "referral_code"
     if path.startswith("/households/"):
         aliases["person_id"] = "member_id"
     if "/certificate/" in path:
@@ -607,8 +680,10 @@ async def test_every_route_every_role_own_site_other_site_and_anonymous(app, cli
         client.cookies = anonymous
         response = await _request(client, key, own_url)
         if expected == PUBLIC:
-            # readiness may say 503 (the scheduler is off in tests); the public free-places page is off by default
-            misses = {"GET /readyz": {503}, "GET /public/free-places": {404}}.get(key, set())
+            # readiness may say 503 (the scheduler is off in tests); the public free places and directory are off by default
+            misses = {"GET /readyz": {503}, "GET /public/free-places": {404}, "GET /public/services": {404}}.get(
+                key, set()
+            )
             status = response.status_code
             if status not in misses and (status in {401, 403, 404} or status >= 500):
                 wrong.append(f"{key} anonymous: {status}, expected the public page")

@@ -12,6 +12,12 @@ PUBLIC = {
     ("/readyz", "GET"),
     ("/public/free-places", "GET"),
     ("/v/{code:str}", "GET"),  # the voucher's QR on the household's phone: the code is the key, no personal data
+    ("/public/services", "GET"),  # the directory of services, when LOGISTICS_PUBLIC_DIRECTORY is on
+    # the receiving institution confirms a referral: the code is the key; first name, initial and service only
+    ("/r", "GET"),
+    ("/r", "POST"),
+    ("/r/{code:str}", "GET"),
+    ("/r/{code:str}", "POST"),
 }
 PUBLIC_PREFIXES = ("/static",)
 

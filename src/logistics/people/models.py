@@ -122,7 +122,7 @@ class Person(UUIDv7AuditBase):
     @property
     def short_name(self) -> str:
         """First name and initial — what a volunteer may see."""
-        return f"{self.given_name} {self.family_name[:1]}.".strip(" .") if self.family_name else self.given_name
+        return f"{self.given_name} {self.family_name[:1]}." if self.family_name else self.given_name
 
 
 class PersonToken(UUIDv7Base):

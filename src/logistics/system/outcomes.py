@@ -29,6 +29,7 @@ DESCRIPTIONS: dict[str, LazyProxy] = {
         "Sends due e-mails and text messages; tries failed ones again later and never sends one twice."
     ),
     "people.retention": _l("Anonymises people with no activity for the retention period."),
+    "referrals.overdue": _l("Marks open referrals past the date by which contact was expected as overdue."),
     "shelter.release_expired_holds": _l("Releases bed holds whose time has passed."),
     "shelter.occupancy_snapshot": _l("Stores each shelter's occupancy for the night."),
     "vouchers.expire": _l("Marks vouchers past their last valid day as expired."),
@@ -40,6 +41,7 @@ NAMES: dict[str, LazyProxy] = {
     "inventory.stock_alerts": _l("Stock alerts"),
     "notifications.deliver": _l("Sending messages"),
     "people.retention": _l("Anonymisation after the retention period"),
+    "referrals.overdue": _l("Overdue referrals"),
     "shelter.release_expired_holds": _l("Releasing expired holds"),
     "shelter.occupancy_snapshot": _l("Night occupancy"),
     "vouchers.expire": _l("Expiring vouchers"),
@@ -166,6 +168,10 @@ SUMMARIES: dict[str, tuple[re.Pattern[str], Callable[[re.Match[str]], str]]] = {
     "shelter.occupancy_snapshot": (
         re.compile(r"occupancy of (?P<sites>\d+) sites stored for the night of (?P<night>\d{4}-\d{2}-\d{2})"),
         _snapshot,
+    ),
+    "referrals.overdue": (
+        re.compile(r"(?P<num>\d+) referrals overdue"),
+        lambda m: ngettext("%(num)s referral marked overdue", "%(num)s referrals marked overdue", _n(m["num"])),
     ),
     "vouchers.expire": (
         re.compile(r"(?P<num>\d+) vouchers expired"),
