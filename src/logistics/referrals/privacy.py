@@ -9,6 +9,7 @@ the record kept.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
@@ -19,7 +20,7 @@ from logistics import codes
 from logistics.activities.models import Activity
 from logistics.directory.models import Service
 from logistics.people.privacy import PersonDataProvider, register_provider
-from logistics.referrals.models import Referral
+from logistics.referrals.models import CONFIRMABLE, Referral, ReferralStatus
 
 
 def _day(value: Any) -> str | None:
@@ -57,10 +58,18 @@ async def export(session: AsyncSession, person_id: UUID) -> list[dict[str, Any]]
 
 
 async def erase(session: AsyncSession, person_id: UUID) -> None:
+    """Blank every free text and the income statement; an open referral is cancelled, so its code confirms nothing
+    (nobody could write a note about the person there any more)."""
+    await session.execute(
+        update(Referral)
+        .where(Referral.person_id == person_id, Referral.status.in_([status.value for status in CONFIRMABLE]))
+        .values(status=ReferralStatus.CANCELLED.value, cancelled_at=datetime.now(UTC))
+        .execution_options(synchronize_session=False)
+    )
     await session.execute(
         update(Referral)
         .where(Referral.person_id == person_id)
-        .values(holder="", reason="", requested="", confirmation_note="", cancelled_reason="")
+        .values(holder="", reason="", requested="", confirmation_note="", cancelled_reason="", eligibility="")
         .execution_options(synchronize_session=False)
     )
 
