@@ -28,8 +28,9 @@ document.addEventListener("click", (event) => {
   if (target instanceof HTMLElement && target.hasAttribute("data-print")) window.print();
 });
 
-// The main menu stays one row when it fits; when it would wrap (many entries on a tablet), it collapses behind
-// the Menu button (aria-expanded; Escape closes it and returns to the button). Without JavaScript it just wraps.
+// The main menu stays one row when it fits, beside the name or on a row of its own; when it would still wrap (many
+// entries on a tablet), it collapses behind the Menu button (aria-expanded; Escape closes it and returns to the
+// button). Without JavaScript it just wraps.
 const menuToggle = document.querySelector(".menu-toggle");
 const topbar = document.querySelector(".topbar");
 const mainnav = document.getElementById("mainnav");
@@ -38,12 +39,17 @@ function setMenuOpen(open) {
   menuToggle.setAttribute("aria-expanded", String(open));
   topbar.classList.toggle("menu-open", open);
 }
+function menuWraps() {
+  const links = Array.from(mainnav.querySelectorAll("a"));
+  return links.some((link) => link.offsetTop !== links[0].offsetTop);
+}
 function fitMenu() {
   if (!menuToggle || !topbar || !mainnav) return;
-  topbar.classList.remove("menu-collapsed");
+  // Beside the name first; then on a row of its own (a long menu on a wide screen); only then the button.
+  topbar.classList.remove("menu-collapsed", "menu-row");
   menuToggle.hidden = true;
-  const links = Array.from(mainnav.querySelectorAll("a"));
-  const wraps = links.some((link) => link.offsetTop !== links[0].offsetTop);
+  if (menuWraps()) topbar.classList.add("menu-row");
+  const wraps = menuWraps();
   topbar.classList.toggle("menu-collapsed", wraps);
   menuToggle.hidden = !wraps;
   if (!wraps) setMenuOpen(false);

@@ -61,3 +61,11 @@ async def sign_in(page: Page, url: str, username: str, password: str = PASSWORD)
     await page.fill("#f-password", password)
     await page.click("form[action='/login'] button[type=submit]")
     await page.wait_for_url(f"{url}/")
+
+
+async def open_menu_entry(page: Page, path: str) -> None:
+    """Follow a main-menu entry as a person would: through the Menu button when the menu is collapsed."""
+    toggle = page.locator(".menu-toggle")
+    if await toggle.is_visible():
+        await toggle.tap()
+    await page.click(f".mainnav a[href='{path}']")

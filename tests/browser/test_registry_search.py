@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..helpers import db_session
-from .conftest import sign_in
+from .conftest import open_menu_entry, sign_in
 
 PORTRAIT = {"width": 768, "height": 1024}
 
@@ -20,7 +20,7 @@ async def test_search_as_you_type(app, browser, live_url, screenshots):
     context = await browser.new_context(viewport=PORTRAIT, has_touch=True)
     page = await context.new_page()
     await sign_in(page, live_url, "caseworker")
-    await page.click(".mainnav a[href='/people']")
+    await open_menu_entry(page, "/people")
     await page.locator("#q").press_sequentially("lukasz woj", delay=30)
     await page.locator(".result-list li", has_text="Łukasz Wójcik").wait_for()
     await page.locator("#q").fill("")

@@ -25,7 +25,7 @@ async def test_sign_in_switch_language_and_screenshot(browser, live_url, screens
     await page.wait_for_url(f"{live_url}/")
     assert await page.locator("h1").inner_text() == "Dzień dobry, Shelter"
     nav = await page.locator(".mainnav a").all_inner_texts()
-    assert nav == ["Miejsca noclegowe", "Osoby", "Zajęcia", "Placówki"]
+    assert nav == ["Miejsca noclegowe", "Osoby", "Zajęcia", "Usługi", "Skierowania", "Placówki"]
 
     # The language switch submits itself on change (app.js), no button needed.
     await page.select_option("#locale-select", "uk")
@@ -74,7 +74,7 @@ async def _signed_in(browser, live_url, username):
 
 
 async def test_the_menu_fits_one_row_or_collapses_into_a_menu_button(browser, live_url):
-    # Shelter staff: four entries fit one row at 768 px; no menu button.
+    # Shelter staff: six entries fit one row at 768 px; no menu button.
     context, page = await _signed_in(browser, live_url, "shelter")
     tops = {box["y"] for box in [await link.bounding_box() for link in await page.locator(".mainnav a").all()] if box}
     assert len(tops) == 1
@@ -99,8 +99,10 @@ async def test_the_menu_fits_one_row_or_collapses_into_a_menu_button(browser, li
     assert await toggle.get_attribute("aria-expanded") == "false"
     assert not await links.first.is_visible()
     assert await page.evaluate("document.activeElement.classList.contains('menu-toggle')")
-    # Wide enough for one row: the button goes and the menu is shown.
+    # Wide enough for one row of its own: the button goes and the whole menu is shown on one line.
     await page.set_viewport_size({"width": 1800, "height": 900})
     await expect(toggle).to_be_hidden()
     await expect(links.first).to_be_visible()
+    tops = {box["y"] for box in [await link.bounding_box() for link in await links.all()] if box}
+    assert len(tops) == 1
     await context.close()
