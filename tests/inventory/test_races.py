@@ -56,15 +56,18 @@ async def test_a_count_saved_while_the_stocktake_is_confirmed_is_refused_or_in_t
         await StocktakeService(session, ADMIN).count(stocktake.id, {lines[stock.soap.id]: Decimal(4)})
         await session.commit()
 
+    confirmed = asyncio.Event()  # the other user saves once the confirmation holds its locks, on any machine
+
     async def confirm() -> str:
         async with sessions() as session:
             await StocktakeService(session, ADMIN).confirm(stocktake.id)
+            confirmed.set()
             await asyncio.sleep(0.3)  # the confirmation's transaction stays open while the other user saves
             await session.commit()
             return "confirmed"
 
     async def count_pasta() -> str:
-        await asyncio.sleep(0.1)
+        await confirmed.wait()
         async with sessions() as session:
             try:
                 await StocktakeService(session, ADMIN).count(stocktake.id, {lines[stock.pasta.id]: Decimal(8)})

@@ -32,7 +32,6 @@ from ..helpers import count, db_session
 
 Step = Callable[[AsyncSession], Awaitable[Any]]
 HOLD = 0.3  # how long each transaction stays open after its use case, before it commits
-LATER = 0.1  # how much later the second one starts: after the first has taken its locks
 
 
 @pytest.fixture
@@ -55,16 +54,23 @@ def anna(**changes: Any) -> PersonInput:
 
 
 async def _race(settings: Any, *steps: Step) -> list[str]:
-    """Run the steps at once, each in its own session and transaction, the n-th starting n × LATER seconds after
-    the first; each holds its transaction open for HOLD seconds, then commits. The outcome of each: "done", or
-    "refused" when its use case said no (its transaction is then rolled back)."""
+    """Run the steps at once, each in its own session and transaction, the n-th starting as soon as the one
+    before has done its use case (and so holds its locks) but not yet committed; each holds its transaction open
+    for HOLD seconds, then commits. The outcome of each: "done", or "refused" when its use case said no (its
+    transaction is then rolled back). Waiting for the one before, not for a fixed time, keeps the order the test
+    names on a machine however loaded."""
     config = make_alchemy_config(settings)  # the app's engine set-up: BEGIN IMMEDIATE on SQLite
+    acted = [asyncio.Event() for _ in steps]
 
-    async def run(step: Step, delay: float) -> str:
-        await asyncio.sleep(delay)
+    async def run(n: int, step: Step) -> str:
+        if n:
+            await acted[n - 1].wait()
         async with config.get_session() as session:
             try:
-                await step(session)
+                try:
+                    await step(session)
+                finally:
+                    acted[n].set()
             except DomainError:
                 await session.rollback()
                 return "refused"
@@ -73,7 +79,7 @@ async def _race(settings: Any, *steps: Step) -> list[str]:
             return "done"
 
     try:
-        return list(await asyncio.gather(*(run(step, LATER * n) for n, step in enumerate(steps))))
+        return list(await asyncio.gather(*(run(n, step) for n, step in enumerate(steps))))
     finally:
         await config.get_engine().dispose()
 
