@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from uuid import UUID
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import case, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -342,16 +342,26 @@ class LedgerService(StockService):
 
     @query
     async def kit_items(self, kits: list[tuple[UUID, int]]) -> list[tuple[UUID, Decimal]]:
-        """The items and quantities that `count` of each kit are made of."""
+        """The items and quantities that `count` of each kit are made of (the kits read in one query)."""
+        if not kits:
+            return []
+        found = {kit.id: kit for kit in await self.session.scalars(select(Kit).where(Kit.id.in_({k for k, _n in kits})))}
         wants: list[tuple[UUID, Decimal]] = []
         for kit_id, count in kits:
-            kit = await self.session.get(Kit, kit_id)
+            kit = found.get(kit_id)
             if kit is None or not kit.is_active:
                 raise NotFound(_("This kit does not exist."))
             if count <= 0:
                 raise DomainError(_("The quantity must be more than zero."), "quantity")
             wants.extend((line.item_id, line.quantity * count) for line in kit.lines)
         return wants
+
+    async def _items(self, item_ids: set[UUID]) -> dict[UUID, Item]:
+        """The catalogue's items of `item_ids`, read in one query; an unknown one is refused."""
+        items = {item.id: item for item in await self.session.scalars(select(Item).where(Item.id.in_(item_ids)))}
+        if len(items) < len(item_ids):
+            raise NotFound(_("This item is not in the catalogue."))
+        return items
 
     async def _take(
         self,
@@ -363,18 +373,58 @@ class LedgerService(StockService):
         source_field: str = "source",
     ) -> Movement:
         totals: dict[UUID, Decimal] = defaultdict(Decimal)
+        items = await self._items({item_id for item_id, _quantity in wants})
         for item_id, quantity in wants:
             self._positive(quantity)
-            self._whole(await self.item(item_id), quantity)
+            self._whole(items[item_id], quantity)
             totals[item_id] += quantity
         plans = await self._fefo_plans(location_id, totals, lock=True)
         movement = await self._movement(kind, source, reference, source_field=source_field)
-        with self.session.no_autoflush:  # the lines go in together, after the balances
-            for item_id, plan in plans.items():
-                for lot_id, quantity in plan:
-                    await self._line(movement, location_id, item_id, lot_id, -quantity)
+        takes = [(item_id, lot_id, quantity) for item_id, plan in plans.items() for lot_id, quantity in plan]
+        await self._lower(location_id, takes)
+        self.session.add_all(
+            MovementLine(movement_id=movement.id, location_id=location_id, item_id=item_id, lot_id=lot_id, quantity=-q)
+            for item_id, lot_id, q in takes
+        )
         await audit.record(self.session, self.actor, f"stock.{kind}", "movement", movement.id, ["lines"])
         return movement
+
+    async def _lower(self, location_id: UUID, takes: list[tuple[UUID, UUID, Decimal]]) -> None:
+        """Lower the balances of the lots at the location by what is taken from each (item, lot, quantity), in one
+        statement that changes none below zero; when a lot has too little (it cannot when the plan was read with
+        its rows locked), Shortage says which and the savepoint of the use case undoes the rest."""
+        if not takes:
+            return
+        taken = case(*((Balance.lot_id == lot_id, quantity) for _item_id, lot_id, quantity in takes))
+        result = await self.session.execute(
+            update(Balance)
+            .where(
+                Balance.location_id == location_id,
+                Balance.lot_id.in_([lot_id for _item_id, lot_id, _quantity in takes]),
+                Balance.quantity >= taken,
+            )
+            .values(quantity=Balance.quantity - taken)
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount == len(takes):  # type: ignore[attr-defined]
+            return
+        available = dict(
+            (
+                await self.session.execute(
+                    select(Balance.lot_id, Balance.quantity).where(
+                        Balance.location_id == location_id, Balance.lot_id.in_([t[1] for t in takes])
+                    )
+                )
+            ).all()
+        )
+        items = await self._items({item_id for item_id, _lot_id, _quantity in takes})
+        raise Shortage(
+            [
+                Missing(items[item_id].local_name, quantity, available.get(lot_id) or Decimal(0), item_id)
+                for item_id, lot_id, quantity in takes
+                if (available.get(lot_id) or Decimal(0)) < quantity
+            ]
+        )
 
     async def send(
         self, from_id: UUID, to_id: UUID, wants: list[tuple[UUID, Decimal]], reference: str = "", note: str = ""

@@ -154,6 +154,9 @@ async def api_caller(connection: ASGIConnection[Any, Any, Any, Any]) -> tuple[Ac
         if device is None:
             raise NotAuthorizedException(_("This device token is not valid (revoked or mistyped)."))
         site = await session.get(Site, device.point_id)
+        # Held for the request: the session keeps what it loaded only while something refers to it, and the
+        # request's use cases look the point up again (found in the session, not read again).
+        connection.state.device_site = site
         return device_actor(device, ip, site.kinds if site else ()), device.id
     data: dict[str, Any] = connection.scope.get("session") or {}  # type: ignore[assignment]
     try:

@@ -1,10 +1,11 @@
 """Scanning and redeeming vouchers at a distribution point.
 
 `look_up` tells what a code is worth at a point (what to hand out, or why not). `redeem` hands goods out: it
-records the redemption under the client's request id first (unique: a retried or doubled request finds the first
-one and returns it, changing nothing), then raises each voucher line's redeemed quantity with a conditional UPDATE
-that cannot pass the entitled quantity (and a CHECK constraint behind it), then issues the stock from the point's
-location first-expiry-first-out — all in one transaction, so a refusal anywhere leaves nothing behind.
+queues on the point's lock, locks the voucher's row and looks for the client's request id (a retried or doubled
+request finds the first redemption and returns it, changing nothing), raises the voucher lines' redeemed
+quantities with one conditional UPDATE that cannot pass the entitled quantity (and a CHECK constraint behind it),
+issues the stock from the point's location first-expiry-first-out, and records the redemption under the request
+id (unique) — all in one transaction, so a refusal anywhere leaves nothing behind.
 
 `redeem_offline` records what a scanning page handed out while the network was down (decided on the device from
 its point's manifest, sent later with the scan's time): the goods have left, so it is always recorded — at the
@@ -22,7 +23,7 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import func, select, update
+from sqlalchemy import case, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
@@ -34,6 +35,7 @@ from logistics.core.errors import DomainError, NotFound
 from logistics.core.i18n import day_start, format_date, format_datetime, local_time, local_today, ngettext
 from logistics.core.i18n import gettext as _
 from logistics.core.service import Service, query
+from logistics.db import queue_on
 from logistics.inventory.ledger import LedgerService, Shortage, number
 from logistics.inventory.models import Item, Kit, Movement
 from logistics.inventory.names import item_name, unit_name
@@ -286,8 +288,8 @@ class RedemptionService(Service):
     ) -> Outcome:
         """Hand out `wants` (item or kit → quantity; everything remaining when None), at most once per request id.
 
-        The voucher's row is locked first; the stock is taken last, so the balance rows that every redemption at
-        the point shares stay locked (PostgreSQL) for as short a time as possible."""
+        The point's lock is taken first, then the voucher's row, then the stock (see `_begin`): the redemptions at a
+        point wait for each other in the order they came, not in a scramble for the balance rows they share."""
         request_id, point, voucher, earlier = await self._begin(code_text, point_id, request_id)
         if earlier is not None:
             return earlier
@@ -305,35 +307,13 @@ class RedemptionService(Service):
             device_id=self.device_id,
             lines=[],
         )
-        for line, quantity in plan:
-            redeemed = await self.session.scalar(
-                update(VoucherLine)
-                .where(VoucherLine.id == line.id, VoucherLine.redeemed + quantity <= VoucherLine.entitled)
-                .values(redeemed=VoucherLine.redeemed + quantity)
-                .returning(VoucherLine.redeemed)
-                .execution_options(synchronize_session=False)
-            )
-            if redeemed is None:  # redeemed a moment ago by another scanner
-                await self.session.refresh(voucher)
-                await self._check(voucher, point, today)
-                raise Refusal("over_remaining", _("More than remains on the voucher."), 422)
-            set_committed_value(line, "redeemed", redeemed)
-            redemption.lines.append(RedemptionLine(voucher_line_id=line.id, quantity=quantity))
+        if not await self._count_all(plan):  # redeemed a moment ago by another scanner
+            await self.session.refresh(voucher)
+            await self._check(voucher, point, today)
+            raise Refusal("over_remaining", _("More than remains on the voucher."), 422)
+        redemption.lines = [RedemptionLine(voucher_line_id=line.id, quantity=quantity) for line, quantity in plan]
         if all(line.remaining <= 0 for line in voucher.lines):
             voucher.status = VoucherStatus.REDEEMED
-        self.session.add(redemption)
-        await audit.record(self.session, self.actor, "voucher.redeem", "voucher", voucher.id, ["lines"])
-        try:
-            await self.session.flush()
-        except IntegrityError as error:
-            # The same request id, a moment ago, for another voucher: for this voucher the request would have
-            # waited for the lock above and found the first redemption.
-            if "request_id" not in str(error.orig):
-                raise
-            raise Refusal(
-                "request_id_reused", _("This request id was already used for another voucher."), 422
-            ) from error
-        view = await self.view(voucher, programme)
         try:
             movement = await LedgerService(self.session, self.actor).hand_out(
                 point.id,
@@ -349,7 +329,45 @@ class RedemptionService(Service):
                 {"missing": [{"item": m.item, "missing": number(m.short)} for m in shortage.missing]},
             ) from shortage
         redemption.movement_id = movement.id
+        self.session.add(redemption)
+        await audit.record(self.session, self.actor, "voucher.redeem", "voucher", voucher.id, ["lines"])
+        try:
+            await self.session.flush()
+        except IntegrityError as error:
+            # The same request id, a moment ago, for another voucher: for this voucher the request would have
+            # waited for the lock above and found the first redemption.
+            if "request_id" not in str(error.orig):
+                raise
+            raise Refusal(
+                "request_id_reused", _("This request id was already used for another voucher."), 422
+            ) from error
+        view = await self.view(voucher, programme, goods)
         return Outcome(redemption, view, True)
+
+    async def _count_all(self, plan: list[tuple[VoucherLine, Decimal]]) -> bool:
+        """Raise each planned line's redeemed quantity by its quantity, in one conditional UPDATE that passes no
+        line's entitlement (a CHECK constraint behind it); False, and nothing changed, when a line had less left."""
+        if not plan:
+            return True
+        added = case(*((VoucherLine.id == line.id, quantity) for line, quantity in plan))
+        rows = (
+            await self.session.execute(
+                update(VoucherLine)
+                .where(
+                    VoucherLine.id.in_([line.id for line, _quantity in plan]),
+                    VoucherLine.redeemed + added <= VoucherLine.entitled,
+                )
+                .values(redeemed=VoucherLine.redeemed + added)
+                .returning(VoucherLine.id, VoucherLine.redeemed)
+                .execution_options(synchronize_session=False)
+            )
+        ).all()
+        if len(rows) < len(plan):
+            return False  # the savepoint of the use case undoes the lines that were raised
+        redeemed = dict(rows)
+        for line, _quantity in plan:
+            set_committed_value(line, "redeemed", redeemed[line.id])
+        return True
 
     async def _begin(
         self, code_text: str, point_id: UUID, request_id: str
@@ -361,6 +379,7 @@ class RedemptionService(Service):
         if not 8 <= len(request_id) <= 64:
             raise Refusal("bad_request_id", _("The request id must have 8 to 64 characters."), 422)
         point = await self.point(point_id)
+        await queue_on(self.session, point.id)  # the point first, then the voucher's row, then the stock
         voucher = await self._voucher(code_text, lock=True)
         earlier = await self._earlier(request_id, voucher)
         if earlier is None:
