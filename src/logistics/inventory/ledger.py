@@ -345,7 +345,8 @@ class LedgerService(StockService):
         """The items and quantities that `count` of each kit are made of (the kits read in one query)."""
         if not kits:
             return []
-        found = {kit.id: kit for kit in await self.session.scalars(select(Kit).where(Kit.id.in_({k for k, _n in kits})))}
+        kit_ids = {kit_id for kit_id, _count in kits}
+        found = {kit.id: kit for kit in await self.session.scalars(select(Kit).where(Kit.id.in_(kit_ids)))}
         wants: list[tuple[UUID, Decimal]] = []
         for kit_id, count in kits:
             kit = found.get(kit_id)
