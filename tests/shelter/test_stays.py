@@ -8,7 +8,7 @@ from sqlalchemy import select, update
 
 from logistics.audit.models import AuditEntry
 from logistics.shelter.jobs import release_expired_holds
-from logistics.shelter.models import BedAssignment, Hold, Stay
+from logistics.shelter.models import Bed, BedAssignment, Hold, Room, Stay
 
 from ..conftest import login
 from ..helpers import count, db_session, post_form
@@ -41,6 +41,44 @@ async def test_proposals_fit_the_person(app, client, people):
     assert "Damska" in page.text and "Męska" not in page.text
     assert page.text.index("Damska") < page.text.index("Rodzinna")  # women's rooms before family rooms
     assert beds
+
+
+async def test_proposals_read_each_free_bed_with_its_own_room_and_nothing_more(app, people):
+    from sqlalchemy import event, inspect
+
+    from logistics.shelter.stays import StayService
+
+    from .helpers import CASE_WORKER
+
+    beds = await _setup(app, people)
+    man = await make_person(app, "Marek", "male", accessible=True)
+    taken = beds["Męska"][0]
+    async with db_session(app) as session:
+        await session.execute(update(Bed).where(Bed.id == taken.id).values(state="occupied"))
+        await session.commit()
+    async with db_session(app) as session:
+        statements: list[str] = []
+        engine = session.bind.sync_engine
+        listener = lambda *args: statements.append(args[2])  # noqa: E731
+        event.listen(engine, "before_cursor_execute", listener)
+        try:
+            proposals = await StayService(session, CASE_WORKER).proposals(man, site_id=people.site_a.id)
+        finally:
+            event.remove(engine, "before_cursor_execute", listener)
+        # The free men's beds, the accessible one first; the occupied one is not proposed.
+        assert [(p.room.name, p.bed.label) for p in proposals] == [
+            ("Dostępna", beds["Dostępna"][0].label),
+            ("Męska", beds["Męska"][1].label),
+        ]
+        assert proposals[0].reasons == ["accessible"]
+        for proposal in proposals:
+            assert proposal.bed.room is proposal.room and proposal.room.id == proposal.bed.room_id
+            assert "beds" not in inspect(proposal.room).dict  # the room's other beds were not read
+        assert len(statements) == 1  # one query: no selectin loads of rooms or of their beds
+        # Asked for later, the room's beds are all there (a later read loads them, not the proposals).
+        room = await session.scalar(select(Room).where(Room.name == "Męska"))
+        assert room is proposals[1].room
+        assert sorted(bed.label for bed in room.beds) == sorted(bed.label for bed in beds["Męska"])
 
 
 async def test_check_in_and_out(app, client, people):

@@ -15,6 +15,7 @@ from uuid import UUID, uuid4
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import contains_eager, lazyload
 
 from logistics.audit import services as audit
 from logistics.core.errors import DomainError, NotFound
@@ -102,10 +103,14 @@ class StayService(ShelterService):
         natural order of site, room and label. With `other_categories`: the free beds of the other categories
         instead (what a coordinator's override may use)."""
         fitting = categories_for(person.sex, family=family)
+        # The bed's room comes from the join (contains_eager), and the room's other beds are not read: the models'
+        # selectin loads would otherwise query the rooms again and then every bed of every fitting room, occupied
+        # ones too — at region scale thousands of ORM objects per call, the bulk of its time.
         query = (
             select(Bed, Room, Site.name)
-            .join(Room, Room.id == Bed.room_id)
+            .join(Bed.room)
             .join(Site, Site.id == Bed.site_id)
+            .options(contains_eager(Bed.room), lazyload(Room.beds))
             .where(
                 Bed.state == BedState.AVAILABLE,
                 Bed.is_active.is_(True),
