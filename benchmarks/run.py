@@ -4,7 +4,8 @@ SQLite always; PostgreSQL too when LOGISTICS_BENCH_POSTGRES_URL is set (e.g. by 
 exports LOGISTICS_TEST_POSTGRES_URL — used when the bench variable is not set).
 
 `python benchmarks/run.py [NAME ...]` runs only the benchmarks whose name contains one of the NAMEs (any case),
-e.g. `python benchmarks/run.py inventory`; without NAMEs, all of them.
+e.g. `python benchmarks/run.py inventory`; without NAMEs, all of them. `python benchmarks/run.py "voucher
+redemptions"` runs every redemption scenario (also "fairness", "open loop", "demo programmes", "region").
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks import (
+    bench_batch_issue,
     bench_foundation,
     bench_inventory,
     bench_offline_manifest,
@@ -59,10 +61,19 @@ def benchmarks(postgres: str | None) -> list[tuple[str, Callable[[], dict[str, o
         ("shelter board and fit / SQLite", lambda: bench_shelter.run()),
         ("inventory ledger / SQLite", lambda: bench_inventory.run()),
         ("voucher PDF, 1,000 vouchers", lambda: bench_voucher_pdf.run()),
+        ("batch issue of a region, 50,000 vouchers, and its PDF / SQLite", lambda: bench_batch_issue.run()),
         ("voucher redemptions / SQLite, 1 process", lambda: bench_vouchers.run()),
         (
-            "voucher redemptions at steady rates / SQLite, 1 process",
-            lambda: bench_vouchers.steady(rates=(50, 75, 100)),
+            "voucher redemptions, demo programmes / SQLite, 1 process",
+            lambda: bench_vouchers.run(workload="demo"),
+        ),
+        (
+            "voucher redemptions, fairness at one point / SQLite, 1 process",
+            lambda: bench_vouchers.fairness(),
+        ),
+        (
+            "voucher redemptions, demo installation open loop / SQLite, 1 process",
+            lambda: bench_vouchers.sweep(rates=(50, 100, 150, 200), target_ms=50),
         ),
         ("reports and dashboard / SQLite", lambda: bench_reports.run()),
         ("offline manifest, 5,000 vouchers / SQLite", lambda: bench_offline_manifest.run()),
@@ -85,9 +96,25 @@ def benchmarks(postgres: str | None) -> list[tuple[str, Callable[[], dict[str, o
                 lambda: bench_vouchers.run(fresh_postgres(postgres, "logistics_bench_vouchers"), workers=2),
             ),
             (
-                "voucher redemptions at steady rates / PostgreSQL, 2 processes",
-                lambda: bench_vouchers.steady(
-                    lambda: fresh_postgres(postgres, "logistics_bench_vouchers"), workers=2, rates=(50, 100, 150)
+                "voucher redemptions, demo programmes / PostgreSQL, 2 processes",
+                lambda: bench_vouchers.run(
+                    fresh_postgres(postgres, "logistics_bench_vouchers"), workers=2, workload="demo"
+                ),
+            ),
+            (
+                "voucher redemptions, fairness at one point / PostgreSQL, 2 processes",
+                lambda: bench_vouchers.fairness(fresh_postgres(postgres, "logistics_bench_vouchers"), workers=2),
+            ),
+            (
+                "voucher redemptions, region open loop (100 points, 200 devices) / PostgreSQL, 2 processes",
+                lambda: bench_vouchers.sweep(
+                    fresh_postgres(postgres, "logistics_bench_vouchers"),
+                    workers=2,
+                    points=100,
+                    clients=200,
+                    rates=(100, 150, 200, 250, 300),
+                    target_ms=100,
+                    hygiene_share=bench_vouchers.REGION_HYGIENE_SHARE,
                 ),
             ),
             (

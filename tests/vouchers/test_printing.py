@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 from fpdf import FPDF
 
-from logistics import codes, printing
+from logistics import codes
+from logistics.vouchers import printing as voucher_printing
 from logistics.vouchers.printing import CELL_H, CELL_W, LAYOUTS, PointInfo, VoucherPrint, render_vouchers
 
 ORG = "Bank Żywności „Przystań” w Warszawie"
@@ -76,13 +77,13 @@ def test_receipts_are_80_mm_wide_and_as_long_as_their_content() -> None:
 
 def test_the_qr_holds_the_formatted_code(monkeypatch: pytest.MonkeyPatch) -> None:
     drawn: list[tuple[str, float]] = []
-    draw_qr = printing.draw_qr
+    draw_qr = voucher_printing._draw_qr
 
-    def spy(pdf: FPDF, text: str, x: float, y: float, size_mm: float) -> float:
+    def spy(pdf: FPDF, text: str, x: float, y: float, size_mm: float) -> None:
         drawn.append((text, size_mm))
-        return draw_qr(pdf, text, x, y, size_mm)
+        draw_qr(pdf, text, x, y, size_mm)
 
-    monkeypatch.setattr(printing, "draw_qr", spy)
+    monkeypatch.setattr(voucher_printing, "_draw_qr", spy)
     batch = [voucher() for _ in range(3)]
     for layout in LAYOUTS:
         render_vouchers(batch, layout, ORG)

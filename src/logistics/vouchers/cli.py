@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 from typing import TYPE_CHECKING, Any
@@ -52,42 +53,48 @@ def vouchers_issue(
     layout: str,
     output: str,
 ) -> None:
-    """Issue this cycle's vouchers: to every eligible household, or to the listed ones. Households that have one
-    already get none (a rerun issues nothing twice). CSV columns: code, household_id, programme, valid_from,
+    """Issue this cycle's vouchers: to every eligible household, or to the listed ones (each must be eligible, or
+    nothing is issued). Households that have one already get none (a rerun issues nothing twice). Committed 500
+    vouchers at a time, so scanners keep working while a region's month is issued; if it stops half-way, what was
+    issued stays and running it again issues the rest. CSV columns: code, household_id, programme, valid_from,
     valid_until."""
+    from logistics.cli import alchemy_config
     from logistics.core.actor import Actor
     from logistics.core.errors import DomainError
+    from logistics.db import write_intent
     from logistics.settings import get_settings
     from logistics.vouchers.documents import CSV_HEADER, csv_rows, voucher_prints
-    from logistics.vouchers.issuing import VoucherService
+    from logistics.vouchers.issuing import VoucherService, issue_cycle
     from logistics.vouchers.printing import render_vouchers
 
     if all_eligible == bool(household_ids):
         raise click.UsageError("Give either --all-eligible or at least one --household.")
+    actor = Actor.system(ACTOR_NAME)
 
-    async def issue(session: AsyncSession) -> tuple[bytes, int, int]:
-        service = VoucherService(session, Actor.system(ACTOR_NAME))
-        programme = await service.programme_by_code(programme_code)
-        preview = await service.preview(programme.id, cycle)
-        if preview.problem:  # e.g. the cycle has ended: nobody would get a voucher
-            raise DomainError(preview.problem)
-        if household_ids:
-            eligible = {household.id for household in preview.eligible}
-            for household_id in household_ids:
-                if household_id not in eligible:
-                    reason = next((r for h, r in preview.excluded if h.id == household_id), "")
-                    raise DomainError(
-                        f"Household {household_id}: {reason or 'has this voucher already or does not exist'}"
-                    )
-        issued = await service.issue_batch(programme.id, cycle, households=list(household_ids) or None)
-        if output_format == "pdf":
-            content = render_vouchers(await voucher_prints(session, issued), layout, get_settings().org_name)
-        else:
-            content = _csv(CSV_HEADER, await csv_rows(session, issued))
-        return content, len(issued), len(preview.excluded)
+    async def issue() -> tuple[bytes, int, int]:
+        alchemy = alchemy_config(app)
+        sessions = alchemy.create_session_maker()
+        try:
+            async with sessions() as session:
+                programme = await VoucherService(session, actor).programme_by_code(programme_code)
+            result = await issue_cycle(sessions, actor, programme.id, cycle, households=list(household_ids) or None)
+            token = write_intent.set(False)  # the vouchers issued, read back for the output: no write lock
+            try:
+                async with sessions() as session:
+                    issued = await VoucherService(session, actor).vouchers_of(result.voucher_ids)
+                    if output_format == "pdf":
+                        prints = await voucher_prints(session, issued)
+                        content = render_vouchers(prints, layout, get_settings().org_name)
+                    else:
+                        content = _csv(CSV_HEADER, await csv_rows(session, issued))
+            finally:
+                write_intent.reset(token)
+            return content, result.issued, len(result.excluded)
+        finally:
+            await alchemy.get_engine().dispose()
 
     try:
-        content, issued, excluded = run_with_session(app, issue)
+        content, issued, excluded = asyncio.run(issue())
     except DomainError as error:
         raise click.ClickException(error.message) from error
     write_output(output, content)

@@ -156,15 +156,18 @@ class VoucherController(Controller):
         back = f"/vouchers/programmes/{programme_id}/batch?cycle={cycle}"
         if not form.valid:
             return await attempt(request, refusal(form), back)
-        try:
-            issued = await vouchers.issue_batch(programme_id, None if cycle == "once" else cycle)
+        try:  # a region's month is issued in the background, chunk by chunk (VoucherService.start_batch)
+            count, later = await vouchers.start_batch(programme_id, None if cycle == "once" else cycle)
         except DomainError as error:  # the cycle has ended, the programme is closed: nothing was issued
             return await attempt(request, refusal(error.message), back)
-        return see_other(
-            request,
-            f"/vouchers/programmes/{programme_id}/issued?cycle={cycle}",
-            ngettext("%(num)s voucher issued.", "%(num)s vouchers issued.", len(issued)),
-        )
+        message = ngettext("%(num)s voucher issued.", "%(num)s vouchers issued.", count)
+        if later:
+            message = _(
+                "%(num)s vouchers are being issued: the list fills in as they are. If it stops, issue the batch "
+                "again — nobody gets two.",
+                num=count,
+            )
+        return see_other(request, f"/vouchers/programmes/{programme_id}/issued?cycle={cycle}", message)
 
     @get("/programmes/{programme_id:uuid}/issued")
     async def issued(

@@ -4,29 +4,42 @@ the case worker's decision behind it), revoking and reissuing a lost one, and th
 
 One voucher per household, programme and cycle is enforced by a partial unique index (revoked vouchers excluded),
 so running a batch twice, or two case workers issuing at once, never issues twice.
+
+A batch is set-based: who is eligible is read in a few queries (the same rule as `verdict`, applied to rows, not
+ORM objects), codes are drawn in memory, and vouchers and their lines go in with multi-row INSERTs that skip a
+household given its voucher meanwhile (`ON CONFLICT DO NOTHING` on the one-per-cycle index). `issue_batch` does it
+inside the caller's transaction (all or nothing); `issue_cycle` — a region's month, tens of thousands of vouchers —
+commits it in chunks of `BATCH_CHUNK`, so no transaction holds SQLite's write lock for long (see its docstring for
+what a failure leaves and how a re-run completes it).
 """
 
 from __future__ import annotations
 
+import asyncio
 import calendar
+from collections.abc import Callable, Sequence
+from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from uuid import UUID
 
 from sqlalchemy import func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from uuid_utils.compat import uuid7
 
 from logistics import codes
 from logistics.audit import services as audit
+from logistics.core.actor import Actor
 from logistics.core.errors import DomainError, NotFound
 from logistics.core.i18n import format_date, format_money, local_today, ngettext
 from logistics.core.i18n import gettext as _
-from logistics.core.service import Service, query
-from logistics.db import lock_keys
+from logistics.core.service import Service, after_commit, query, unit_of_work
+from logistics.db import lock_keys, write_intent
 from logistics.people.households import threshold_on
-from logistics.people.models import Household
+from logistics.people.models import EligibilityThreshold, Household, HouseholdMember, Person, Relationship
 from logistics.sites.models import Site
 from logistics.vouchers import grants
 from logistics.vouchers.conflicts import over_redeemed, over_text
@@ -53,6 +66,12 @@ DEFAULT_VALID_DAYS = 30  # a one-off programme without an end date
 MONTHS_AHEAD = 12  # a batch may be issued for a month up to a year ahead; further is a typing mistake
 #: How old a grant's decision may be when its voucher is issued: anything older is a typing mistake.
 DECISION_DAYS = 366
+#: Vouchers written per transaction by `issue_cycle` (with their lines: well under a second on SQLite, even on a
+#: busy machine), and the largest batch the web's "Issue" still issues within its request.
+BATCH_CHUNK = 500
+#: The pause between two chunks: longer than SQLite's busy handler sleeps between two tries (100 ms at most), so a
+#: writer of another process (the server's redemptions, when the batch runs from the command line) gets its turn.
+CHUNK_PAUSE_S = 0.12
 
 
 class AlreadyIssued(DomainError):
@@ -86,6 +105,43 @@ class BatchPreview:
     excluded: list[tuple[Household, str]]
     already: int  # households that have this cycle's voucher already
     problem: str = ""  # why no voucher of this cycle can be issued (it has ended, ...): then nobody is eligible
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A household a batch would give a voucher: what the voucher copies from it."""
+
+    household_id: UUID
+    size: int
+    holder: str
+
+
+@dataclass(frozen=True)
+class Survey:
+    """Who a batch would issue to (oldest household first), who is left out (id, why) and how many have one."""
+
+    programme: Programme
+    cycle: str
+    eligible: list[Candidate]
+    excluded: list[tuple[UUID, str]]
+    already: int
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    """What `issue_cycle` did: the vouchers it issued (ids, oldest household first), in how many transactions,
+    and who was left out before it started."""
+
+    programme: Programme
+    cycle: str
+    voucher_ids: list[UUID]
+    chunks: int
+    excluded: list[tuple[UUID, str]]
+    already: int
+
+    @property
+    def issued(self) -> int:
+        return len(self.voucher_ids)
 
 
 @dataclass(frozen=True)
@@ -204,40 +260,22 @@ class VoucherService(Service):
 
     @query
     async def verdict(self, programme: Programme, household: Household, day: date) -> Verdict:
-        if not household.members:
-            return Verdict(False, _("The household has no members."))
-        if programme.rule == Rule.DECISION and programme.is_value:
-            # A grant is decided case by case: its own decision, recorded with the voucher, is the eligibility.
-            return Verdict(True, _("Decided with each grant."))
-        if programme.rule == Rule.DECISION:
+        decision = None
+        if programme.rule == Rule.DECISION and not programme.is_value:
             decision = await self.session.scalar(
                 select(EligibilityDecision).where(
                     EligibilityDecision.programme_id == programme.id,
                     EligibilityDecision.household_id == household.id,
                 )
             )
-            if decision is None:
-                return Verdict(False, _("No case worker's decision for this programme."))
-            if not decision.eligible:
-                return Verdict(False, _("Decided not eligible: %(reason)s", reason=decision.reason))
-            return Verdict(True, decision.reason)
-        if household.income_per_person is None:
-            return Verdict(False, _("The income is not known."))
-        threshold = await threshold_on(self.session, day)
-        if threshold is None:
-            return Verdict(False, _("No income criterion is in force on this day."))
-        criterion = threshold.single_person if household.size <= 1 else threshold.per_person_in_family
-        limit = (criterion * programme.income_percent / 100).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-        if household.income_per_person > limit:
-            return Verdict(
-                False,
-                _(
-                    "Income per person %(income)s is above %(limit)s.",
-                    income=format_money(household.income_per_person),
-                    limit=format_money(limit),
-                ),
-            )
-        return Verdict(True, "")
+        threshold = await threshold_on(self.session, day) if programme.rule != Rule.DECISION else None
+        return judge(
+            programme,
+            household.size,
+            household.income_per_person,
+            threshold,
+            (decision.eligible, decision.reason) if decision else None,
+        )
 
     async def decide(self, programme_id: UUID, household_id: UUID, eligible: bool, reason: str) -> None:
         """A case worker's decision for a programme whose rule is the decision (kept; a new one replaces it)."""
@@ -467,15 +505,101 @@ class VoucherService(Service):
             check_cycle(programme, cycle, today)
         except DomainError as error:
             return BatchPreview(programme, cycle, [], [], len(have), error.message)
+        threshold, decisions = await self._rule_inputs(programme, today)
         for household in await self.session.scalars(select(Household).order_by(Household.created_at)):
             if household.id in have:
                 continue
-            verdict = await self.verdict(programme, household, today)
+            verdict = judge(
+                programme, household.size, household.income_per_person, threshold, decisions.get(household.id)
+            )
             if verdict.eligible:
                 eligible.append(household)
             else:
                 excluded.append((household, verdict.reason))
         return BatchPreview(programme, cycle, eligible, excluded, len(have))
+
+    async def _rule_inputs(
+        self, programme: Programme, today: date
+    ) -> tuple[EligibilityThreshold | None, dict[UUID, tuple[bool, str]]]:
+        """What `judge` needs besides the household, read once for a whole batch."""
+        if programme.rule != Rule.DECISION:
+            return await threshold_on(self.session, today), {}
+        rows = await self.session.execute(
+            select(EligibilityDecision.household_id, EligibilityDecision.eligible, EligibilityDecision.reason).where(
+                EligibilityDecision.programme_id == programme.id
+            )
+        )
+        return None, {household_id: (eligible, reason) for household_id, eligible, reason in rows.all()}
+
+    @query
+    async def survey(
+        self,
+        programme_id: UUID,
+        cycle: str | None = None,
+        today: date | None = None,
+        households: list[UUID] | None = None,
+    ) -> Survey:
+        """What `preview` says, as rows instead of households (a few queries for any number of households): who
+        the batch would issue to, who is left out and why. Refused (nobody to issue to) when the programme is
+        closed or of value vouchers, or the cycle cannot be issued."""
+        self.require(ISSUE)
+        today = today or local_today()
+        programme = await self.programme(programme_id)
+        if not programme.is_active:
+            raise DomainError(_("This programme is closed."))
+        if programme.is_value:
+            raise DomainError(
+                _(
+                    "Value vouchers are not issued in a batch: each grant needs its own decision. Grant them one by "
+                    "one on the household's page."
+                ),
+                "cycle",
+            )
+        cycle = cycle_of(programme, today, cycle)
+        check_cycle(programme, cycle, today)
+        have = set(
+            await self.session.scalars(
+                select(Voucher.household_id).where(
+                    Voucher.programme_id == programme.id,
+                    Voucher.cycle == cycle,
+                    Voucher.status != VoucherStatus.REVOKED,
+                )
+            )
+        )
+        wanted = None if households is None else set(households)
+        threshold, decisions = await self._rule_inputs(programme, today)
+        sizes = (
+            select(HouseholdMember.household_id, func.count().label("size"))
+            .group_by(HouseholdMember.household_id)
+            .subquery()
+        )
+        rows = await self.session.execute(
+            select(Household.id, Household.income_per_person, func.coalesce(sizes.c.size, 0))
+            .outerjoin(sizes, sizes.c.household_id == Household.id)
+            .order_by(Household.created_at, Household.id)
+        )
+        heads: dict[UUID, str] = {}
+        for household_id, given, family in (
+            await self.session.execute(
+                select(HouseholdMember.household_id, Person.given_name, Person.family_name)
+                .join(Person, Person.id == HouseholdMember.person_id)
+                .where(HouseholdMember.relationship == Relationship.HEAD)
+                .order_by(HouseholdMember.position.desc())  # the first head, as `Household.head`, wins
+            )
+        ).all():
+            heads[household_id] = f"{given} {family[:1]}.".strip() if family else given
+        eligible, excluded = [], []
+        for number, (household_id, income, size) in enumerate(rows.all()):
+            if number % 5_000 == 4_999:
+                await asyncio.sleep(0)  # a region's households: let the other requests of this process run
+            if household_id in have or (wanted is not None and household_id not in wanted):
+                continue
+            verdict = judge(programme, size, income, threshold, decisions.get(household_id))
+            if verdict.eligible:
+                eligible.append(Candidate(household_id, size, heads.get(household_id, "")[:80]))
+            else:
+                excluded.append((household_id, verdict.reason))
+        return Survey(programme, cycle, eligible, excluded, len(have))
 
     async def issue_batch(
         self,
@@ -484,24 +608,137 @@ class VoucherService(Service):
         today: date | None = None,
         households: list[UUID] | None = None,
     ) -> list[Voucher]:
-        """Vouchers for every eligible household (or the listed ones) without one this cycle; a rerun adds none."""
+        """Vouchers for every eligible household (or the listed ones) without one this cycle, in this one
+        transaction — all or nothing; a rerun adds none. For a region's month use `issue_cycle`, which commits in
+        chunks."""
         today = today or local_today()
-        preview = await self.preview(programme_id, cycle, today)
-        if not preview.programme.is_active:
-            raise DomainError(_("This programme is closed."))
-        if preview.problem:
-            raise DomainError(preview.problem, "cycle")
-        chosen = [h for h in preview.eligible if households is None or h.id in households]
-        vouchers = []
-        for household in chosen:
-            try:
-                vouchers.append(await self._create(preview.programme, household, preview.cycle, today))
-            except AlreadyIssued:  # issued a moment ago by someone else: not twice
-                continue
+        survey = await self.survey(programme_id, cycle, today, households)
+        ids: list[UUID] = []
+        for start in range(0, len(survey.eligible), BATCH_CHUNK):
+            ids += await self._insert(
+                survey.programme, survey.cycle, survey.eligible[start : start + BATCH_CHUNK], today
+            )
         await audit.record(
-            self.session, self.actor, "voucher.issue_batch", "programme", preview.programme.id, [f"{len(vouchers)}"]
+            self.session, self.actor, "voucher.issue_batch", "programme", survey.programme.id, [f"{len(ids)}"]
         )
-        return vouchers
+        return await self.vouchers_of(ids)
+
+    @query
+    async def vouchers_of(self, ids: Sequence[UUID]) -> list[Voucher]:
+        """The vouchers of `ids` in that order (read in pieces: SQLite takes at most 32,766 parameters)."""
+        found: dict[UUID, Voucher] = {}
+        for start in range(0, len(ids), 5_000):
+            part = ids[start : start + 5_000]
+            found |= {v.id: v for v in await self.session.scalars(select(Voucher).where(Voucher.id.in_(part)))}
+        return [found[voucher_id] for voucher_id in ids]
+
+    async def issue_chunk(self, programme_id: UUID, cycle: str, candidates: list[Candidate], today: date) -> list[UUID]:
+        """One chunk of `issue_cycle`, a use case of its own: the vouchers of `candidates` that have none yet,
+        and the batch's audit entry for them (with how many), kept exactly when they are."""
+        self.require(ISSUE)
+        programme = await self.programme(programme_id)
+        if not programme.is_active:  # closed while the batch ran: what was issued stays, no more
+            raise DomainError(_("This programme is closed."))
+        ids = await self._insert(programme, cycle, candidates, today)
+        if ids:
+            await audit.record(
+                self.session, self.actor, "voucher.issue_batch", "programme", programme.id, [f"{len(ids)}"]
+            )
+        return ids
+
+    async def _insert(self, programme: Programme, cycle: str, candidates: list[Candidate], today: date) -> list[UUID]:
+        """Vouchers and their lines for `candidates` with multi-row INSERTs; a household that has this cycle's
+        voucher by now (someone issued it a moment ago) is skipped by the one-per-cycle index. Returns the new
+        vouchers' ids in the order of `candidates`."""
+        if not candidates:
+            return []
+        valid_from, valid_until = check_cycle(programme, cycle, today)
+        dialect = self.session.get_bind().dialect.name
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        now = datetime.now(UTC)
+        issued: dict[UUID, UUID] = {}  # household -> voucher
+        waiting = list(candidates)
+        for _attempt in range(5):  # new codes for those that lost theirs to an (astronomically unlikely) clash
+            rows = []
+            for number, candidate in enumerate(waiting):
+                at = now + timedelta(microseconds=number)  # the list's order is the order of issue
+                rows.append(
+                    {
+                        "id": uuid7(),
+                        "code": codes.normalize(codes.generate(CODE_BITS)),
+                        "programme_id": programme.id,
+                        "household_id": candidate.household_id,
+                        "cycle": cycle,
+                        "status": VoucherStatus.ISSUED,
+                        "valid_from": valid_from,
+                        "valid_until": valid_until,
+                        "household_size": candidate.size,
+                        "holder": candidate.holder,
+                        "issued_by": self.actor.username,
+                        "revoked_reason": "",
+                        "spent": Decimal("0.00"),
+                        "created_at": at,
+                        "updated_at": at,
+                    }
+                )
+            result = await self.session.execute(
+                insert(Voucher).on_conflict_do_nothing().returning(Voucher.id, Voucher.household_id), rows
+            )
+            inserted = {household: voucher for voucher, household in result.all() if household is not None}
+            issued |= inserted
+            missing = [c for c in waiting if c.household_id not in inserted]
+            if not missing:
+                break
+            taken = set(
+                await self.session.scalars(
+                    select(Voucher.household_id).where(
+                        Voucher.programme_id == programme.id,
+                        Voucher.cycle == cycle,
+                        Voucher.status != VoucherStatus.REVOKED,
+                        Voucher.household_id.in_([c.household_id for c in missing]),
+                    )
+                )
+            )
+            waiting = [c for c in missing if c.household_id not in taken]  # the rest clashed on the code
+            if not waiting:
+                break
+        else:
+            raise DomainError(_("No free code could be drawn; try again."))
+        lines = [
+            {
+                "id": uuid7(),
+                "voucher_id": issued[candidate.household_id],
+                "position": line.position,
+                "item_id": line.item_id,
+                "kit_id": line.kit_id,
+                "entitled": line.quantity * (candidate.size if line.per_person else 1),
+                "redeemed": Decimal(0),
+            }
+            for candidate in candidates
+            if candidate.household_id in issued
+            for line in programme.lines
+        ]
+        if lines:
+            await self.session.execute(insert(VoucherLine), lines)
+        return [issued[c.household_id] for c in candidates if c.household_id in issued]
+
+    async def start_batch(self, programme_id: UUID, cycle: str | None = None) -> tuple[int, bool]:
+        """The coordinator's "Issue": a batch of up to `BATCH_CHUNK` vouchers is issued now, in this transaction
+        (all or nothing); a larger one by `issue_cycle` once this transaction has committed, in the background
+        (chunk by chunk, resumable: issuing again completes it). Returns how many are to be issued and whether
+        it happens in the background. Refused, issuing nothing, as `survey` is."""
+        survey = await self.survey(programme_id, cycle)
+        if len(survey.eligible) <= BATCH_CHUNK:
+            return len(await self.issue_batch(programme_id, survey.cycle)), False
+        bind = self.session.bind
+        sessions = async_sessionmaker(bind, expire_on_commit=False)
+        actor, programme = self.actor, survey.programme
+
+        async def in_background() -> None:
+            await issue_cycle(sessions, actor, programme.id, survey.cycle, chunk=BATCH_CHUNK)
+
+        after_commit(self.session, in_background)
+        return len(survey.eligible), True
 
     # --- pages -------------------------------------------------------------------------------------------
 
@@ -683,3 +920,109 @@ async def expire_vouchers(session: AsyncSession, today: date | None = None) -> i
         .execution_options(synchronize_session=False)
     )
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def judge(
+    programme: Programme,
+    size: int,
+    income: Decimal | None,
+    threshold: EligibilityThreshold | None,
+    decision: tuple[bool, str] | None,
+) -> Verdict:
+    """The programme's rule for a household of `size` members with `income` per person: under the income rule
+    against the criterion in force (`threshold`), under the decision rule by the case worker's `decision`
+    (eligible, reason), if any. One rule for a household's page and for a batch of a region."""
+    if not size:
+        return Verdict(False, _("The household has no members."))
+    if programme.rule == Rule.DECISION and programme.is_value:
+        # A grant is decided case by case: its own decision, recorded with the voucher, is the eligibility.
+        return Verdict(True, _("Decided with each grant."))
+    if programme.rule == Rule.DECISION:
+        if decision is None:
+            return Verdict(False, _("No case worker's decision for this programme."))
+        eligible, reason = decision
+        if not eligible:
+            return Verdict(False, _("Decided not eligible: %(reason)s", reason=reason))
+        return Verdict(True, reason)
+    if income is None:
+        return Verdict(False, _("The income is not known."))
+    if threshold is None:
+        return Verdict(False, _("No income criterion is in force on this day."))
+    criterion = threshold.single_person if size <= 1 else threshold.per_person_in_family
+    limit = (criterion * programme.income_percent / 100).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    if income > limit:
+        return Verdict(
+            False,
+            _(
+                "Income per person %(income)s is above %(limit)s.",
+                income=format_money(income),
+                limit=format_money(limit),
+            ),
+        )
+    return Verdict(True, "")
+
+
+async def issue_cycle(
+    sessions: Callable[[], AsyncSession],
+    actor: Actor,
+    programme_id: UUID,
+    cycle: str | None = None,
+    today: date | None = None,
+    households: list[UUID] | None = None,
+    *,
+    chunk: int = BATCH_CHUNK,
+) -> BatchResult:
+    """A cycle's vouchers for every eligible household without one (or for the listed ones, each of which must be
+    eligible), committed `chunk` vouchers at a time: a region's month (50,000 vouchers) without any transaction
+    holding SQLite's write lock for long, so the scanners keep working while it runs. What `logistics vouchers
+    issue` and the coordinator's "Issue" (for a batch larger than one chunk) run.
+
+    First, in a read transaction (no lock), who gets a voucher (`VoucherService.survey`): a refusal — no
+    permission, the programme closed or of value vouchers, the cycle ended or too far ahead, a listed household
+    not eligible — leaves nothing behind. Then each chunk is a transaction of its own (`issue_chunk`: its vouchers,
+    their lines and one audit entry "voucher.issue_batch" with the chunk's count), taken in turn with this
+    process's other writers on SQLite, with a pause between chunks for the writers of other processes. A household
+    given its voucher meanwhile (a case worker, another batch) is skipped by the one-per-cycle index, never issued
+    twice.
+
+    Resumable: if it stops half-way (the server restarted, the programme was closed, the database failed), the
+    chunks committed so far stay issued — valid vouchers, each with its audit entry — and running the batch again
+    issues exactly to the households still without one: together one voucher per household, no duplicates."""
+    today = today or local_today()
+    token = write_intent.set(False)  # the survey only reads: SQLite's BEGIN, not BEGIN IMMEDIATE
+    try:
+        async with sessions() as session:
+            survey = await VoucherService(session, actor).survey(programme_id, cycle, today, households)
+    finally:
+        write_intent.reset(token)
+    if households is not None and survey.excluded:
+        household_id, reason = survey.excluded[0]
+        raise DomainError(_("Household %(household)s: %(reason)s", household=str(household_id), reason=reason))
+    if households is not None and len(survey.eligible) < len(set(households)):
+        found = {candidate.household_id for candidate in survey.eligible}
+        missing = next(h for h in households if h not in found)
+        raise DomainError(
+            _("Household %(household)s has this voucher already or does not exist.", household=str(missing))
+        )
+    ids: list[UUID] = []
+    chunks = 0
+    for start in range(0, len(survey.eligible), chunk):
+        part = survey.eligible[start : start + chunk]
+        async with AsyncExitStack() as stack:
+            await stack.enter_async_context(_one_writer(sessions))
+            session = await stack.enter_async_context(unit_of_work(sessions))
+            ids += await VoucherService(session, actor).issue_chunk(survey.programme.id, survey.cycle, part, today)
+        chunks += 1
+        await asyncio.sleep(CHUNK_PAUSE_S)
+    return BatchResult(survey.programme, survey.cycle, ids, chunks, survey.excluded, survey.already)
+
+
+def _one_writer(sessions: Callable[[], AsyncSession]) -> asyncio.Lock:
+    """On SQLite, the queue of this process's write requests (`logistics.db.transaction`): a chunk waits its turn
+    with them, first come first served, instead of polling SQLite's lock. A no-op lock on PostgreSQL."""
+    from logistics.db.transaction import _writer_queue
+
+    bind = getattr(sessions, "kw", {}).get("bind")
+    if bind is not None and bind.dialect.name != "sqlite":
+        return asyncio.Lock()
+    return _writer_queue()

@@ -11,6 +11,7 @@ cut with "…". The QR holds the code exactly as `codes.format_code` writes it (
 from __future__ import annotations
 
 import re
+import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -108,7 +109,7 @@ def _draw_a4(pdf: FPDF, voucher: VoucherPrint, org_name: str) -> None:
     _line(pdf, org_name, x, 15, width, 10, "G")
     _line(pdf, _("Voucher"), x, 21, width, 22, "B")
     qr = 60.0
-    printing.draw_qr(pdf, voucher.code, x + (width - qr) / 2, 34, qr)
+    _draw_qr(pdf, voucher.code, x + (width - qr) / 2, 34, qr)
     _line(pdf, _("Code"), x, 96, width, 8, "G", "C")
     _line(pdf, voucher.code, x, 100, width, 20, "B", "C")
     items = [_Item(voucher.household, 16, "B"), _Item(voucher.programme, 12, gap=1), _validity(voucher, 11, 2)]
@@ -126,7 +127,7 @@ def _draw_a4(pdf: FPDF, voucher: VoucherPrint, org_name: str) -> None:
 def _draw_quarter(pdf: FPDF, voucher: VoucherPrint, org_name: str, x: float, y: float) -> None:
     pad, qr = 5.0, 35.0
     inner, side_x, top = CELL_W - 2 * pad, x + pad + qr + 4, pad + qr + 9
-    printing.draw_qr(pdf, voucher.code, x + pad, y + pad, qr)
+    _draw_qr(pdf, voucher.code, x + pad, y + pad, qr)
     side = [_Item(org_name, 7, "G", max_lines=2), _Item(_("Voucher"), 12, "B", gap=0.5)]
     side += [_Item(voucher.household, 10, "B", gap=1), _Item(voucher.programme, 8), _validity(voucher, 8, 1)]
     _flow(pdf, _fit(pdf, side, x + CELL_W - pad - side_x, qr), side_x, y + pad)
@@ -152,10 +153,36 @@ def _draw_receipt(pdf: FPDF, voucher: VoucherPrint, org_name: str) -> None:
     pdf.add_page(format=(RECEIPT_W, top + sum(row.top + row.height for row in rows) + 2 * RECEIPT_MARGIN))
     _line(pdf, org_name, x, RECEIPT_MARGIN, width, 9, "B", "C")
     _line(pdf, _("Voucher"), x, 9, width, 12, "B", "C")
-    printing.draw_qr(pdf, voucher.code, x + (width - qr) / 2, 16, qr)
+    _draw_qr(pdf, voucher.code, x + (width - qr) / 2, 16, qr)
     _line(pdf, _("Code"), x, 62.5, width, 7, "G", "C")
     _line(pdf, voucher.code, x, 65.5, width, 11, "B", "C")
     _flow(pdf, rows, x, top)
+
+
+def _draw_qr(pdf: FPDF, text: str, x: float, y: float, size_mm: float) -> None:
+    """`printing.draw_qr` as one filled path (a rectangle per run of dark modules, one fill): the same vectors,
+    without fpdf's per-rectangle bookkeeping, which was a tenth of a batch's time."""
+    matrix = printing.qr_matrix(text)
+    module = size_mm / len(matrix)
+    if module < printing.MIN_MODULE_MM:
+        msg = f"QR modules would be {module:.2f} mm; at least {printing.MIN_MODULE_MM} mm are needed"
+        raise ValueError(msg)
+    k, page_h = pdf.k, pdf.h
+    runs = []
+    for row_number, row in enumerate(matrix):
+        top = (page_h - (y + row_number * module)) * k
+        column, width = 0, len(row)
+        while column < width:
+            if row[column]:
+                start = column
+                while column < width and row[column]:
+                    column += 1
+                left, run = (x + start * module) * k, (column - start) * module * k
+                runs.append(f"{left:.2f} {top:.2f} {run:.2f} {-module * k:.2f} re")
+            else:
+                column += 1
+    pdf.set_fill_color(0, 0, 0)
+    pdf._out(" ".join(runs) + " f")
 
 
 def _validity(voucher: VoucherPrint, size: float, gap: float) -> _Item:
@@ -198,8 +225,22 @@ def _font(pdf: FPDF, style: str, size: float) -> None:
     pdf.set_text_color(GRAY if "G" in style else 0)
 
 
+#: Per PDF, the rows of each text block already fitted: a batch's vouchers share their points and most of their
+#: entitlements, so most blocks are fitted once per PDF rather than once per voucher.
+_fitted: weakref.WeakKeyDictionary[FPDF, dict[tuple[object, ...], list[_Row]]] = weakref.WeakKeyDictionary()
+
+
 def _fit(pdf: FPDF, items: list[_Item], width: float, height: float) -> list[_Row]:
     """The rows of `items` at the largest scale that fits `height`, else at the smallest (`MIN_PT`) cut to fit."""
+    cache = _fitted.setdefault(pdf, {})
+    key = (tuple(items), width, height)
+    rows = cache.get(key)
+    if rows is None:
+        rows = cache[key] = _fit_now(pdf, items, width, height)
+    return rows
+
+
+def _fit_now(pdf: FPDF, items: list[_Item], width: float, height: float) -> list[_Row]:
     scale, smallest = 1.0, min(1.0, MIN_PT / min((item.size for item in items), default=MIN_PT))
     while True:
         rows = _rows(pdf, items, width, scale)

@@ -19,7 +19,7 @@ from logistics.vouchers.documents import csv_rows, entitlement, voucher_prints
 from logistics.vouchers.issuing import CODE_LENGTH, VoucherService
 from logistics.vouchers.models import Programme, Voucher
 from logistics.vouchers.policy import VIEW
-from logistics.vouchers.printing import LAYOUTS, PointInfo, render_vouchers
+from logistics.vouchers.printing import LAYOUTS, PointInfo, VoucherPrint, render_vouchers
 
 
 @dataclass(frozen=True)
@@ -44,15 +44,23 @@ def _check_layout(layout: str) -> None:
 
 class PrintService(Service):
     async def cycle_pdf(self, programme_id: UUID, cycle: str | None, layout: str) -> tuple[Programme, bytes]:
-        """The cycle's valid vouchers to print: `layout` a4 (one a page), a4x4 (four, with cut marks), receipt."""
+        """The cycle's valid vouchers to print: `layout` a4 (one a page), a4x4 (four, with cut marks), receipt.
+        Rendered inside the caller's transaction: for a region's month (minutes of rendering) use `cycle_prints`,
+        commit, then `render_vouchers`, so that no write transaction stays open while the PDF is drawn."""
+        programme, prints = await self.cycle_prints(programme_id, cycle, layout)
+        return programme, render_vouchers(prints, layout, get_settings().org_name)
+
+    async def cycle_prints(
+        self, programme_id: UUID, cycle: str | None, layout: str
+    ) -> tuple[Programme, list[VoucherPrint]]:
+        """What `cycle_pdf` prints, read and logged (the print's audit entry), not yet rendered."""
         self.require(VIEW)
         _check_layout(layout)
         programme, _cycle, vouchers = await VoucherService(self.session, self.actor).cycle_vouchers(
             programme_id, cycle, only_valid=True
         )
         await audit.record(self.session, self.actor, "voucher.print", "programme", programme.id, [f"{len(vouchers)}"])
-        prints = await voucher_prints(self.session, vouchers)
-        return programme, render_vouchers(prints, layout, get_settings().org_name)
+        return programme, await voucher_prints(self.session, vouchers)
 
     async def cycle_csv(self, programme_id: UUID, cycle: str | None) -> tuple[Programme, list[list[str]]]:
         """The cycle's valid vouchers as CSV rows (code, household_id, programme, valid_from, valid_until)."""
