@@ -1,52 +1,71 @@
-"""Vouchers: 5,000 vouchers redeemed through the scanning API by 50 concurrent clients, a third of the requests
-duplicates or retries, next to a bare Litestar endpoint measured in the same run.
+"""Vouchers: redemptions through the scanning API (POST /api/v1/redemptions with a device token), driven by aiohttp
+clients, next to a bare Litestar endpoint measured in the same run with the same requests and the same clients.
 
-Target (issue): zero double redemptions, the ledger agrees, p99 latency under 50 ms, and the throughput reported
-next to a bare Litestar endpoint (the ratio) — on SQLite with one process and on PostgreSQL with two.
+Targets (issue 19): the throughput and the server's CPU per request next to the bare endpoint's; zero double
+redemptions and a ledger that agrees; fair latency when 50 devices of one point scan flat out (p99 ≤ 2 × mean);
+and the open-loop rate a region (100 points, 200 devices, PostgreSQL, two processes) keeps with p99 < 100 ms, and
+the demo-sized SQLite installation with p99 < 50 ms.
 
-The data (random.Random(6), loaded before the server starts, through the application's services where it
-matters): 3 distribution points, 3 items and a kit (2 pasta + 1 fish + 1 oil), the income criterion, 5,000
-households of 1–5 people (bulk inserts), the FEPŻ programme (1 kit + 1 oil per person), 5,000 vouchers issued by
-`VoucherService.issue_batch` (real codes and lines), stock received at each point by `LedgerService.receive` for
-its share of the vouchers plus a margin (pasta and oil in several lots, so FEFO crosses lots), and one device
-token per client (`DeviceService.create`).
+Workloads (the data is loaded before any server starts; random.Random(6)):
+  * `synthetic` — the benchmark's own programme: N points, three items and a kit (2 pasta + 1 fish + 1 oil), the
+    FEPŻ-style programme "1 kit + 1 oil per person", households of 1–5 people (bulk inserts).
+  * `demo` — what users run: `logistics seed demo` (the demo's sites, catalogue, kits, thresholds, programmes
+    and its own vouchers, redemptions and stock), then more households (bulk inserts) and vouchers of the demo's
+    programmes as shipped — FEPZ (the "Paczka żywnościowa A" kit of ten items, at every point) and HIG (the
+    "Zestaw higieniczny" kit of six items, at its two points only) — issued by `VoucherService.issue_batch`, so
+    they have the programmes' real lines. With more points than the demo's three (the region), the extra points
+    are created with `SiteService` (FEPZ is valid at every point; HIG stays at its two).
+In both, vouchers are shared out over the points that have devices in proportion to their devices (a voucher only
+where its programme is valid), each point receives its vouchers' goods (kits expanded to their items, ×1.05 + 10;
+perishable goods in two lots so FEFO crosses lots) through `LedgerService.receive`, and each client is a device
+(`DeviceService.create`) of one point, the devices spread evenly over the points.
 
-The load: 50 clients (one httpx.AsyncClient each, keep-alive, each a device of one point — 17, 17 and 16 per
-point) take requests from their point's queue. 7,500 POST /api/v1/redemptions with `lines` omitted (everything):
-5,000 first scans, one per voucher, and 2,500 duplicates (a third):
-  * 1,000 retries: the request that won, sent again with the same request_id after its answer came
-    (must be 200 with the same redemption id);
-  * 750 second scans of a redeemed voucher with a new request_id, at any of the points (must be 409
-    already_redeemed);
-  * 750 concurrent doubles: two clients of the point send for the same voucher at the same moment (they meet at
-    an asyncio.Barrier before sending) — 375 with the same request_id (one 201, one 200 with the same id) and
-    375 with different request_ids, two tablets scanning one voucher (one 201, one 409).
-Before each measured phase every client sends a few untimed requests (the app: a look-up of an unknown code, 404)
-so that connections and worker processes are up. Latency is client-observed, per request; throughput is the
-requests answered per second of the phase. `server_latency_ms` is the application's own figure for the same
-requests (its request log line: from the outermost middleware to the end of the response).
+The requests: per voucher one first scan; with duplicates (the default) also, in these shares of the vouchers,
+20 % retries (the winning request again after its answer: 200 with the same redemption id), 15 % second scans
+with a new request id at any point (409 already_redeemed), 7.5 % concurrent doubles with the same request id (one
+201, one 200 with the same id) and 7.5 % with different ones (one 201, one 409) — the two requests of a double
+meet at an asyncio.Barrier before sending. A third of the requests are duplicates. Each client takes requests
+from its point's queue. Before each measured phase every client sends a few untimed requests (the app: a look-up
+of an unknown code, 404) so that connections and worker processes are up.
 
-Flat out (the default), the 50 clients send their next request as soon as they have the answer to the last one:
-a closed loop, so the mean latency is about 50 / throughput (Little's law) — queueing, not the time one
-redemption takes. `run(rate=100)` sends the application's requests on a fixed schedule of 100 a second instead
-(the same 7,500 requests, checks and figures), which shows the latency below saturation — how a load tester such
-as wrk2 reads latency; `steady(rates=...)` does that at several rates, each on a fresh database, and reports the
-highest rate whose p99 is under 50 ms.
+The client: aiohttp, one ClientSession per device (one keep-alive connection each), all in this one process;
+its CPU time (time.process_time) is reported next to the phase's wall time — when it nears the wall time, the
+client is the limit, not the server.
 
-The bare endpoint (benchmarks/bare_app.py: the same route and body dataclasses, a small JSON answer, no database)
-runs under uvicorn with the same worker count and takes the same 7,500 requests from the same 50 clients, before
-the application is started. Both phases report the client process's CPU time: when it nears the phase's wall
-time, the client (one Python process) is the limit, not the server. Server CPU is that of the server's process
-tree; on PostgreSQL also that of the backends of the benchmark's database.
+Figures per phase: requests/s; latency p50/p95/p99/mean (client-observed; the p99/mean ratio); the server's CPU
+per request read from the OS (utime + stime in /proc/<pid>/stat of the uvicorn process and its children, and on
+PostgreSQL of the backends of the benchmark's database, told by their command line), before and after the
+measured requests only (the backends are sampled every 0.2 s, as the pool opens and closes connections under
+load). `server_latency_ms`: the application's own figure (its request log line).
 
-Afterwards the database is checked: exactly 5,000 redemptions, one per voucher, every voucher redeemed, the
-redeemed quantities equal to the entitled ones, `ledger.verify()` empty, 5,000 issue movements, and the stock
-issued at each point (kits expanded to their items) equal to what its redemptions handed out, the balances equal
-to received minus issued.
+  * Flat out (`run`): each client sends its next request as soon as it has the answer — the throughput, its ratio
+    to the bare endpoint, and the CPU ratio app/bare. A closed loop: the mean latency is about clients ÷
+    throughput (Little's law), queueing rather than the cost of one redemption; the p99/mean ratio says whether
+    the queue is fair. `fairness` is this with all 50 devices at ONE point and distinct vouchers only (no
+    duplicates): every redemption needs the same balance rows.
+  * Open loop (`sweep`): at each rate the requests go out on a fixed schedule of `rate` a second (a request goes
+    to a free client of its point; the latency counts from its scheduled moment, so a request that found no
+    free client counts the wait — no coordinated omission; "late" counts them). Each rate takes a fresh slice of
+    the loaded vouchers sized for `seconds` of requests (one database, one server for the whole sweep); the sweep
+    stops after the first rate that saturates (a tenth of the requests late, the rate not reached, or the median
+    latency over the target).
+
+SQL statements per redemption: counted in-process by benchmarks/count_statements.py (`before_cursor_execute`,
+Litestar's AsyncTestClient against `create_app()` on the same database once the server has stopped) over a few
+dozen vouchers kept aside: first scans, retries and second scans.
+
+Afterwards the database is checked against a snapshot taken after loading (the demo has redemptions of its own):
+exactly one new redemption per voucher used, every one of them redeemed, redeemed = entitled = handed out,
+`ledger.verify()` empty, one issue movement and one audit entry per redemption, the stock issued at each point and
+item (kits expanded) equal to what the new redemptions handed out there, and the balances equal to those after
+loading minus what was issued; and every duplicate answered as it must be.
+
+Run one scenario: `python -m benchmarks.bench_vouchers SCENARIO [--db sqlite|postgres] ...` (see `--help`).
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import json
 import os
@@ -54,6 +73,7 @@ import random
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from collections import Counter, defaultdict, deque
@@ -61,34 +81,46 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from decimal import Decimal
+from decimal import ROUND_CEILING, Decimal
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
-import httpx
+import aiohttp
 from sqlalchemy import func, insert, select
-from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
 from benchmarks.bench_registry import FAMILY, GIVEN
 from benchmarks.bench_shelter import Ids, _tune_loading
-from benchmarks.common import BIN, ROOT, free_port, summary, wait_for_port
+from benchmarks.common import BIN, ROOT, free_port, fresh_postgres_database, summary, wait_for_port
 
 SEED = 6
 VOUCHERS = 5_000
 CLIENTS = 50
 POINTS = 3
-RETRIES = 1_000
-SECOND_SCANS = 750
-PAIRS_SAME_REQUEST = 375
-PAIRS_OTHER_REQUEST = 375
+SPARE = 41  # vouchers kept aside for the statement count (one warm-up and 40 counted)
+# Shares of the vouchers that get a duplicate request of each kind (with duplicates: a third of the requests).
+RETRY_SHARE = 0.20
+SECOND_SCAN_SHARE = 0.15
+PAIR_SAME_SHARE = 0.075
+PAIR_OTHER_SHARE = 0.075
+REQUESTS_PER_VOUCHER = 1 + RETRY_SHARE + SECOND_SCAN_SHARE + PAIR_SAME_SHARE + PAIR_OTHER_SHARE
 WARM_UP_PER_CLIENT = 4
 HOUSEHOLD_SIZES = {1: 30, 2: 25, 3: 20, 4: 15, 5: 10}  # weights
 STOCK_MARGIN = Decimal("1.05")
-TARGET_P99_MS = 50.0
+HYGIENE_SHARE = 0.3  # demo workload: the share of its vouchers that are of the hygiene programme
+REGION_HYGIENE_SHARE = 0.02  # the region: the hygiene programme is valid at 2 of the 100 points
+DEMO_PROGRAMMES = ("FEPZ", "HIG")
 
 
 def _progress(message: str) -> None:
     print(f"[bench_vouchers] {message}", file=sys.stderr, flush=True)
+
+
+def _admin() -> Any:
+    from logistics.core.actor import Actor
+
+    return Actor(user_id=None, username="bench", role="admin", sees_all_sites=True)
 
 
 # --- the data ----------------------------------------------------------------------------------------------
@@ -96,42 +128,86 @@ def _progress(message: str) -> None:
 
 @dataclass
 class Loaded:
-    points: list[str]  # ids of the distribution points
+    points: list[str]  # ids of the distribution points that have devices (the points' indexes below)
     tokens: list[tuple[int, str]]  # per client: its point (index) and device token
-    vouchers: list[tuple[str, int]]  # per voucher: code and point (index) where it is redeemed
-    received: dict[tuple[str, str], Decimal]  # (point id, item id) -> quantity received
+    vouchers: list[tuple[str, int]]  # per voucher, in random order: code and point (index) where it is redeemed
+    spare: list[tuple[str, int]]  # kept aside for the statement count
+    entitled: dict[str, Decimal]  # code -> the sum of its lines' entitlements
+    valid: dict[str, list[int]]  # code -> the points (indexes) where it may be redeemed
+    programmes: dict[str, int]  # vouchers by programme code
     seconds: dict[str, float] = field(default_factory=dict)
 
 
-async def populate(url: str) -> Loaded:
-    """Sites, catalogue, programme, households (bulk), vouchers (issue_batch), stock, device tokens."""
-    import logistics.app  # noqa: F401 — registers every model
-    from logistics.core.actor import Actor
-    from logistics.inventory.ledger import LedgerService, ReceiptLine
+async def _households(engine: AsyncEngine, rng: random.Random, count: int, poor: int) -> list[UUID]:
+    """`count` households of 1–5 people (bulk inserts); the first `poor` within 100 % of the income criterion,
+    the others within 265 %."""
+    from logistics.people.models import Household, HouseholdMember, Person
+
+    now = datetime.now(UTC)
+    new_id = Ids(now - timedelta(days=400))
+    households, people, members = [], [], []
+    for n in range(count):
+        household_id = new_id()
+        at = now - timedelta(days=rng.randrange(30, 365))
+        income = rng.randrange(400, 800) if n < poor else rng.randrange(900, 2000)
+        households.append(
+            {
+                "id": household_id,
+                "income_per_person": Decimal(income),
+                "income_verified_on": None,
+                "case_worker_id": None,
+                "created_at": at,
+                "updated_at": at,
+            }
+        )
+        size = rng.choices(list(HOUSEHOLD_SIZES), weights=list(HOUSEHOLD_SIZES.values()))[0]
+        family = rng.choice(FAMILY)
+        for position in range(size):
+            person_id = new_id()
+            people.append(
+                {
+                    "id": person_id,
+                    "given_name": rng.choice(GIVEN),
+                    "family_name": family,
+                    "sex": rng.choice(["female", "male"]),
+                    "last_activity_at": at,
+                    "created_at": at,
+                    "updated_at": at,
+                }
+            )
+            members.append(
+                {
+                    "id": new_id(),
+                    "household_id": household_id,
+                    "person_id": person_id,
+                    "relationship": "head" if position == 0 else "child",
+                    "position": position,
+                }
+            )
+    async with engine.begin() as connection:
+        for table, rows in ((Household, households), (Person, people), (HouseholdMember, members)):
+            for start in range(0, len(rows), 5_000):
+                await connection.execute(insert(table), rows[start : start + 5_000])
+    return [row["id"] for row in households]
+
+
+async def _synthetic_catalogue(sessions: async_sessionmaker[Any], points: int) -> tuple[list[UUID], UUID]:
+    """Points, three items and a kit, the income criterion, the FEPŻ-style programme; returns the point ids and
+    the programme's id."""
     from logistics.inventory.models import Item, Kit, KitLine
-    from logistics.people.models import EligibilityThreshold, Household, HouseholdMember, Person
+    from logistics.people.models import EligibilityThreshold
     from logistics.sites.services import SiteInput, SiteService
-    from logistics.vouchers.devices import DeviceService
-    from logistics.vouchers.issuing import VoucherService
     from logistics.vouchers.models import Programme, ProgrammeLine
 
-    admin = Actor(user_id=None, username="bench", role="admin", sees_all_sites=True)
-    rng = random.Random(SEED)
-    seconds: dict[str, float] = {}
-    engine = create_async_engine(url)
-    _tune_loading(engine, url)
-    sessions = async_sessionmaker(engine, expire_on_commit=False)
-    started = time.perf_counter()
-
     async with sessions() as session:
-        sites = SiteService(session, admin)
-        points = [
+        sites = SiteService(session, _admin())
+        created = [
             await sites.create_site(
                 SiteInput(
                     f"Punkt wydawania {n + 1}", f"ul. Parafialna {n + 1}", "", "pn–pt 10–14", ["distribution_point"]
                 )
             )
-            for n in range(POINTS)
+            for n in range(points)
         ]
         pasta = Item(name="Makaron 500 g", category="food", unit="szt", perishable=True)
         fish = Item(name="Konserwa rybna 170 g", category="food", unit="szt", perishable=True)
@@ -169,116 +245,197 @@ async def populate(url: str) -> Loaded:
         )
         session.add(programme)
         await session.commit()
-    item_ids = {"pasta": pasta.id, "fish": fish.id, "oil": oil.id}
+        return [site.id for site in created], programme.id
 
-    # Households of 1–5 people, all within the income criterion: bulk inserts.
-    now = datetime.now(UTC)
-    new_id = Ids(now - timedelta(days=400))
-    households, people, members = [], [], []
-    for _ in range(VOUCHERS):
-        household_id = new_id()
-        at = now - timedelta(days=rng.randrange(30, 365))
-        households.append(
-            {
-                "id": household_id,
-                "income_per_person": Decimal(rng.randrange(600, 2000)),
-                "income_verified_on": None,
-                "case_worker_id": None,
-                "created_at": at,
-                "updated_at": at,
-            }
-        )
-        size = rng.choices(list(HOUSEHOLD_SIZES), weights=list(HOUSEHOLD_SIZES.values()))[0]
-        family = rng.choice(FAMILY)
-        for position in range(size):
-            person_id = new_id()
-            people.append(
-                {
-                    "id": person_id,
-                    "given_name": rng.choice(GIVEN),
-                    "family_name": family,
-                    "sex": rng.choice(["female", "male"]),
-                    "last_activity_at": at,
-                    "created_at": at,
-                    "updated_at": at,
-                }
-            )
-            members.append(
-                {
-                    "id": new_id(),
-                    "household_id": household_id,
-                    "person_id": person_id,
-                    "relationship": "head" if position == 0 else "child",
-                    "position": position,
-                }
-            )
-    async with engine.begin() as connection:
-        await connection.execute(insert(Household), households)
-        await connection.execute(insert(Person), people)
-        await connection.execute(insert(HouseholdMember), members)
-    seconds["catalogue_and_households"] = round(time.perf_counter() - started, 1)
 
-    # The vouchers, through the service: one per eligible household.
-    started = time.perf_counter()
+def _seed_demo(env: dict[str, str]) -> None:
+    subprocess.run([BIN / "logistics", "seed", "demo"], env=env, check=True, capture_output=True)
+
+
+async def _demo_points(sessions: async_sessionmaker[Any], points: int) -> tuple[list[UUID], dict[str, UUID]]:
+    """The demo's distribution points — those of the restricted programmes first — and more up to `points`;
+    returns the point ids in that order and the demo programmes' ids by code."""
+    from logistics.sites.models import Site, SiteKind, SiteKindRow
+    from logistics.sites.services import SiteInput, SiteService
+    from logistics.vouchers.models import Programme
+
     async with sessions() as session:
-        issued = await VoucherService(session, admin).issue_batch(programme.id)
+        programmes = {
+            p.code: p for p in await session.scalars(select(Programme).where(Programme.code.in_(DEMO_PROGRAMMES)))
+        }
+        restricted = set().union(*(p.point_ids for p in programmes.values()))
+        demo = list(
+            await session.scalars(
+                select(Site.id)
+                .join(SiteKindRow, SiteKindRow.site_id == Site.id)
+                .where(SiteKindRow.kind == SiteKind.DISTRIBUTION_POINT)
+                .order_by(Site.name)
+            )
+        )
+        ordered = [p for p in demo if p in restricted] + [p for p in demo if p not in restricted]
+        sites = SiteService(session, _admin())
+        for n in range(len(ordered), points):
+            site = await sites.create_site(
+                SiteInput(
+                    f"Punkt wydawania nr {n + 1}", f"ul. Rejonowa {n + 1}", "", "pn–pt 9–15", ["distribution_point"]
+                )
+            )
+            ordered.append(site.id)
         await session.commit()
-        vouchers = [(voucher.code, voucher.household_size) for voucher in issued]
-    assert len(vouchers) == VOUCHERS, len(vouchers)
+    return ordered, {code: programme.id for code, programme in programmes.items()}
+
+
+def _share_out(
+    vouchers: list[Any], allowed: dict[UUID, set[UUID]], points: list[UUID], weights: Counter[int]
+) -> list[int]:
+    """A point (index into `points`) for each voucher: where its programme is valid, each point's share in
+    proportion to `weights` (its devices); the vouchers of restricted programmes placed first."""
+    total = sum(weights.values())
+    target = {p: len(vouchers) * weights[p] / total for p in weights}
+    placed: Counter[int] = Counter()
+    chosen = [0] * len(vouchers)
+    order = sorted(range(len(vouchers)), key=lambda n: -len(allowed[vouchers[n].programme_id]))
+    for n in order:
+        valid = allowed[vouchers[n].programme_id]
+        candidates = [p for p in weights if not valid or points[p] in valid]
+        if not candidates:
+            raise RuntimeError("a voucher's programme is valid at no point that has a device")
+        point = max(candidates, key=lambda p: (target[p] - placed[p], -p))
+        placed[point] += 1
+        chosen[n] = point
+    return chosen
+
+
+async def _issue_and_stock(
+    sessions: async_sessionmaker[Any],
+    rng: random.Random,
+    points: list[UUID],
+    issue: list[tuple[UUID, list[UUID]]],
+    clients: int,
+    device_points: int,
+    spare: int,
+) -> Loaded:
+    """Vouchers (issue_batch per programme for its households), shared out over the first `device_points` points,
+    each point's stock for them, and the devices."""
+    from logistics.inventory.ledger import LedgerService, ReceiptLine
+    from logistics.inventory.models import Item, KitLine
+    from logistics.vouchers.devices import DeviceService
+    from logistics.vouchers.issuing import VoucherService
+    from logistics.vouchers.models import Programme
+
+    seconds: dict[str, float] = {}
+    started = time.perf_counter()
+    issued = []
+    async with sessions() as session:
+        for programme_id, households in issue:
+            issued += await VoucherService(session, _admin()).issue_batch(programme_id, households=households)
+        await session.commit()
+        programmes = {p.id: p for p in await session.scalars(select(Programme))}
+        allowed = {p.id: p.point_ids for p in programmes.values()}
+        codes = Counter(programmes[v.programme_id].code for v in issued)
+    expected = sum(len(households) for _programme, households in issue)
+    assert len(issued) == expected, (len(issued), expected)
     seconds["issue_batch"] = round(time.perf_counter() - started, 1)
 
-    # Clients per point (17, 17, 16), vouchers shared out in the same proportion.
     started = time.perf_counter()
-    client_points = [n % POINTS for n in range(CLIENTS)]
-    per_point = Counter(client_points)
-    rng.shuffle(vouchers)
-    assigned: list[tuple[str, int]] = []
-    start = 0
-    for point in range(POINTS):
-        end = VOUCHERS if point == POINTS - 1 else start + round(VOUCHERS * per_point[point] / CLIENTS)
-        assigned += [(code, point) for code, _size in vouchers[start:end]]
-        start = end
-    sizes = dict(vouchers)
-
-    # Stock for each point's vouchers plus a margin: pasta in three lots, oil in two, fish in one.
-    today = date.today()
-    received: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
+    client_points = [n % device_points for n in range(clients)]
+    chosen = _share_out(issued, allowed, points, Counter(client_points))
     async with sessions() as session:
-        ledger = LedgerService(session, admin)
-        for point in range(POINTS):
-            codes_here = [code for code, at in assigned if at == point]
-            kits = Decimal(len(codes_here))
-            need = {
-                "pasta": 2 * kits,
-                "fish": kits,
-                "oil": kits + sum(Decimal(sizes[code]) for code in codes_here),
-            }
-            lots = {
-                "pasta": [(Decimal("0.3"), today + timedelta(days=20)), (Decimal("0.3"), today + timedelta(days=45))],
-                "oil": [(Decimal("0.5"), today + timedelta(days=200))],
-                "fish": [],
-            }
-            last_expiry = {"pasta": today + timedelta(days=120), "fish": today + timedelta(days=365), "oil": None}
+        kits: dict[UUID, list[tuple[UUID, Decimal]]] = defaultdict(list)
+        for kit_id, item_id, quantity in (
+            await session.execute(select(KitLine.kit_id, KitLine.item_id, KitLine.quantity))
+        ).all():
+            kits[kit_id].append((item_id, quantity))
+        perishable = dict((await session.execute(select(Item.id, Item.perishable))).all())
+        needs: dict[int, dict[UUID, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
+        for voucher, point in zip(issued, chosen, strict=True):
+            for line in voucher.lines:
+                if line.kit_id is not None:
+                    for item_id, per_kit in kits[line.kit_id]:
+                        needs[point][item_id] += per_kit * line.entitled
+                else:
+                    needs[point][line.item_id] += line.entitled
+        ledger = LedgerService(session, _admin())
+        today = date.today()
+        for point, wanted in sorted(needs.items()):
             lines = []
-            for name, quantity in need.items():
-                total = (quantity * STOCK_MARGIN).to_integral_value() + 10
-                left = total
-                for share, expiry in lots[name]:
-                    part = (quantity * share).to_integral_value()
-                    lines.append(ReceiptLine(item_ids[name], part, expiry))
-                    left -= part
-                lines.append(ReceiptLine(item_ids[name], left, last_expiry[name]))
-                received[(str(points[point].id), str(item_ids[name]))] += total
-            await ledger.receive(points[point].id, "Bank Żywności", lines, f"WZ/{point + 1}")
-        devices = DeviceService(session, admin)
+            for item_id, need in sorted(wanted.items(), key=str):
+                quantity = (need * STOCK_MARGIN).to_integral_value(ROUND_CEILING) + 10
+                if perishable[item_id]:  # a quarter expiring sooner: FEFO takes it first, then crosses lots
+                    early = (quantity / 4).to_integral_value(ROUND_CEILING)
+                    lines.append(ReceiptLine(item_id, early, today + timedelta(days=20)))
+                    lines.append(ReceiptLine(item_id, quantity - early, today + timedelta(days=120)))
+                else:
+                    lines.append(ReceiptLine(item_id, quantity, None))
+            await ledger.receive(points[point], "Bank Żywności", lines, f"WZ/bench/{point + 1}")
+        devices = DeviceService(session, _admin())
         tokens = []
         for n, point in enumerate(client_points):
-            _device, token = await devices.create(points[point].id, f"Tablet {n + 1:02d}")
+            _device, token = await devices.create(points[point], f"Tablet {n + 1:03d}")
             tokens.append((point, token))
         await session.commit()
     seconds["stock_and_devices"] = round(time.perf_counter() - started, 1)
-    await engine.dispose()
-    return Loaded([str(point.id) for point in points], tokens, assigned, dict(received), seconds)
+    placed = [(voucher.code, point) for voucher, point in zip(issued, chosen, strict=True)]
+    rng.shuffle(placed)
+    entitled = {voucher.code: sum((line.entitled for line in voucher.lines), Decimal(0)) for voucher in issued}
+    valid_at = {
+        programme_id: [p for p in range(device_points) if not where or points[p] in where]
+        for programme_id, where in allowed.items()
+    }
+    valid = {voucher.code: valid_at[voucher.programme_id] for voucher in issued}
+    return Loaded(
+        [str(point) for point in points[:device_points]],
+        tokens,
+        placed[spare:],
+        placed[:spare],
+        entitled,
+        valid,
+        dict(codes),
+        seconds,
+    )
+
+
+async def populate(
+    url: str,
+    env: dict[str, str] | None = None,
+    workload: str = "synthetic",
+    vouchers: int = VOUCHERS,
+    clients: int = CLIENTS,
+    points: int = POINTS,
+    hygiene_share: float = HYGIENE_SHARE,
+    spare: int = 0,
+) -> Loaded:
+    """The workload's data (see the module's docstring); `vouchers` includes the `spare` ones kept aside (for the
+    statement count). `env`: the server's environment, for `logistics seed demo`. bench_offline_sync loads the
+    synthetic workload with the defaults."""
+    import logistics.app  # noqa: F401 — registers every model
+
+    rng = random.Random(SEED)
+    seconds: dict[str, float] = {}
+    started = time.perf_counter()
+    if workload == "demo":
+        _seed_demo(env or dict(os.environ, LOGISTICS_DATABASE_URL=url))
+        seconds["seed_demo"] = round(time.perf_counter() - started, 1)
+        started = time.perf_counter()
+    engine = create_async_engine(url)
+    _tune_loading(engine, url)
+    sessions = async_sessionmaker(engine, expire_on_commit=False)
+    try:
+        if workload == "demo":
+            all_points, programmes = await _demo_points(sessions, max(points, 3))
+            hygiene = round(vouchers * hygiene_share)
+            households = await _households(engine, rng, vouchers - hygiene, poor=hygiene)
+            issue = [(programmes["FEPZ"], households), (programmes["HIG"], households[:hygiene])]
+        else:
+            all_points, programme = await _synthetic_catalogue(sessions, points)
+            households = await _households(engine, rng, vouchers, poor=0)
+            issue = [(programme, households)]
+        seconds["catalogue_and_households"] = round(time.perf_counter() - started, 1)
+        loaded = await _issue_and_stock(sessions, rng, all_points, issue, clients, points, spare)
+    finally:
+        await engine.dispose()
+    loaded.seconds = seconds | loaded.seconds
+    return loaded
 
 
 # --- the requests ------------------------------------------------------------------------------------------
@@ -316,19 +473,35 @@ class Answer:
     body: dict[str, Any]
 
 
-def plan(loaded: Loaded) -> tuple[list[deque[Job]], list[VoucherState]]:
-    """Each point's queue of requests, the same for every call (random.Random(SEED))."""
-    rng = random.Random(SEED + 1)
-    order = list(range(VOUCHERS))
+@dataclass
+class Plan:
+    queues: list[deque[Job]]  # per point
+    vouchers: int
+    requests: int
+    expected: dict[str, dict[int, int]]  # kind -> status -> how many
+
+
+def plan(
+    loaded: Loaded, vouchers: list[tuple[str, int]], points: int, duplicates: bool = True, seed: int = SEED + 1
+) -> Plan:
+    """Each point's queue of requests for `vouchers`, the same for every call. Build a new plan for every phase:
+    the states it holds record the answers. A second scan goes to any point where the voucher is valid."""
+    rng = random.Random(seed)
+    count = len(vouchers)
+    pairs_same = round(count * PAIR_SAME_SHARE) if duplicates else 0
+    pairs_other = round(count * PAIR_OTHER_SHARE) if duplicates else 0
+    retries = round(count * RETRY_SHARE) if duplicates else 0
+    second_scans = round(count * SECOND_SCAN_SHARE) if duplicates else 0
+    order = list(range(count))
     rng.shuffle(order)
-    same = set(order[:PAIRS_SAME_REQUEST])
-    other = set(order[PAIRS_SAME_REQUEST : PAIRS_SAME_REQUEST + PAIRS_OTHER_REQUEST])
+    same = set(order[:pairs_same])
+    other = set(order[pairs_same : pairs_same + pairs_other])
     states = [
         VoucherState(code, point, str(uuid.UUID(int=rng.getrandbits(128))), 2 if n in same or n in other else 1)
-        for n, (code, point) in enumerate(loaded.vouchers)
+        for n, (code, point) in enumerate(vouchers)
     ]
     # Units in each point's order of first scans; a concurrent double is one unit of two adjacent requests.
-    units: list[list[tuple[float, int, list[Job]]]] = [[] for _ in range(POINTS)]
+    units: list[list[tuple[float, int, list[Job]]]] = [[] for _ in range(points)]
     for n, state in enumerate(states):
         if n in same or n in other:
             barrier = asyncio.Barrier(2)
@@ -342,96 +515,132 @@ def plan(loaded: Loaded) -> tuple[list[deque[Job]], list[VoucherState]]:
             jobs = [Job("first", state, state.point, state.request_id)]
         units[state.point].append((0.0, n, jobs))
     position: dict[int, float] = {}
-    for point in range(POINTS):
+    for point in range(points):
         for rank, (_at, n, _jobs) in enumerate(units[point]):
             position[n] = rank / len(units[point])
         units[point] = [(position[n], n, jobs) for _at, n, jobs in units[point]]
     # Retries and second scans come a little later than the first scan (and wait for its answer if not).
-    followers = [(n, "retry") for n in rng.sample(range(VOUCHERS), RETRIES)]
-    followers += [(n, "second_scan") for n in rng.sample(range(VOUCHERS), SECOND_SCANS)]
-    for count, (n, kind) in enumerate(followers):
+    followers = [(n, "retry") for n in rng.sample(range(count), retries)]
+    followers += [(n, "second_scan") for n in rng.sample(range(count), second_scans)]
+    for number, (n, kind) in enumerate(followers):
         state = states[n]
         at = min(position[n] + 0.02 + rng.random() * 0.1, 1.0)
         if kind == "retry":
             job = Job("retry", state, state.point, None, after_first=True)
         else:
-            job = Job("second_scan", state, rng.randrange(POINTS), str(uuid.UUID(int=rng.getrandbits(128))), None, True)
-        units[job.point].append((at, VOUCHERS + count, [job]))
+            job = Job(
+                "second_scan",
+                state,
+                rng.choice(loaded.valid[state.code]),
+                str(uuid.UUID(int=rng.getrandbits(128))),
+                None,
+                True,
+            )
+        units[job.point].append((at, count + number, [job]))
     queues = []
-    for point in range(POINTS):
+    for point in range(points):
         units[point].sort(key=lambda unit: (unit[0], unit[1]))
         queues.append(deque(job for _at, _n, jobs in units[point] for job in jobs))
-    return queues, states
+    expected = {
+        "first": {201: count - pairs_same - pairs_other},
+        "double_same": {201: pairs_same, 200: pairs_same},
+        "double_other": {201: pairs_other, 409: pairs_other},
+        "retry": {200: retries},
+        "second_scan": {409: second_scans},
+    }
+    expected = {kind: {s: n for s, n in want.items() if n} for kind, want in expected.items()}
+    requests = sum(len(queue) for queue in queues)
+    return Plan(queues, count, requests, {kind: want for kind, want in expected.items() if want})
 
 
-async def _client(url: str, token: str) -> httpx.AsyncClient:
-    return httpx.AsyncClient(
+def _session(url: str, token: str) -> aiohttp.ClientSession:
+    """One device: one keep-alive connection, which the client closes after 3 s idle — before uvicorn closes it
+    (5 s), so that a device scanning seldom never sends on a connection the server is closing."""
+    return aiohttp.ClientSession(
         base_url=url,
-        timeout=120,
         headers={"authorization": f"Bearer {token}", "accept-language": "pl"},
-        limits=httpx.Limits(max_connections=1, max_keepalive_connections=1),
+        connector=aiohttp.TCPConnector(limit=1, keepalive_timeout=3),
+        timeout=aiohttp.ClientTimeout(total=120),
     )
 
 
-async def warm_up(clients: list[httpx.AsyncClient], loaded: Loaded, bare: bool) -> None:
+async def warm_up(clients: list[aiohttp.ClientSession], loaded: Loaded, bare: bool) -> None:
     """Untimed: open the connections, start every worker process (waiting for the server to accept)."""
     from logistics import codes
     from logistics.vouchers.issuing import CODE_BITS
 
-    async def one(n: int, client: httpx.AsyncClient) -> None:
+    async def one(n: int, client: aiohttp.ClientSession) -> None:
         point = loaded.points[loaded.tokens[n][0]]
         for attempt in range(WARM_UP_PER_CLIENT):
             for _ in range(300):
                 try:
                     if bare:
                         body = {"code": "X", "point": point, "request_id": f"warm-up-{n}-{attempt}"}
-                        response = await client.post("/api/v1/redemptions", json=body)
+                        async with client.post("/api/v1/redemptions", json=body) as response:
+                            status, text = response.status, await response.text()
                     else:  # a well-formed code that does not exist: 404, nothing written
-                        response = await client.get(f"/api/v1/vouchers/{codes.generate(CODE_BITS)}?point={point}")
+                        path = f"/api/v1/vouchers/{codes.generate(CODE_BITS)}?point={point}"
+                        async with client.get(path) as response:
+                            status, text = response.status, await response.text()
                     break
-                except httpx.TransportError:
+                except aiohttp.ClientConnectionError:
                     await asyncio.sleep(0.1)
             else:
                 raise RuntimeError("the server did not answer")
-            assert response.status_code == (201 if bare else 404), (response.status_code, response.text[:300])
+            assert status == (201 if bare else 404), (status, text[:300])
 
     await asyncio.gather(*(one(n, client) for n, client in enumerate(clients)))
 
 
 class Pacer:
-    """Requests on a fixed schedule, `rate` a second over all clients (open loop while a client is free for each
-    slot); None: every client sends its next request as soon as it has the answer to the last one."""
+    """Requests on a fixed schedule, `rate` a second over all clients; None: every client sends its next request
+    as soon as it has the answer to the last one."""
 
     def __init__(self, rate: float | None) -> None:
         self.interval = 1 / rate if rate else 0.0
         self.next: float | None = None
         self.late = 0  # requests sent more than 10 ms after their slot: no client was free
 
-    async def wait(self) -> None:
+    async def wait(self) -> float:
+        """Until this request's slot; returns how late it is (seconds), counted in its latency."""
         if not self.interval:
-            return
+            return 0.0
         now = time.perf_counter()
         if self.next is None:
             self.next = now
         slot, self.next = self.next, self.next + self.interval
         if slot > now:
             await asyncio.sleep(slot - now)
-        elif now - slot > 0.010:
+            return 0.0
+        if now - slot > 0.010:
             self.late += 1
+        return now - slot
+
+
+@dataclass
+class Driven:
+    answers: list[Answer]
+    wall: float
+    client_cpu: float
+    late: int
+    ticks: tuple[dict[str, int], dict[str, int]]  # the server's CPU ticks before and after the measured requests
 
 
 async def drive(
-    url: str, loaded: Loaded, bare: bool, rate: float | None = None
-) -> tuple[list[Answer], float, float, int]:
-    """Send every planned request through 50 clients; returns the answers, the wall and client-CPU seconds, and
-    how many requests went out late for their slot (paced runs)."""
-    queues, _states = plan(loaded)
-    clients = [await _client(url, token) for _point, token in loaded.tokens]
+    url: str,
+    loaded: Loaded,
+    planned: Plan,
+    bare: bool,
+    rate: float | None,
+    ticks: Callable[[], dict[str, int]],
+) -> Driven:
+    """Send every planned request through the clients (one per device)."""
+    clients = [_session(url, token) for _point, token in loaded.tokens]
     answers: list[Answer] = []
     pacer = Pacer(rate)
 
     async def worker(n: int) -> None:
-        client, queue = clients[n], queues[loaded.tokens[n][0]]
+        client, queue = clients[n], planned.queues[loaded.tokens[n][0]]
         while queue:
             job = queue.popleft()
             state = job.voucher
@@ -439,19 +648,20 @@ async def drive(
                 await state.done.wait()
             request_id = job.request_id or state.winner or state.request_id
             body = {"code": state.code, "point": loaded.points[job.point], "request_id": request_id}
-            await pacer.wait()
+            late = await pacer.wait()
             if job.barrier is not None:
                 await job.barrier.wait()
-            started = time.perf_counter()
-            response = await client.post("/api/v1/redemptions", json=body)
+            started = time.perf_counter() - late
+            async with client.post("/api/v1/redemptions", json=body) as response:
+                status, raw = response.status, await response.read()
             ms = (time.perf_counter() - started) * 1000
             try:
-                answer_body = response.json()
+                answer_body = json.loads(raw)
             except ValueError:
-                answer_body = {"text": response.text[:300]}
-            answers.append(Answer(job.kind, state, request_id, response.status_code, ms, answer_body))
+                answer_body = {"text": raw[:300].decode(errors="replace")}
+            answers.append(Answer(job.kind, state, request_id, status, ms, answer_body))
             if job.kind != "retry" and job.kind != "second_scan":
-                if response.status_code == 201:
+                if status == 201:
                     state.winner, state.redemption = request_id, answer_body.get("id")
                 state.answered += 1
                 if state.answered == state.originals:
@@ -459,16 +669,18 @@ async def drive(
 
     try:
         await warm_up(clients, loaded, bare)
+        before = ticks()
         cpu, started = time.process_time(), time.perf_counter()
-        await asyncio.gather(*(worker(n) for n in range(CLIENTS)))
+        await asyncio.gather(*(worker(n) for n in range(len(clients))))
         wall, cpu = time.perf_counter() - started, time.process_time() - cpu
+        after = ticks()
     finally:
         for client in clients:
-            await client.aclose()
-    return answers, wall, cpu, pacer.late
+            await client.close()
+    return Driven(answers, wall, cpu, pacer.late, (before, after))
 
 
-def outcomes(answers: list[Answer]) -> dict[str, Any]:
+def outcomes(answers: list[Answer], planned: Plan) -> dict[str, Any]:
     """Status codes by kind of request, and whether each kind got what it must."""
     by_kind: dict[str, Counter[int]] = defaultdict(Counter)
     for answer in answers:
@@ -483,26 +695,19 @@ def outcomes(answers: list[Answer]) -> dict[str, Any]:
         if a.status == 200
     )
     refused_as_redeemed = all(a.body.get("error") == "already_redeemed" for a in answers if a.status == 409)
-    expected = {
-        "first": {201: VOUCHERS - PAIRS_SAME_REQUEST - PAIRS_OTHER_REQUEST},
-        "double_same": {201: PAIRS_SAME_REQUEST, 200: PAIRS_SAME_REQUEST},
-        "double_other": {201: PAIRS_OTHER_REQUEST, 409: PAIRS_OTHER_REQUEST},
-        "retry": {200: RETRIES},
-        "second_scan": {409: SECOND_SCANS},
-    }
     statuses = Counter(answer.status for answer in answers)
     refusals = Counter(f"{a.kind} {a.status} {a.body.get('error', '?')}" for a in answers if a.status >= 400)
     return {
         "requests": len(answers),
-        "duplicates_share": round(1 - VOUCHERS / len(answers), 3),
+        "duplicates_share": round(1 - planned.vouchers / len(answers), 3),
         "by_status": {str(status): n for status, n in sorted(statuses.items())},
         "by_kind": {kind: {str(s): n for s, n in sorted(c.items())} for kind, c in sorted(by_kind.items())},
         "refusals": dict(sorted(refusals.items())),
         "vouchers_with_more_than_one_201": sum(n for created, n in created_per_voucher.items() if created > 1),
         "vouchers_without_201": created_per_voucher.get(0, 0),
         "checks": {
-            "each_kind_as_expected": {kind: dict(by_kind[kind]) == want for kind, want in expected.items()},
-            "one_201_per_voucher": created_per_voucher == Counter({1: VOUCHERS}),
+            "each_kind_as_expected": {kind: dict(by_kind[kind]) == want for kind, want in planned.expected.items()},
+            "one_201_per_voucher": created_per_voucher == Counter({1: planned.vouchers}),
             "every_200_same_redemption_id": same_id,
             "every_409_already_redeemed": refused_as_redeemed,
             "no_5xx": not any(status >= 500 for status in statuses),
@@ -510,45 +715,50 @@ def outcomes(answers: list[Answer]) -> dict[str, Any]:
     }
 
 
-# --- the database afterwards -------------------------------------------------------------------------------
+# --- the database before and afterwards --------------------------------------------------------------------
 
 
-async def check(url: str, loaded: Loaded) -> dict[str, Any]:
+def _dec(value: Any) -> Decimal:
+    return Decimal(value or 0)
+
+
+async def figures(url: str) -> dict[str, Any]:
+    """What the checks compare, as totals over the whole database: taken after loading and again afterwards."""
     import logistics.app  # noqa: F401 — registers every model
     from logistics.audit.models import AuditEntry
-    from logistics.inventory.ledger import verify
     from logistics.inventory.models import Balance, KitLine, Movement, MovementLine
     from logistics.vouchers.models import Redemption, RedemptionLine, Voucher, VoucherLine
 
     engine = create_async_engine(url)
     try:
         async with async_sessionmaker(engine)() as session:
-            redemptions = await session.scalar(select(func.count()).select_from(Redemption))
-            redeemed_vouchers = await session.scalar(select(func.count(func.distinct(Redemption.voucher_id))))
-            movements = await session.scalar(
-                select(func.count(func.distinct(Redemption.movement_id))).where(Redemption.movement_id.is_not(None))
-            )
-            statuses = dict(
-                (await session.execute(select(Voucher.status, func.count()).group_by(Voucher.status))).all()
-            )
-            entitled, redeemed = (
-                await session.execute(select(func.sum(VoucherLine.entitled), func.sum(VoucherLine.redeemed)))
-            ).one()
-            handed = await session.scalar(select(func.sum(RedemptionLine.quantity)))
-            differences = await verify(session)
-            issue_movements = await session.scalar(
-                select(func.count()).select_from(Movement).where(Movement.kind == "issue")
-            )
-            redeem_audits = await session.scalar(
-                select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "voucher.redeem")
-            )
+            found: dict[str, Any] = {
+                "redemptions": await session.scalar(select(func.count()).select_from(Redemption)),
+                "vouchers_with_redemption": await session.scalar(
+                    select(func.count(func.distinct(Redemption.voucher_id)))
+                ),
+                "redemption_movements": await session.scalar(
+                    select(func.count(func.distinct(Redemption.movement_id))).where(Redemption.movement_id.is_not(None))
+                ),
+                "statuses": dict(
+                    (await session.execute(select(Voucher.status, func.count()).group_by(Voucher.status))).all()
+                ),
+                "redeemed": _dec(await session.scalar(select(func.sum(VoucherLine.redeemed)))),
+                "handed_out": _dec(await session.scalar(select(func.sum(RedemptionLine.quantity)))),
+                "issue_movements": await session.scalar(
+                    select(func.count()).select_from(Movement).where(Movement.kind == "issue")
+                ),
+                "redeem_audits": await session.scalar(
+                    select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "voucher.redeem")
+                ),
+            }
             # What the redemptions handed out at each point, kits expanded to their items ...
             kit_lines = defaultdict(list)
             for kit_id, item_id, quantity in (
                 await session.execute(select(KitLine.kit_id, KitLine.item_id, KitLine.quantity))
             ).all():
                 kit_lines[kit_id].append((item_id, quantity))
-            expected: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
+            handed: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
             rows = await session.execute(
                 select(Redemption.point_id, VoucherLine.item_id, VoucherLine.kit_id, func.sum(RedemptionLine.quantity))
                 .join(RedemptionLine, RedemptionLine.redemption_id == Redemption.id)
@@ -558,12 +768,13 @@ async def check(url: str, loaded: Loaded) -> dict[str, Any]:
             for point_id, item_id, kit_id, quantity in rows.all():
                 if kit_id is not None:
                     for component, per_kit in kit_lines[kit_id]:
-                        expected[(str(point_id), str(component))] += per_kit * quantity
+                        handed[(str(point_id), str(component))] += per_kit * _dec(quantity)
                 else:
-                    expected[(str(point_id), str(item_id))] += quantity
-            # ... and what the ledger issued there.
-            issued = {
-                (str(location), str(item)): -Decimal(total)
+                    handed[(str(point_id), str(item_id))] += _dec(quantity)
+            found["handed_by_point_and_item"] = dict(handed)
+            # ... what the ledger issued there, and the balances.
+            found["issued_by_point_and_item"] = {
+                (str(location), str(item)): -_dec(total)
                 for location, item, total in (
                     await session.execute(
                         select(MovementLine.location_id, MovementLine.item_id, func.sum(MovementLine.quantity))
@@ -573,8 +784,8 @@ async def check(url: str, loaded: Loaded) -> dict[str, Any]:
                     )
                 ).all()
             }
-            balances = {
-                (str(location), str(item)): Decimal(total)
+            found["balances"] = {
+                (str(location), str(item)): _dec(total)
                 for location, item, total in (
                     await session.execute(
                         select(Balance.location_id, Balance.item_id, func.sum(Balance.quantity)).group_by(
@@ -585,49 +796,88 @@ async def check(url: str, loaded: Loaded) -> dict[str, Any]:
             }
     finally:
         await engine.dispose()
-    left = {key: loaded.received[key] - issued.get(key, Decimal(0)) for key in loaded.received}
+    return found
+
+
+async def _verify(url: str) -> int:
+    from logistics.inventory.ledger import verify
+
+    engine = create_async_engine(url)
+    try:
+        async with async_sessionmaker(engine)() as session:
+            return len(await verify(session))
+    finally:
+        await engine.dispose()
+
+
+def _minus(after: dict[Any, Decimal], before: dict[Any, Decimal]) -> dict[Any, Decimal]:
+    """after − before per key, without the keys where nothing changed."""
+    keys = set(after) | set(before)
+    changed = {key: after.get(key, Decimal(0)) - before.get(key, Decimal(0)) for key in keys}
+    return {key: value for key, value in changed.items() if value}
+
+
+def check(url: str, before: dict[str, Any], used: int, entitled: Decimal) -> dict[str, Any]:
+    """The database now against `before`: `used` vouchers (entitled to `entitled` in all) redeemed once each."""
+    after = asyncio.run(figures(url))
+    differences = asyncio.run(_verify(url))
+    new = {
+        key: after[key] - before[key]
+        for key in (
+            "redemptions",
+            "vouchers_with_redemption",
+            "redemption_movements",
+            "redeemed",
+            "handed_out",
+            "issue_movements",
+            "redeem_audits",
+        )
+    }
+    statuses = _minus(after["statuses"], before["statuses"])
+    issued = _minus(after["issued_by_point_and_item"], before["issued_by_point_and_item"])
+    handed = _minus(after["handed_by_point_and_item"], before["handed_by_point_and_item"])
+    balances = after["balances"]
+    left = {key: before["balances"].get(key, Decimal(0)) - issued.get(key, Decimal(0)) for key in balances}
     return {
-        "redemptions": redemptions,
-        "vouchers_redeemed": redeemed_vouchers,
-        "voucher_statuses": statuses,
-        "entitled": str(entitled),
-        "redeemed": str(redeemed),
-        "handed_out": str(handed),
-        "issue_movements": issue_movements,
-        "ledger_differences": len(differences),
+        "new": {key: str(value) for key, value in new.items()},
+        "voucher_status_changes": statuses,
+        "ledger_differences": differences,
         "checks": {
-            "one_redemption_per_voucher": redemptions == VOUCHERS,
-            "no_double_redemption": redeemed_vouchers == redemptions,
-            "every_voucher_redeemed": statuses == {"redeemed": VOUCHERS},
-            "redeemed_equals_entitled": entitled == redeemed == handed,
-            "ledger_verify_empty": differences == [],
-            "one_issue_movement_per_redemption": issue_movements == movements == VOUCHERS,
-            "issued_equals_redeemed_per_point_and_item": issued == dict(expected),
-            "balances_equal_received_minus_issued": balances == left,
-            "one_audit_entry_per_redemption": redeem_audits == VOUCHERS,
+            "one_redemption_per_voucher": new["redemptions"] == used,
+            "no_double_redemption": new["vouchers_with_redemption"] == new["redemptions"],
+            "every_voucher_redeemed": statuses.get("redeemed") == used and sum(statuses.values()) == 0,
+            "redeemed_equals_entitled": new["redeemed"] == new["handed_out"] == entitled,
+            "ledger_verify_empty": differences == 0,
+            "one_issue_movement_per_redemption": new["issue_movements"] == new["redemption_movements"] == used,
+            "issued_equals_redeemed_per_point_and_item": issued == handed,
+            "balances_equal_received_minus_issued": balances == left and set(before["balances"]) <= set(balances),
+            "one_audit_entry_per_redemption": new["redeem_audits"] == used,
         },
     }
 
 
-# --- servers and CPU ---------------------------------------------------------------------------------------
+# --- servers, CPU, statements ------------------------------------------------------------------------------
 
 
-def _cpu_ticks(pids: set[int] | None = None, cmdline: str | None = None) -> int:
-    """utime + stime of the processes in `pids` and their descendants, or of every process whose command line
-    (a PostgreSQL backend's shows its database) contains `cmdline`."""
+def _stats() -> dict[int, tuple[str, int, int]]:
+    """pid -> (command line, parent pid, utime + stime) of every process."""
     stats = {}
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
             try:
                 text = (entry / "stat").read_text()
-                command = (entry / "cmdline").read_bytes().decode(errors="replace") if cmdline else ""
+                command = (entry / "cmdline").read_bytes().decode(errors="replace")
             except OSError:
                 continue
             rest = text[text.rindex(")") + 2 :].split()
             stats[int(entry.name)] = (command, int(rest[1]), int(rest[11]) + int(rest[12]))
-    if cmdline is not None:
-        return sum(ticks for command, _ppid, ticks in stats.values() if cmdline in command)
-    chosen = set(pids or ())
+    return stats
+
+
+def _cpu_ticks(pids: set[int]) -> int:
+    """utime + stime of the processes in `pids` and their descendants."""
+    stats = _stats()
+    chosen = set(pids)
     while True:
         more = {pid for pid, (_command, ppid, _ticks) in stats.items() if ppid in chosen} - chosen
         if not more:
@@ -636,14 +886,48 @@ def _cpu_ticks(pids: set[int] | None = None, cmdline: str | None = None) -> int:
     return sum(stats[pid][2] for pid in chosen if pid in stats)
 
 
+class Backends:
+    """The CPU ticks of the PostgreSQL backends whose command line shows `database`, sampled every 0.2 s while
+    running: the pool opens and closes connections under load, and a backend's ticks leave /proc with it, so
+    each backend counts from when it was first seen (0 if it started meanwhile) to when it was last seen."""
+
+    def __init__(self, database: str) -> None:
+        self.marker = f" {database} "
+        self.first: dict[int, int] = {}
+        self.last: dict[int, int] = {}
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def _sample(self, starting: bool = False) -> None:
+        for pid, (command, _ppid, ticks) in _stats().items():
+            if self.marker in command:
+                self.first.setdefault(pid, ticks if starting else 0)
+                self.last[pid] = ticks
+
+    def _run(self) -> None:
+        while not self.stop.wait(0.2):
+            self._sample()
+
+    def start(self) -> None:
+        self._sample(starting=True)
+        self.thread.start()
+
+    def ticks(self) -> int:
+        """Since start(); stops the sampling."""
+        self.stop.set()
+        self.thread.join()
+        self._sample()
+        return sum(self.last[pid] - self.first[pid] for pid in self.last)
+
+
 @contextmanager
-def serving(command: list[str], env: dict[str, str], log: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+def serving(command: list[str], env: dict[str, str], log: Path) -> Iterator[tuple[str, int]]:
     port = free_port()
     with log.open("ab") as output:
         process = subprocess.Popen([*command, "--port", str(port)], env=env, cwd=ROOT, stdout=output, stderr=output)
     try:
         wait_for_port(port, 60)
-        yield f"http://127.0.0.1:{port}", process
+        yield f"http://127.0.0.1:{port}", process.pid
     finally:
         process.terminate()
         process.wait(timeout=30)
@@ -660,53 +944,98 @@ def _server_ms(log: Path, since: int) -> list[float]:
     return samples
 
 
-def measure(
-    command: list[str], env: dict[str, str], log: Path, loaded: Loaded, bare: bool, rate: float | None = None
+def phase(
+    server: tuple[str, int],
+    env: dict[str, str],
+    log: Path,
+    loaded: Loaded,
+    planned: Plan,
+    bare: bool,
+    rate: float | None = None,
 ) -> dict[str, Any]:
+    """One measured phase against a running server: the figures of the module's docstring."""
+    url, pid = server
     tick = os.sysconf("SC_CLK_TCK")
-    url = env["LOGISTICS_DATABASE_URL"]
-    database = url.rsplit("/", 1)[-1] if not bare and url.startswith("postgresql") else None
-    log_start = log.stat().st_size if log.exists() else 0
-    with serving(command, env, log) as (server_url, process):
-        server_before = _cpu_ticks({process.pid})
-        pg_before = _cpu_ticks(cmdline=f" {database} ") if database else 0
-        answers, wall, client_cpu, late = asyncio.run(drive(server_url, loaded, bare, rate))
-        server_cpu = (_cpu_ticks({process.pid}) - server_before) / tick
-        pg_cpu = (_cpu_ticks(cmdline=f" {database} ") - pg_before) / tick if database else None
-    samples = [answer.ms for answer in answers]
-    figures: dict[str, Any] = {
-        "seconds": round(wall, 2),
-        "requests_per_second": round(len(answers) / wall, 1),
-        "latency_ms": summary(samples),
-        "client_cpu_seconds": round(client_cpu, 1),
-        "server_cpu_seconds": round(server_cpu, 1),
-        "server_cpu_ms_per_request": round(server_cpu * 1000 / len(answers), 2),
+    database_url = env["LOGISTICS_DATABASE_URL"]
+    database = database_url.rsplit("/", 1)[-1] if not bare and database_url.startswith("postgresql") else None
+
+    backends = Backends(database) if database else None
+
+    def ticks() -> dict[str, int]:
+        found = {"server": _cpu_ticks({pid})}
+        if backends is not None:
+            if backends.thread.is_alive():
+                found["postgres"] = backends.ticks()
+            else:
+                backends.start()
+                found["postgres"] = 0
+        return found
+
+    log_start = log.stat().st_size
+    driven = asyncio.run(drive(url, loaded, planned, bare, rate, ticks))
+    requests = len(driven.answers)
+    cpu = {key: (driven.ticks[1][key] - driven.ticks[0][key]) / tick for key in driven.ticks[0]}
+    latency = summary([answer.ms for answer in driven.answers])
+    found: dict[str, Any] = {
+        "seconds": round(driven.wall, 2),
+        "requests": requests,
+        "requests_per_second": round(requests / driven.wall, 1),
+        "latency_ms": latency | {"max": round(max(answer.ms for answer in driven.answers), 1)},
+        "p99_to_mean": round(latency["p99"] / latency["mean"], 2) if latency["mean"] else None,
+        "client_cpu_seconds": round(driven.client_cpu, 2),
+        "client_cpu_share_of_wall": round(driven.client_cpu / driven.wall, 2),
+        "server_cpu_seconds": round(cpu["server"], 2),
+        "server_cpu_ms_per_request": round(cpu["server"] * 1000 / requests, 2),
     }
+    if database:
+        found["postgres_cpu_seconds"] = round(cpu["postgres"], 2)  # the backends of this database only
+        found["postgres_cpu_ms_per_request"] = round(cpu["postgres"] * 1000 / requests, 2)
+        found["server_and_postgres_cpu_ms_per_request"] = round(sum(cpu.values()) * 1000 / requests, 2)
     if rate:
-        figures["paced_requests_per_second"] = rate
-        figures["sent_late_for_their_slot"] = late
-    if pg_cpu is not None:
-        figures["postgres_cpu_seconds"] = round(pg_cpu, 1)  # the backends of this database only
-    if not bare:
-        figures["redemptions_per_second"] = round(VOUCHERS / wall, 1)
-        server_ms = _server_ms(log, log_start)
-        if server_ms:  # the warm-up's look-ups are GETs: not in here
-            figures["server_latency_ms"] = summary(server_ms)
-        kinds: dict[str, list[float]] = defaultdict(list)
-        for answer in answers:
-            kinds["first scans (201)" if answer.status == 201 else "duplicates (200/409)"].append(answer.ms)
-        figures["latency_ms_by_outcome"] = {kind: summary(values) for kind, values in sorted(kinds.items())}
-        figures["outcomes"] = outcomes(answers)
+        found["scheduled_requests_per_second"] = rate
+        found["sent_late_for_their_slot"] = driven.late
+    if bare:
+        found["statuses"] = dict(Counter(str(answer.status) for answer in driven.answers))
     else:
-        figures["statuses"] = dict(Counter(str(answer.status) for answer in answers))
-    return figures
+        found["redemptions_per_second"] = round(planned.vouchers / driven.wall, 1)
+        server_ms = _server_ms(log, log_start)
+        if server_ms:
+            found["server_latency_ms"] = summary(server_ms)
+        kinds: dict[str, list[float]] = defaultdict(list)
+        for answer in driven.answers:
+            kinds["first scans (201)" if answer.status == 201 else "duplicates (200/409)"].append(answer.ms)
+        found["latency_ms_by_outcome"] = {kind: summary(values) for kind, values in sorted(kinds.items())}
+        found["outcomes"] = outcomes(driven.answers, planned)
+    return found
 
 
-def run(database_url: str | None = None, workers: int = 1, rate: float | None = None) -> dict[str, Any]:
-    """SQLite in a temporary directory unless `database_url` (an empty database) is given. `rate`: send the
-    application's requests at this many a second instead of as fast as the clients get answers (the bare endpoint
-    is always measured flat out; the throughput ratio is given only for the flat-out run)."""
-    load_before = os.getloadavg()
+def count_statements(env: dict[str, str], loaded: Loaded) -> dict[str, Any]:
+    """benchmarks/count_statements.py over the vouchers kept aside (the server must have stopped)."""
+    token_of = {point: token for point, token in reversed(loaded.tokens)}
+    vouchers = [[code, loaded.points[point], token_of[point]] for code, point in loaded.spare]
+    done = subprocess.run(
+        [sys.executable, "-m", "benchmarks.count_statements"],
+        input=json.dumps({"vouchers": vouchers}),
+        env=env,
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+@contextmanager
+def installation(
+    database_url: str | None,
+    workload: str,
+    vouchers: int,
+    clients: int,
+    points: int,
+    hygiene_share: float,
+) -> Iterator[tuple[dict[str, str], Path, Loaded, dict[str, Any]]]:
+    """A migrated database (SQLite in a temporary directory unless `database_url`, an empty database, is given)
+    with the workload loaded; yields the server's environment, its log, the loaded data and the snapshot."""
     with tempfile.TemporaryDirectory() as var_dir:
         url = database_url or f"sqlite+aiosqlite:///{var_dir}/vouchers.db"
         env = {
@@ -720,91 +1049,267 @@ def run(database_url: str | None = None, workers: int = 1, rate: float | None = 
         subprocess.run(
             [BIN / "logistics", "database", "upgrade", "--no-prompt"], env=env, check=True, capture_output=True
         )
-        _progress("loading")
+        _progress(f"loading {workload}: {vouchers} vouchers, {points} points, {clients} devices")
         started = time.perf_counter()
-        loaded = asyncio.run(populate(url))
-        load_seconds = round(time.perf_counter() - started, 1)
+        loaded = asyncio.run(populate(url, env, workload, vouchers, clients, points, hygiene_share, SPARE))
+        loaded.seconds["total"] = round(time.perf_counter() - started, 1)
+        before = asyncio.run(figures(url))
+        _progress(f"loaded in {loaded.seconds}")
         log = Path(var_dir) / "server.log"
-        _progress(f"loaded in {load_seconds} s; the bare endpoint")
-        bare_command = ["benchmarks.bare_app:app", "--workers", str(workers), "--no-access-log", "--no-server-header"]
-        bare = measure([str(BIN / "uvicorn"), *bare_command], env, log, loaded, bare=True)
+        log.touch()
+        yield env, log, loaded, before
+
+
+def _commands(workers: int) -> tuple[list[str], list[str]]:
+    bare = [str(BIN / "uvicorn"), "benchmarks.bare_app:app", "--workers", str(workers), "--no-access-log"]
+    app = [str(BIN / "logistics"), "serve", "--workers", str(workers)]
+    return [*bare, "--no-server-header"], app
+
+
+def _log_errors(log: Path) -> list[str]:
+    return [
+        line
+        for line in log.read_text(errors="replace").splitlines()
+        if "Error" in line or "Traceback" in line or "ERROR" in line
+    ][:20]
+
+
+def _all_pass(checks: dict[str, Any]) -> bool:
+    return all(value if isinstance(value, bool) else _all_pass(value) for value in checks.values())
+
+
+def run(
+    database_url: str | None = None,
+    workers: int = 1,
+    workload: str = "synthetic",
+    vouchers: int = VOUCHERS,
+    clients: int = CLIENTS,
+    points: int = POINTS,
+    duplicates: bool = True,
+    hygiene_share: float = HYGIENE_SHARE,
+) -> dict[str, Any]:
+    """Flat out: the bare endpoint, then the application, the same requests from the same clients; then the
+    statement count and the checks. `points`: the points that get devices and vouchers (1: the fairness run)."""
+    load_before = os.getloadavg()
+    bare_command, app_command = _commands(workers)
+    with installation(database_url, workload, vouchers + SPARE, clients, points, hygiene_share) as (
+        env,
+        log,
+        loaded,
+        before,
+    ):
+        _progress("the bare endpoint")
+        with serving(bare_command, env, log) as server:
+            bare = phase(server, env, log, loaded, plan(loaded, loaded.vouchers, points, duplicates), bare=True)
         _progress(f"bare: {bare['requests_per_second']} requests/s; the application")
-        app_command = [str(BIN / "logistics"), "serve", "--workers", str(workers)]
-        app = measure(app_command, env, log, loaded, bare=False, rate=rate)
-        _progress(f"application: {app['requests_per_second']} requests/s; checking the database")
-        database = asyncio.run(check(url, loaded))
-        errors = [
-            line
-            for line in log.read_text(errors="replace").splitlines()
-            if "Error" in line or "Traceback" in line or "ERROR" in line
-        ]
-    outcome_checks = app["outcomes"].pop("checks")
-    checks = {**outcome_checks, **database.pop("checks")}
-    result: dict[str, Any] = {
-        "database": "PostgreSQL" if url.startswith("postgresql") else "SQLite",
+        with serving(app_command, env, log) as server:
+            planned = plan(loaded, loaded.vouchers, points, duplicates)
+            app = phase(server, env, log, loaded, planned, bare=False)
+        _progress(f"application: {app['requests_per_second']} requests/s; counting statements, checking")
+        statements = count_statements(env, loaded)
+        used = len(loaded.vouchers) + len(loaded.spare)
+        entitled = sum((loaded.entitled[code] for code, _point in loaded.vouchers + loaded.spare), Decimal(0))
+        database = check(env["LOGISTICS_DATABASE_URL"], before, used, entitled)
+        errors = _log_errors(log)
+    checks = {**app["outcomes"].pop("checks"), **database.pop("checks")}
+    server_cpu = (
+        "server_and_postgres_cpu_ms_per_request" if "postgres_cpu_seconds" in app else "server_cpu_ms_per_request"
+    )
+    return {
+        "database": "PostgreSQL" if database_url else "SQLite",
         "workers": workers,
-        "vouchers": VOUCHERS,
-        "clients": CLIENTS,
+        "workload": workload,
+        "vouchers_by_programme": loaded.programmes,
+        "points_with_devices": points,
+        "clients": clients,
+        "vouchers": len(loaded.vouchers),
         "load_average_before_after": [round(load_before[0], 2), round(os.getloadavg()[0], 2)],
-        "load_seconds": load_seconds,
-        "load_seconds_by_step": loaded.seconds,
+        "load_seconds": loaded.seconds,
         "app": app,
         "bare": bare,
+        "throughput_ratio_app_to_bare": round(app["requests_per_second"] / bare["requests_per_second"], 3),
+        "server_cpu_ms_per_request_app_bare": [app[server_cpu], bare["server_cpu_ms_per_request"]],
+        "cpu_per_request_ratio_app_to_bare": round(app[server_cpu] / bare["server_cpu_ms_per_request"], 1),
+        "p99_to_mean": app["p99_to_mean"],
+        "sql_statements": statements,
+        "database_after": database,
+        "checks": checks,
+        "all_checks_pass": _all_pass(checks),
+        "server_log_errors": errors,
     }
-    if rate is None:
-        result["throughput_ratio_app_to_bare"] = round(app["requests_per_second"] / bare["requests_per_second"], 3)
-        result["server_cpu_per_request_bare_to_app"] = round(
-            bare["server_cpu_ms_per_request"] / app["server_cpu_ms_per_request"], 4
-        )
-    result.update(
-        {
-            "p99_under_50_ms": app["latency_ms"]["p99"] < TARGET_P99_MS,
-            "database_after": database,
-            "checks": checks,
-            "all_checks_pass": all(
-                value if isinstance(value, bool) else all(value.values()) for value in checks.values()
-            ),
-            "server_log_errors": errors[:20],
-        }
-    )
+
+
+def fairness(database_url: str | None = None, workers: int = 1, vouchers: int = 3_000) -> dict[str, Any]:
+    """50 devices of ONE point flat out, each request a voucher of its own (the demo's programmes); target: p99 at
+    most twice the mean."""
+    result = run(database_url, workers, "demo", vouchers, CLIENTS, points=1, duplicates=False)
+    result["p99_at_most_2x_mean"] = result["p99_to_mean"] <= 2
     return result
 
 
-def steady(
-    database_url: str | Callable[[], str] | None = None, workers: int = 1, rates: tuple[float, ...] = (50, 100)
+def sweep(
+    database_url: str | None = None,
+    workers: int = 1,
+    workload: str = "demo",
+    points: int = POINTS,
+    clients: int = CLIENTS,
+    rates: tuple[float, ...] = (50, 100, 150, 200),
+    seconds: float = 15,
+    target_ms: float = 50,
+    hygiene_share: float = HYGIENE_SHARE,
 ) -> dict[str, Any]:
-    """The same load (a fresh database each time) sent at each of `rates` requests a second by the 50 clients:
-    the latency below saturation, where the p99 target is read, and the highest rate that keeps it.
-
-    `database_url` is called for each rate when it is a function (a fresh PostgreSQL database)."""
-    runs: dict[str, Any] = {}
-    for rate in rates:
-        url = database_url() if callable(database_url) else database_url
-        result = run(url, workers, rate)
-        app = result["app"]
-        runs[f"{rate:g}/s"] = {
-            "latency_ms": app["latency_ms"],
-            "server_latency_ms": app.get("server_latency_ms"),
-            "sent_late_for_their_slot": app["sent_late_for_their_slot"],
-            "server_cpu_ms_per_request": app["server_cpu_ms_per_request"],
-            "all_checks_pass": result["all_checks_pass"],
-            "p99_under_50_ms": result["p99_under_50_ms"],
-        }
-        _progress(f"{rate:g} requests/s: p99 {app['latency_ms']['p99']} ms")
-    kept = [float(rate.removesuffix("/s")) for rate, figures in runs.items() if figures["p99_under_50_ms"]]
+    """Open loop at each of `rates` (ascending), `seconds` of requests each, on one database and one server:
+    the highest rate whose p99 is under `target_ms`, and the first that saturates (the sweep stops there)."""
+    load_before = os.getloadavg()
+    rates = tuple(sorted(rates))
+    sizes = [max(20, round(rate * seconds / REQUESTS_PER_VOUCHER)) for rate in rates]
+    bare_command, app_command = _commands(workers)
+    with installation(database_url, workload, sum(sizes) + SPARE, clients, points, hygiene_share) as (
+        env,
+        log,
+        loaded,
+        before,
+    ):
+        slices, start = [], 0
+        for size in sizes:
+            slices.append(loaded.vouchers[start : start + size])
+            start += size
+        _progress("the bare endpoint, flat out, with every rate's vouchers")
+        with serving(bare_command, env, log) as server:
+            bare = phase(server, env, log, loaded, plan(loaded, loaded.vouchers, points), bare=True)
+        steps: dict[str, Any] = {}
+        checks: dict[str, Any] = {}
+        used = 0
+        entitled = Decimal(0)
+        saturated_at = None
+        with serving(app_command, env, log) as server:
+            for step, (rate, vouchers) in enumerate(zip(rates, slices, strict=True)):
+                planned = plan(loaded, vouchers, points, seed=SEED + 10 + step)  # request ids of its own
+                found = phase(server, env, log, loaded, planned, bare=False, rate=rate)
+                used += len(vouchers)
+                entitled += sum((loaded.entitled[code] for code, _point in vouchers), Decimal(0))
+                checks[f"{rate:g}/s"] = found["outcomes"].pop("checks")
+                saturated = (
+                    found["sent_late_for_their_slot"] > found["requests"] / 10
+                    or found["requests_per_second"] < rate * 0.9
+                    or found["latency_ms"]["p50"] > target_ms
+                )
+                steps[f"{rate:g}/s"] = {
+                    "requests_per_second": found["requests_per_second"],
+                    "latency_ms": found["latency_ms"],
+                    "server_latency_ms": found.get("server_latency_ms"),
+                    "sent_late_for_their_slot": found["sent_late_for_their_slot"],
+                    "client_cpu_share_of_wall": found["client_cpu_share_of_wall"],
+                    "server_cpu_ms_per_request": found["server_cpu_ms_per_request"],
+                    "postgres_cpu_ms_per_request": found.get("postgres_cpu_ms_per_request"),
+                    "refusals": found["outcomes"]["refusals"],
+                    f"p99_under_{target_ms:g}_ms": found["latency_ms"]["p99"] < target_ms,
+                    "saturated": saturated,
+                }
+                _progress(
+                    f"{rate:g}/s: {found['requests_per_second']} answered/s, p99 {found['latency_ms']['p99']} ms, "
+                    f"late {found['sent_late_for_their_slot']}"
+                )
+                if saturated:
+                    saturated_at = rate
+                    break
+        _progress("counting statements, checking")
+        statements = count_statements(env, loaded)
+        database = check(
+            env["LOGISTICS_DATABASE_URL"],
+            before,
+            used + len(loaded.spare),
+            entitled + sum((loaded.entitled[code] for code, _point in loaded.spare), Decimal(0)),
+        )
+        errors = _log_errors(log)
+    checks.update(database.pop("checks"))
+    kept = [float(rate.removesuffix("/s")) for rate, step in steps.items() if step[f"p99_under_{target_ms:g}_ms"]]
     return {
-        "database": "PostgreSQL"
-        if callable(database_url) or (database_url or "").startswith("postgresql")
-        else "SQLite",
+        "database": "PostgreSQL" if database_url else "SQLite",
         "workers": workers,
-        "vouchers": VOUCHERS,
-        "clients": CLIENTS,
-        "requests": VOUCHERS + RETRIES + SECOND_SCANS + PAIRS_SAME_REQUEST + PAIRS_OTHER_REQUEST,
-        "rates": runs,
-        "highest_rate_with_p99_under_50_ms": max(kept, default=None),
-        "all_checks_pass": all(figures["all_checks_pass"] for figures in runs.values()),
+        "workload": workload,
+        "vouchers_by_programme": loaded.programmes,
+        "points_with_devices": points,
+        "clients": clients,
+        "seconds_per_rate": seconds,
+        "load_average_before_after": [round(load_before[0], 2), round(os.getloadavg()[0], 2)],
+        "load_seconds": loaded.seconds,
+        "bare_flat_out": {
+            key: bare[key]
+            for key in ("requests_per_second", "latency_ms", "client_cpu_share_of_wall", "server_cpu_ms_per_request")
+        },
+        "rates": steps,
+        f"highest_rate_with_p99_under_{target_ms:g}_ms": max(kept, default=None),
+        "saturated_at": saturated_at,
+        "sql_statements": statements,
+        "database_after": database,
+        "checks": checks,
+        "all_checks_pass": _all_pass(checks),
+        "server_log_errors": errors,
     }
 
 
-if __name__ == "__main__":  # python -m benchmarks.bench_vouchers
-    print(json.dumps(run(), indent=2, ensure_ascii=False, default=str))
+# --- the command line --------------------------------------------------------------------------------------
+
+SCENARIOS = {
+    "synthetic": "flat out, the benchmark's own programme (3 points, 50 devices, 5,000 vouchers)",
+    "demo": "flat out, the demo's programmes as shipped (FEPZ and HIG; 3 points, 50 devices, 5,000 vouchers)",
+    "fairness": "flat out, 50 devices of ONE point, distinct vouchers of the demo's programmes (3,000)",
+    "region": "open loop, the demo's programmes at 100 points with 200 devices (PostgreSQL, 2 processes)",
+    "demo-steady": "open loop, the demo installation (3 points, 50 devices; SQLite, 1 process)",
+}
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks.bench_vouchers",
+        description="Voucher redemptions through the scanning API. Scenarios: "
+        + "; ".join(f"{name}: {text}" for name, text in SCENARIOS.items()),
+    )
+    parser.add_argument("scenario", choices=SCENARIOS)
+    parser.add_argument("--db", choices=["sqlite", "postgres"], help="default: postgres for region, else sqlite")
+    parser.add_argument("--workers", type=int, help="app processes (default: 1 on SQLite, 2 on PostgreSQL)")
+    parser.add_argument("--vouchers", type=int, help="flat-out scenarios: vouchers redeemed")
+    parser.add_argument("--clients", type=int, help="devices (default: 200 for region, else 50)")
+    parser.add_argument("--points", type=int, help="points with devices (default: 100 for region, else 3)")
+    parser.add_argument("--rates", help="open loop: requests a second, comma-separated")
+    parser.add_argument("--seconds", type=float, default=15, help="open loop: seconds of requests per rate")
+    parser.add_argument("--target-ms", type=float, help="open loop: the p99 target (region 100, else 50)")
+    parser.add_argument(
+        "--postgres-url",
+        default=os.environ.get("LOGISTICS_BENCH_POSTGRES_URL") or os.environ.get("LOGISTICS_TEST_POSTGRES_URL"),
+        help="any database of the server (default: LOGISTICS_BENCH_POSTGRES_URL or LOGISTICS_TEST_POSTGRES_URL)",
+    )
+    parser.add_argument("--database-name", default="logistics_bench_vouchers", help="PostgreSQL: created afresh")
+    args = parser.parse_args(argv)
+    region = args.scenario == "region"
+    db = args.db or ("postgres" if region else "sqlite")
+    url = None
+    if db == "postgres":
+        if not args.postgres_url:
+            parser.error("PostgreSQL: give --postgres-url or set LOGISTICS_BENCH_POSTGRES_URL")
+        url = fresh_postgres_database(args.postgres_url, args.database_name)
+    workers = args.workers or (2 if url else 1)
+    clients = args.clients or (200 if region else CLIENTS)
+    points = args.points or (100 if region else POINTS)
+    if args.scenario in ("region", "demo-steady"):
+        default_rates = (100, 150, 200, 250, 300) if region else (50, 100, 150, 200)
+        rates = tuple(float(rate) for rate in args.rates.split(",")) if args.rates else default_rates
+        return sweep(
+            url,
+            workers,
+            "demo",
+            points,
+            clients,
+            rates,
+            args.seconds,
+            args.target_ms or (100 if region else 50),
+            hygiene_share=REGION_HYGIENE_SHARE if region else HYGIENE_SHARE,
+        )
+    if args.scenario == "fairness":
+        return fairness(url, workers, args.vouchers or 3_000)
+    return run(url, workers, args.scenario, args.vouchers or VOUCHERS, clients, points)
+
+
+if __name__ == "__main__":  # python -m benchmarks.bench_vouchers SCENARIO
+    print(json.dumps(main(), indent=2, ensure_ascii=False, default=str))

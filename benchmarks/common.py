@@ -96,3 +96,23 @@ def summary(samples_ms: list[float]) -> dict[str, float]:
         "p99": pct(0.99),
         "mean": round(statistics.fmean(ordered), 1),
     }
+
+
+def fresh_postgres_database(url: str, name: str) -> str:
+    """A new, empty PostgreSQL database `name` beside the one in `url` (dropped first if it exists); its URL."""
+    import asyncio
+
+    import asyncpg
+
+    plain = url.replace("postgresql+asyncpg://", "postgresql://")
+
+    async def recreate() -> None:
+        connection = await asyncpg.connect(plain)
+        try:
+            await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            await connection.execute(f'CREATE DATABASE "{name}"')
+        finally:
+            await connection.close()
+
+    asyncio.run(recreate())
+    return url.rsplit("/", 1)[0] + f"/{name}"
