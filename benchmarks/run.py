@@ -30,27 +30,12 @@ from benchmarks import (
     bench_voucher_pdf,
     bench_vouchers,
 )
-from benchmarks.common import machine
+from benchmarks.common import fresh_postgres_database, machine
 
 
 def fresh_postgres(url: str, name: str = "logistics_bench") -> str:
     """A new, empty database `name` next to the one in `url` (dropped first if it exists)."""
-    import asyncio
-
-    import asyncpg
-
-    plain = url.replace("postgresql+asyncpg://", "postgresql://")
-
-    async def recreate() -> None:
-        connection = await asyncpg.connect(plain)
-        try:
-            await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            await connection.execute(f'CREATE DATABASE "{name}"')
-        finally:
-            await connection.close()
-
-    asyncio.run(recreate())
-    return url.rsplit("/", 1)[0] + f"/{name}"
+    return fresh_postgres_database(url, name)
 
 
 def benchmarks(postgres: str | None) -> list[tuple[str, Callable[[], dict[str, object]]]]:
